@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cccd_biometrics as cb
+from cccd_biometrics.cli import main
+
+
+def test_version_matches_package(capsys):
+    try:
+        main(["--version"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    assert cb.__version__ in capsys.readouterr().out
+
+
+def test_check_sample_data_jsonl(sample_data, capsys):
+    rc = main(["check", str(sample_data), "--recursive", "--format", "jsonl"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rc in (0, 1)
+    kinds = {r["kind"] for r in rows}
+    assert {"fingerprint", "portrait"} <= kinds
+    assert all(r["status"] != "error" for r in rows)
+
+
+def test_missing_path_is_usage_error(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nope.png"), "--format", "json"]) == 2
+
+
+def test_bad_file_is_a_row_and_run_goes_on(sample_data, tmp_path, capsys):
+    bad = tmp_path / "bad.png"
+    bad.write_text("this is not an image")
+    good = sample_data / "fingerprints" / "nist_sd4_f0001_01.png"
+    rc = main(["check", str(bad), str(good), "--format", "json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert rc == 1
+    assert rows[0]["status"] == "error" and rows[0]["error_type"] == "UnsupportedFormatError"
+    assert rows[1]["status"] != "error"
+
+
+def test_console_script_runs():
+    out = subprocess.run([sys.executable, "-m", "cccd_biometrics", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    assert "check" in out.stdout
