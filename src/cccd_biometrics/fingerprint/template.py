@@ -5,9 +5,8 @@ Conventions (the same in every codec and in :func:`cccd_biometrics.extract_minut
 * ``x``, ``y``: pixel coordinates in the *original* capture (before any resampling to 500 ppi), origin at the
   top-left corner, ``y`` growing downwards.
 * ``angle``: direction in degrees in [0, 360), measured counter-clockwise from the positive x axis (image
-  "east"), as in ISO/IEC 19794-2. For a ridge ending it points along the ridge, away from the ending
-  (towards where the ridge continues); for a bifurcation it points along the valley that the fork encloses,
-  i.e. away from the fork into the merged ridge's... (see ``docs``/codecs for the exact rule per format).
+  "east"), as in ISO/IEC 19794-2 (the exact rule for endings and bifurcations is documented in
+  :mod:`cccd_biometrics.fingerprint.minutiae`; each codec documents its own conversion).
 * ``kind``: ``"ending"``, ``"bifurcation"`` or ``"other"``.
 * ``quality``: 0-100, from the local clarity of the block around the minutia (100 = best).
 """
