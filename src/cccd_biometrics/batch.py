@@ -1,0 +1,418 @@
+"""Batch runs: the per-file check over many inputs, in parallel, with bounded memory.
+
+The unit of work is :func:`check_chunk` (a few paths in, their row dictionaries out). It runs
+
+* locally in a pool of worker processes (default) or threads (``executor="thread"``), or
+* on a Dask distributed cluster (``scheduler="tcp://host:8786"``), the same function submitted with
+  ``Client.submit`` and collected with ``as_completed``.
+
+Either way at most ``max_in_flight`` chunks are submitted at a time and inputs are pulled from a generator
+as chunks complete, so a run over a hundred million files holds only a few thousand paths and rows in
+memory (plus 16 bytes per input for the set of done inputs, see :class:`~cccd_biometrics.results.PathSet`).
+Rows come back in completion order, not input order.
+
+An input is identified by its path string: a path given twice (in two lists, or a folder named twice) is
+one input, checked once. To check the same file twice, give it two paths (e.g. two symbolic links).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .checks import CheckRow, check_path
+from .inputs import iter_inputs
+from .results import (
+    BatchBuffer,
+    OutputWriteError,
+    PathSet,
+    ResumeState,
+    csv_path_key,
+    format_from_suffix,
+    open_writer,
+    scan_output,
+)
+
+__all__ = ["BatchResult", "BatchStats", "check_chunk", "iter_batch_rows", "run_batch", "warm_up_worker"]
+
+Row = dict[str, Any]
+ChunkCheck = Callable[[list[str], str, "float | None"], list[Row]]
+
+
+def check_chunk(paths: list[str], kind: str = "auto", ppi: float | None = None) -> list[Row]:
+    """Check ``paths`` one after the other and return their rows as dictionaries (the unit of work)."""
+    return [check_path(p, kind=kind, ppi=ppi).to_dict() for p in paths]
+
+
+def warm_up_worker() -> None:
+    """Import the checks and load their compiled kernels before the first real file, once per worker.
+
+    Without it the first file a worker checks would carry the import and JIT-cache load time.
+    """
+    import cv2
+    import numpy as np
+
+    yy, xx = np.mgrid[0:320, 0:320]
+    ridges = (127 + 100 * np.sin(2 * np.pi * (xx * 0.8 + yy * 0.6) / 9.1)).astype(np.uint8)
+    portrait = np.dstack([ridges, np.roll(ridges, 7, axis=1), 255 - ridges])
+    with tempfile.TemporaryDirectory(prefix="cccd-warm-") as tmp:
+        for name, pixels, kind in (("f.png", ridges, "fingerprint"), ("p.png", portrait, "portrait")):
+            path = os.path.join(tmp, name)
+            cv2.imwrite(path, pixels)
+            check_path(path, kind="auto")
+            check_path(path, kind=kind)
+
+
+@dataclass
+class BatchStats:
+    """Counts of a run (rows produced by this run; skipped = already in the output)."""
+
+    ok: int = 0
+    flagged: int = 0
+    error: int = 0
+    skipped: int = 0
+    check_seconds: float = 0.0
+
+    @property
+    def checked(self) -> int:
+        return self.ok + self.flagged + self.error
+
+    def add(self, row: Row) -> None:
+        status = row.get("status")
+        if status == "ok":
+            self.ok += 1
+        elif status == "flagged":
+            self.flagged += 1
+        else:
+            self.error += 1
+        self.check_seconds += float(row.get("seconds") or 0.0)
+
+
+def _chunks(paths: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for p in paths:
+        chunk.append(p)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _crash_row(path: str, reason: str) -> Row:
+    return CheckRow(path=path, status="error", error=f"{path}: {reason}", error_type="WorkerCrashed").to_dict()
+
+
+# ---------------------------------------------------------------------------------------------- local
+
+
+def _new_pool(executor: str, workers: int) -> cf.Executor:
+    if executor == "thread":
+        return cf.ThreadPoolExecutor(max_workers=workers, initializer=warm_up_worker)
+    # forkserver: workers start from a clean server process (no threads of ours are copied into them)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["cccd_biometrics.checks", "cccd_biometrics.io"])
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=warm_up_worker)
+
+
+def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: float | None, *,
+                executor: str, workers: int, max_in_flight: int) -> Iterator[list[Row]]:
+    """Run chunks in a local pool, ``max_in_flight`` at a time, yielding each chunk's rows as it completes.
+
+    A worker process that dies (a decoder crash, the OOM killer) breaks the pool: the pool is replaced and
+    the chunks that were in flight are re-run one file at a time, alone, so that only the file that kills
+    a worker again gets an error row and every other file its normal row.
+    """
+    pool = _new_pool(executor, workers)
+    in_flight: dict[cf.Future, list[str]] = {}
+    suspects: deque[str] = deque()
+    try:
+        while True:
+            if suspects:
+                path = suspects.popleft()
+                fut = pool.submit(check, [path], kind, ppi)
+                try:
+                    yield fut.result()
+                except cf.process.BrokenProcessPool:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = _new_pool(executor, workers)
+                    yield [_crash_row(path, "the worker process died while checking this file")]
+                continue
+            while len(in_flight) < max_in_flight:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                in_flight[pool.submit(check, chunk, kind, ppi)] = chunk
+            if not in_flight:
+                return
+            done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                chunk = in_flight.pop(fut)
+                try:
+                    yield fut.result()
+                except cf.process.BrokenProcessPool:
+                    broken = True
+                    suspects.extend(chunk)
+            if broken:
+                for pending_chunk in in_flight.values():
+                    suspects.extend(pending_chunk)
+                in_flight.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = _new_pool(executor, workers)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ----------------------------------------------------------------------------------------------- dask
+
+
+def _iter_dask(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: float | None, *,
+               scheduler: Any, max_in_flight: int | None) -> Iterator[list[Row]]:
+    """Submit chunks to a Dask cluster (``scheduler``: an address or a ``Client``) and stream rows back.
+
+    The paths must be readable at the same names on the workers (shared storage).
+    """
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise RuntimeError("--scheduler needs Dask: pip install 'cccd_biometrics[dask]'") from exc
+
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler, set_as_default=False) if own else scheduler
+    try:
+        client.run(warm_up_worker)
+        max_in_flight = max_in_flight or 4 * max(1, sum(client.nthreads().values()))
+        futures = as_completed()
+        submitted: dict[str, list[str]] = {}
+
+        def submit() -> bool:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return False
+            fut = client.submit(check, chunk, kind, ppi, pure=False)
+            submitted[fut.key] = chunk
+            futures.add(fut)
+            return True
+
+        for _ in range(max_in_flight):
+            if not submit():
+                break
+        for fut in futures:
+            chunk = submitted.pop(fut.key)
+            try:
+                rows = fut.result()
+            except Exception as exc:  # KilledWorker after Dask's own retries, lost data, ...
+                rows = [_crash_row(p, f"the Dask task failed ({type(exc).__name__}: {exc})") for p in chunk]
+            fut.release()
+            yield rows
+            submit()
+    finally:
+        if own:
+            client.close()
+
+
+# ---------------------------------------------------------------------------------------------- entry
+
+
+def iter_batch_rows(
+    paths: Iterable[str],
+    *,
+    kind: str = "auto",
+    ppi: float | None = None,
+    workers: int | None = None,
+    executor: str = "process",
+    scheduler: Any = None,
+    chunk_size: int = 4,
+    max_in_flight: int | None = None,
+    check: ChunkCheck = check_chunk,
+) -> Iterator[list[Row]]:
+    """Check every path and yield the rows, one completed chunk (list of row dicts) at a time.
+
+    Parameters
+    ----------
+    paths:
+        The inputs, consumed lazily (a generator over a huge list is fine).
+    kind, ppi:
+        Passed to :func:`~cccd_biometrics.checks.check_path`.
+    workers:
+        Local pool size (default: the number of cores); ignored with ``scheduler``.
+    executor:
+        ``"process"`` (default, measured faster: see the README), ``"thread"``, or ``"inline"`` (in this
+        process, one file after the other, no pool: for debugging; a crashing decoder ends the run).
+    scheduler:
+        A Dask scheduler address (``"tcp://host:8786"``) or a ``dask.distributed.Client``.
+    chunk_size:
+        Files per task: amortises the cost of a task while keeping the work evenly spread.
+    max_in_flight:
+        Chunks submitted and not yet collected (default: 4 per worker or Dask worker thread).
+    check:
+        The chunk function (a picklable module-level function); tests substitute it.
+    """
+    chunks = _chunks(paths, max(1, chunk_size))
+    if scheduler is not None:
+        yield from _iter_dask(chunks, check, kind, ppi, scheduler=scheduler, max_in_flight=max_in_flight)
+        return
+    if executor == "inline":
+        warm_up_worker()
+        for chunk in chunks:
+            yield check(chunk, kind, ppi)
+        return
+    workers = workers or os.cpu_count() or 1
+    yield from _iter_local(chunks, check, kind, ppi, executor=executor, workers=workers,
+                           max_in_flight=max_in_flight or 4 * workers)
+
+
+# ------------------------------------------------------------------------------------- run into output
+
+
+@dataclass
+class BatchResult:
+    """What :func:`run_batch` did: this run's counts, the rows found on resume, the wall time."""
+
+    stats: BatchStats
+    previous: BatchStats
+    wall_seconds: float
+    torn_tail_dropped: bool = False
+    bad_lines: int = 0
+
+    @property
+    def all_passed(self) -> bool:
+        return (self.stats.flagged + self.stats.error + self.previous.flagged + self.previous.error) == 0
+
+
+class RowWriter(Protocol):
+    def write_batch(self, rows: list[Row]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _pending(paths: Iterable[str], done: PathSet, key: Callable[[str], str], stats: BatchStats,
+             on_skipped: Callable[[int], None] | None) -> Iterator[str]:
+    """Inputs not in ``done``; each new one is added, so a path given twice is checked once."""
+    for path in paths:
+        if done.add(key(path)):
+            yield path
+        else:
+            stats.skipped += 1
+            if on_skipped is not None:
+                on_skipped(1)
+
+
+def run_batch(
+    paths: Iterable[str | os.PathLike] = (),
+    *,
+    recursive: bool = False,
+    from_lists: Iterable[str] = (),
+    output: str | os.PathLike | None = None,
+    fmt: str | None = None,
+    resume: bool = False,
+    writer: RowWriter | None = None,
+    batch_rows: int = 256,
+    flush_seconds: float = 2.0,
+    on_rows: Callable[[list[Row]], None] | None = None,
+    on_previous_row: Callable[[Row], None] | None = None,
+    on_skipped: Callable[[int], None] | None = None,
+    **check_options: Any,
+) -> BatchResult:
+    """Check every input and write one row per input to ``output`` (or to ``writer``).
+
+    Parameters
+    ----------
+    paths, recursive, from_lists:
+        The inputs, as for :func:`~cccd_biometrics.inputs.iter_inputs`. A folder that cannot be listed
+        becomes an error row.
+    output, fmt:
+        Result file (``jsonl``, ``csv``) or Parquet folder (``parquet``); the format defaults to the suffix.
+    resume:
+        Skip the inputs already in ``output`` (rows of earlier runs are kept; a torn last line is dropped).
+        Without it, ``output`` must not exist or be empty.
+    writer:
+        Where rows go when there is no ``output`` (an object with ``write_batch(rows)`` and ``close()``).
+    batch_rows, flush_seconds:
+        A batch is written (and fsync-ed) every ``batch_rows`` rows or ``flush_seconds`` seconds, whichever
+        comes first: a killed run loses at most that much work (it is redone on resume), never a written row.
+    on_rows, on_previous_row, on_skipped:
+        Callbacks for progress and reports: rows of this run, rows found in ``output`` on resume, and the
+        number of inputs skipped.
+    check_options:
+        Passed to :func:`iter_batch_rows` (``kind``, ``ppi``, ``workers``, ``executor``, ``scheduler``, ...).
+
+    Raises
+    ------
+    OutputWriteError
+        The output cannot be read, opened or written. Rows written before stay intact; ``resume`` continues.
+    """
+    t0 = time.perf_counter()
+    previous = BatchStats()
+    fmt = fmt or (format_from_suffix(output) if output is not None else None) or "jsonl"
+    key: Callable[[str], str] = csv_path_key if (output is not None and fmt == "csv") else str
+
+    def seen(row: Row) -> None:
+        previous.add(row)
+        if on_previous_row is not None:
+            on_previous_row(row)
+
+    if output is not None:
+        if not resume and _has_content(output):
+            raise OutputWriteError("already exists; pass --resume to continue it, or choose a new name",
+                                   source=os.fspath(output))
+        state = scan_output(output, fmt, on_row=seen) if resume else ResumeState()
+        writer = open_writer(output, fmt, state)
+    elif writer is None:
+        raise ValueError("run_batch needs an output path or a writer")
+    else:
+        state = ResumeState()
+
+    stats = BatchStats()
+    input_errors: deque[Row] = deque()
+
+    def unreadable(path: str, exc: OSError) -> None:
+        if key(path) in state.done:
+            return
+        state.done.add(key(path))
+        reason = exc.strerror or str(exc)
+        input_errors.append(CheckRow(path=path, status="error", error=f"{path}: cannot be listed ({reason})",
+                                     error_type="InputNotFoundError").to_dict())
+
+    inputs = iter_inputs(paths, recursive=recursive, from_lists=from_lists, on_error=unreadable)
+    pending = _pending(inputs, state.done, key, stats, on_skipped)
+    buffer = BatchBuffer(writer, max_rows=batch_rows, max_seconds=flush_seconds)
+
+    def accept(rows: list[Row]) -> None:
+        for row in rows:
+            stats.add(row)
+        buffer.add(rows)
+        if on_rows is not None:
+            on_rows(rows)
+
+    try:
+        for rows in iter_batch_rows(pending, **check_options):
+            accept(rows)
+            while input_errors:
+                accept([input_errors.popleft()])
+        while input_errors:
+            accept([input_errors.popleft()])
+    finally:
+        # rows already computed reach the file even when the run is interrupted (Ctrl-C, SIGTERM, an error)
+        try:
+            buffer.flush()
+        finally:
+            writer.close()
+    return BatchResult(stats=stats, previous=previous, wall_seconds=time.perf_counter() - t0,
+                       torn_tail_dropped=state.torn_tail_at is not None, bad_lines=state.bad_lines)
+
+
+def _has_content(output: str | os.PathLike) -> bool:
+    p = Path(output)
+    if p.is_dir():
+        return any(p.iterdir())
+    return p.exists() and p.stat().st_size > 0
