@@ -21,6 +21,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -64,11 +65,10 @@ def warm_up_worker() -> None:
     ridges = (127 + 100 * np.sin(2 * np.pi * (xx * 0.8 + yy * 0.6) / 9.1)).astype(np.uint8)
     portrait = np.dstack([ridges, np.roll(ridges, 7, axis=1), 255 - ridges])
     with tempfile.TemporaryDirectory(prefix="cccd-warm-") as tmp:
-        for name, pixels, kind in (("f.png", ridges, "fingerprint"), ("p.png", portrait, "portrait")):
+        for name, pixels in (("f.png", ridges), ("p.png", portrait)):
             path = os.path.join(tmp, name)
             cv2.imwrite(path, pixels)
-            check_path(path, kind="auto")
-            check_path(path, kind=kind)
+            check_path(path, kind="auto")  # detection, then the fingerprint or the portrait check
 
 
 @dataclass
@@ -114,13 +114,23 @@ def _crash_row(path: str, reason: str) -> Row:
 # ---------------------------------------------------------------------------------------------- local
 
 
+def _process_context() -> multiprocessing.context.BaseContext:
+    """``fork`` when this process runs no other thread (fastest start: workers inherit the imports), else
+    ``forkserver`` (forking a process with threads can deadlock a child on a lock held by another thread)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["cccd_biometrics.checks", "cccd_biometrics.io"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 def _new_pool(executor: str, workers: int) -> cf.Executor:
     if executor == "thread":
         return cf.ThreadPoolExecutor(max_workers=workers, initializer=warm_up_worker)
-    # forkserver: workers start from a clean server process (no threads of ours are copied into them)
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["cccd_biometrics.checks", "cccd_biometrics.io"])
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=warm_up_worker)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(), initializer=warm_up_worker)
 
 
 def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: float | None, *,

@@ -44,6 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "jsonl otherwise)")
     out.add_argument("--resume", action="store_true",
                      help="continue an interrupted run: skip the inputs already in --output")
+    out.add_argument("--batch-rows", type=int, default=256, metavar="N",
+                     help="rows per written (fsync-ed) batch of the result file (256)")
+    out.add_argument("--flush-seconds", type=float, default=2.0, metavar="S",
+                     help="write a batch at least this often (2 s): a kill loses at most this much work")
     out.add_argument("--report", metavar="HTML", help="write a self-contained HTML report of the results")
     out.add_argument("--worst", type=int, default=25, metavar="N", help="captures listed in the report (25)")
     out.add_argument("--thumbnails", action="store_true",
@@ -81,8 +85,8 @@ def _validate(args: argparse.Namespace) -> str:
         raise UsageError("give image files or folders, '-' or --from-list FILE")
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    if args.chunk_size < 1:
-        raise UsageError("--chunk-size must be at least 1")
+    if args.chunk_size < 1 or args.batch_rows < 1:
+        raise UsageError("--chunk-size and --batch-rows must be at least 1")
     if args.thumbnails and not args.report:
         raise UsageError("--thumbnails goes with --report")
     if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
@@ -172,7 +176,8 @@ def run(args: argparse.Namespace) -> int:
         with _sigterm_as_interrupt():
             result = run_batch(
                 args.paths, recursive=args.recursive, from_lists=args.from_list, output=args.output, fmt=fmt,
-                resume=args.resume, writer=stream, on_rows=on_rows, on_skipped=progress.update,
+                resume=args.resume, writer=stream, batch_rows=args.batch_rows, flush_seconds=args.flush_seconds,
+                on_rows=on_rows, on_skipped=progress.update,
                 on_previous_row=report.add_row if report is not None else None,
                 kind=args.kind, ppi=args.ppi, workers=args.workers, executor=args.executor,
                 scheduler=args.scheduler, chunk_size=args.chunk_size,

@@ -1,0 +1,136 @@
+"""Throughput of ``cccd-bio check`` batch runs on the shared dev sets (issue 7, target 1).
+
+Runs the real command line end to end (interpreter start, worker start, JIT-cache load, checks, writing)
+and measures, side by side and alternating so that load from other processes hits every variant alike:
+
+* scaling: images/s with 1 and 2 workers (process and thread pools) on the 640 FVC "B" fingerprints and
+  the faces_dev portraits; speed-up of 2 workers over 1; images/s per core;
+* overhead: a 10,000-input run (symbolic links to the FVC files in a temporary folder: an input is a path,
+  so 10,000 distinct links are 10,000 inputs) and the share of its time spent in the checks:
+  ``sum(row seconds) / (wall x workers)``, with wall both of the whole process and of the run inside it.
+
+Usage::
+
+    python benchmarks/batch_throughput.py                 # everything (~5-8 minutes on 2 busy cores)
+    python benchmarks/batch_throughput.py --only scaling --repeats 5
+    python benchmarks/batch_throughput.py --only overhead --n 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+
+
+def fvc_files() -> list[Path]:
+    files = sorted(DATA.glob("fvc2000_b/DB*_B/*.tif")) + sorted(DATA.glob("fvc2002_b/DB*_B/*.tif"))
+    return files
+
+
+def face_files() -> list[Path]:
+    return sorted(DATA.glob("faces_dev/*/*.jpg"))
+
+
+def run_cli(list_file: Path, out: Path, *, kind: str, workers: int, executor: str) -> dict:
+    """One ``cccd-bio check`` process; returns wall times and the sum of the rows' check seconds."""
+    if out.exists():
+        out.unlink()
+    cmd = [sys.executable, "-m", "cccd_biometrics", "check", "--from-list", str(list_file), "--kind", kind,
+           "--output", str(out), "--workers", str(workers), "--executor", executor]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    rows = [json.loads(line) for line in out.open()]
+    inner = float(proc.stderr.split(" checked in ")[1].split(" s ")[0])
+    return {"n": len(rows), "wall": wall, "inner_wall": inner, "check_seconds": sum(r["seconds"] for r in rows),
+            "errors": sum(r["status"] == "error" for r in rows)}
+
+
+def scaling(files: list[Path], kind: str, repeats: int, tmp: Path, variants: list[tuple[str, int]]) -> dict:
+    list_file = tmp / f"{kind}.txt"
+    list_file.write_text("".join(f"{p}\n" for p in files))
+    runs: dict[str, list[dict]] = {f"{e}x{w}": [] for e, w in variants}
+    for _ in range(repeats):
+        for executor, workers in variants:  # alternate variants so that noise hits all of them alike
+            runs[f"{executor}x{workers}"].append(
+                run_cli(list_file, tmp / "out.jsonl", kind=kind, workers=workers, executor=executor))
+    summary = {}
+    for name, rs in runs.items():
+        wall = statistics.median(r["wall"] for r in rs)
+        inner = statistics.median(r["inner_wall"] for r in rs)
+        workers = int(name.split("x")[1])
+        summary[name] = {
+            "images": rs[0]["n"], "errors": rs[0]["errors"], "wall_s": round(wall, 2), "run_s": round(inner, 2),
+            "images_per_s": round(rs[0]["n"] / wall, 1), "images_per_s_run": round(rs[0]["n"] / inner, 1),
+            "images_per_s_per_core": round(rs[0]["n"] / wall / workers, 1),
+            "walls": [round(r["wall"], 2) for r in rs],
+        }
+    base = summary.get("processx1")
+    if base:
+        for s in summary.values():
+            s["speedup_vs_processx1"] = round(base["wall_s"] / s["wall_s"], 2)
+            s["speedup_run_vs_processx1"] = round(base["run_s"] / s["run_s"], 2)
+    return summary
+
+
+def overhead(files: list[Path], n: int, workers: int, tmp: Path) -> dict:
+    links = tmp / "links"
+    links.mkdir(exist_ok=True)
+    paths = []
+    for i in range(n):
+        link = links / f"capture_{i:06d}{files[i % len(files)].suffix}"
+        if not link.exists():
+            link.symlink_to(files[i % len(files)])
+        paths.append(link)
+    list_file = tmp / "links.txt"
+    list_file.write_text("".join(f"{p}\n" for p in paths))
+    r = run_cli(list_file, tmp / "big.jsonl", kind="fingerprint", workers=workers, executor="process")
+    return {
+        "inputs": r["n"], "errors": r["errors"], "workers": workers, "wall_s": round(r["wall"], 1),
+        "run_s": round(r["inner_wall"], 1), "check_seconds": round(r["check_seconds"], 1),
+        "share_in_checks_process_wall": round(r["check_seconds"] / (r["wall"] * workers), 3),
+        "share_in_checks_run_wall": round(r["check_seconds"] / (r["inner_wall"] * workers), 3),
+        "images_per_s": round(r["n"] / r["wall"], 1),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", choices=("scaling", "faces", "overhead"), action="append")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--n", type=int, default=10_000, help="inputs of the overhead run")
+    ap.add_argument("--threads", action="store_true", help="also measure thread pools")
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        print(f"no evaluation data at {DATA}", file=sys.stderr)
+        return 2
+    only = set(args.only or ("scaling", "faces", "overhead"))
+    variants = [("process", 1), ("process", 2)] + ([("thread", 1), ("thread", 2)] if args.threads else [])
+    results: dict[str, object] = {"cpu_count": os.cpu_count(), "loadavg_start": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="cccd-bench-") as t:
+        tmp = Path(t)
+        if "scaling" in only:
+            results["fingerprints_fvc"] = scaling(fvc_files(), "fingerprint", args.repeats, tmp, variants)
+        if "faces" in only:
+            results["portraits_faces_dev"] = scaling(face_files(), "portrait", args.repeats, tmp, variants)
+        if "overhead" in only:
+            results["overhead_10k"] = overhead(fvc_files(), args.n, 2, tmp)
+    results["loadavg_end"] = os.getloadavg()
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
