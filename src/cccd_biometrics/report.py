@@ -23,8 +23,8 @@ import numpy as np
 
 __all__ = ["ReportBuilder", "write_report"]
 
-_SCORE_BINS = np.linspace(0.0, 100.0, 51)
-_TIME_BINS = np.logspace(-4, 3, 71)  # 0.1 ms .. 1000 s
+_SCORE_BINS = np.linspace(0.0, 100.0, 51)  # 2 points wide
+_TIME_BINS = np.logspace(-4, 3, 71)  # 0.1 ms .. 1000 s, 10 bins a decade
 _KEEP_ROW = ("path", "kind", "status", "score", "compliant", "codes", "findings", "error", "error_type", "seconds")
 _THUMB_SIDE = 112
 
@@ -57,8 +57,8 @@ class ReportBuilder:
         self.findings: Counter[str] = Counter()
         self.finding_kinds: dict[str, str] = {}
         self.error_types: Counter[str] = Counter()
-        self.score_hist: dict[str, np.ndarray] = {}
-        self.time_hist: dict[str, np.ndarray] = {}
+        self.score_hist: dict[str, list[int]] = {}
+        self.time_hist: dict[str, list[int]] = {}
         self.compliance: Counter[str] = Counter()
         self.seconds_total = 0.0
         self._worst: list[dict[str, Any]] = []
@@ -76,7 +76,7 @@ class ReportBuilder:
         self.status_by_kind[(kind, status)] += 1
         seconds = float(row.get("seconds") or 0.0)
         self.seconds_total += seconds
-        self._hist(self.time_hist, kind, _TIME_BINS, max(seconds, 1e-4))
+        self._count(self.time_hist, kind, _TIME_BINS.size - 1, 10.0 * (math.log10(max(seconds, 1e-4)) + 4.0))
         if status == "error":
             self.error_types[row.get("error_type") or "error"] += 1
             if len(self._errors) < self.worst_n:
@@ -87,17 +87,17 @@ class ReportBuilder:
             self.finding_kinds.setdefault(code, kind)
         score = row.get("score")
         if isinstance(score, (int, float)) and math.isfinite(score):
-            self._hist(self.score_hist, kind, _SCORE_BINS, min(max(float(score), 0.0), 100.0))
+            self._count(self.score_hist, kind, _SCORE_BINS.size - 1, float(score) / 2.0)
         if row.get("compliant") is not None:
             self.compliance["compliant" if row["compliant"] else "not compliant"] += 1
         if status == "flagged" or score is not None:
             self._keep_worst(row)
 
     @staticmethod
-    def _hist(store: dict[str, np.ndarray], kind: str, bins: np.ndarray, value: float) -> None:
-        counts = store.setdefault(kind, np.zeros(bins.size - 1, dtype=np.int64))
-        i = int(np.clip(np.searchsorted(bins, value, side="right") - 1, 0, counts.size - 1))
-        counts[i] += 1
+    def _count(store: dict[str, list[int]], kind: str, n_bins: int, position: float) -> None:
+        """Add one to the bin at ``position`` (in bin widths from the first edge; clipped to the ends)."""
+        counts = store.setdefault(kind, [0] * n_bins)
+        counts[min(max(int(position), 0), n_bins - 1)] += 1
 
     def _keep_worst(self, row: dict[str, Any]) -> None:
         if self.worst_n == 0:
@@ -233,10 +233,10 @@ def _figure() -> tuple[Any, Any]:
     return plt.subplots(figsize=(5.2, 3.0))
 
 
-def _plot_hist(store: dict[str, np.ndarray], bins: np.ndarray, xlabel: str, *, log_x: bool) -> str:
+def _plot_hist(store: dict[str, list[int]], bins: np.ndarray, xlabel: str, *, log_x: bool) -> str:
     fig, ax = _figure()
     for kind, counts in sorted(store.items()):
-        ax.stairs(counts, bins, label=f"{kind} ({int(counts.sum()):,})", fill=False, linewidth=1.6)
+        ax.stairs(counts, bins, label=f"{kind} ({sum(counts):,})", fill=False, linewidth=1.6)
     if log_x:
         ax.set_xscale("log")
     ax.set_xlabel(xlabel)
