@@ -20,6 +20,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
 import tempfile
 import threading
 import time
@@ -127,10 +128,18 @@ def _process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _init_worker_process() -> None:
+    # Ctrl-C reaches the whole process group: only the coordinator should act on it, so that it can stop
+    # the pool and write the rows it has before exiting
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up_worker()
+
+
 def _new_pool(executor: str, workers: int) -> cf.Executor:
     if executor == "thread":
         return cf.ThreadPoolExecutor(max_workers=workers, initializer=warm_up_worker)
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(), initializer=warm_up_worker)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
+                                  initializer=_init_worker_process)
 
 
 def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: float | None, *,

@@ -76,12 +76,12 @@ class ReportBuilder:
         self.status_by_kind[(kind, status)] += 1
         seconds = float(row.get("seconds") or 0.0)
         self.seconds_total += seconds
-        self._count(self.time_hist, kind, _TIME_BINS.size - 1, 10.0 * (math.log10(max(seconds, 1e-4)) + 4.0))
         if status == "error":
             self.error_types[row.get("error_type") or "error"] += 1
             if len(self._errors) < self.worst_n:
                 self._errors.append({k: row.get(k) for k in _KEEP_ROW})
             return
+        self._count(self.time_hist, kind, _TIME_BINS.size - 1, 10.0 * (math.log10(max(seconds, 1e-4)) + 4.0))
         for code in row.get("codes") or ():
             self.findings[code] += 1
             self.finding_kinds.setdefault(code, kind)
@@ -160,7 +160,7 @@ class ReportBuilder:
         if self.compliance:
             figures.append(_plot_bars(dict(self.compliance), "portraits"))
         if self.time_hist:
-            figures.append(_plot_hist(self.time_hist, _TIME_BINS, "check time per capture (s)", log_x=True))
+            figures.append(_plot_hist(self.time_hist, _TIME_BINS, "check time per checked capture (s)", log_x=True))
         if not figures:
             return ""
         note = "" if self.score_hist else "<p class=muted>No quality scores in these results.</p>"
@@ -212,7 +212,7 @@ class ReportBuilder:
         listed = "".join(f"<tr><td class=path>{html.escape(str(r.get('path')))}</td>"
                          f"<td>{html.escape(str(r.get('error') or ''))}</td></tr>" for r in self._errors)
         return (f"<h2>Errors</h2><table><tr><th>error</th><th>captures</th></tr>{types}</table>"
-                f"<h3>First {len(self._errors)}</h3><table><tr><th>input</th><th>message</th></tr>{listed}</table>")
+                f"<h3>Messages (the first {len(self._errors)})</h3><table><tr><th>input</th><th>message</th></tr>{listed}</table>")
 
 
 def _png_data_uri(fig: Any) -> str:

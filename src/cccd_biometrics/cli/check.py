@@ -112,28 +112,36 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 class _Progress:
-    """tqdm on stderr when it is a terminal (rate and, once the inputs are counted, ETA); else nothing."""
+    """tqdm on stderr when it is a terminal (rate and, once the inputs are counted, ETA); else nothing.
+
+    Nothing starts before the first update: the worker pool is created before any thread of ours exists,
+    so it can use the fast ``fork`` start (see :mod:`cccd_biometrics.batch`).
+    """
 
     def __init__(self, args: argparse.Namespace) -> None:
-        self.bar = None
+        self.args = args
+        self.enabled = sys.stderr.isatty()
+        self.bar: Any = None
         self._count: cf.Future | None = None
         self._pool: cf.ThreadPoolExecutor | None = None
-        if not sys.stderr.isatty():
-            return
+
+    def _start(self) -> None:
         from tqdm import tqdm
 
         from ..inputs import count_inputs, readable_twice
 
         self.bar = tqdm(total=None, unit="file", file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
-        if readable_twice(args.paths, args.from_list):
-            # counting walks the inputs a second time in a thread, so checking starts at once
+        if readable_twice(self.args.paths, self.args.from_list):
+            # counting walks the inputs a second time in a thread, so checking does not wait for it
             self._pool = cf.ThreadPoolExecutor(1)
-            self._count = self._pool.submit(count_inputs, args.paths, recursive=args.recursive,
-                                            from_lists=args.from_list)
+            self._count = self._pool.submit(count_inputs, self.args.paths, recursive=self.args.recursive,
+                                            from_lists=self.args.from_list)
 
     def update(self, n: int) -> None:
-        if self.bar is None:
+        if not self.enabled:
             return
+        if self.bar is None:
+            self._start()
         if self._count is not None and self._count.done():
             with contextlib.suppress(Exception):
                 self.bar.total = self._count.result()
