@@ -212,7 +212,8 @@ class ReportBuilder:
         listed = "".join(f"<tr><td class=path>{html.escape(str(r.get('path')))}</td>"
                          f"<td>{html.escape(str(r.get('error') or ''))}</td></tr>" for r in self._errors)
         return (f"<h2>Errors</h2><table><tr><th>error</th><th>captures</th></tr>{types}</table>"
-                f"<h3>Messages (the first {len(self._errors)})</h3><table><tr><th>input</th><th>message</th></tr>{listed}</table>")
+                f"<h3>Messages (the first {len(self._errors)})</h3>"
+                f"<table><tr><th>input</th><th>message</th></tr>{listed}</table>")
 
 
 def _png_data_uri(fig: Any) -> str:
