@@ -94,12 +94,12 @@ def iter_inputs(
     Parameters
     ----------
     paths:
-        Files and folders. ``"-"`` reads further paths from standard input, one a line.
+        Files and folders. ``"-"`` reads further file paths from standard input, one a line.
     recursive:
         Descend into sub-folders (symbolic links to folders are not followed).
     from_lists:
-        Text files of paths, one a line (``"-"`` for standard input). Listed paths are taken as given,
-        folders in them are walked like folders on the command line.
+        Text files of file paths, one a line (``"-"`` for standard input), taken as given (a folder
+        in a list is not walked: it becomes an error row).
     on_error:
         Called with ``(path, OSError)`` for a folder that cannot be listed or a list that cannot be
         opened; the walk goes on. By default the error is raised.
@@ -121,13 +121,12 @@ def iter_inputs(
     for raw in paths:
         text = os.fspath(raw)
         if text == STDIN:
-            for listed in iter_path_list(sys.stdin):
-                yield from expand(listed)
+            yield from iter_path_list(sys.stdin)
         else:
             yield from expand(text)
     for list_path in from_lists:
-        for listed in _iter_list_file(list_path, handler):
-            yield from expand(listed)
+        # listed paths are files, taken as given: no stat per path on the coordinator of a huge run
+        yield from _iter_list_file(list_path, handler)
 
 
 def count_inputs(*args: object, **kwargs: object) -> int:
