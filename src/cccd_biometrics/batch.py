@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from .checks import CheckRow, check_path
 from .inputs import iter_inputs
@@ -37,6 +37,7 @@ from .results import (
     OutputWriteError,
     PathSet,
     ResumeState,
+    RowWriter,
     csv_path_key,
     format_from_suffix,
     open_writer,
@@ -211,7 +212,7 @@ def _iter_dask(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: f
         client.run(warm_up_worker)
         max_in_flight = max_in_flight or 4 * max(1, sum(client.nthreads().values()))
         futures = as_completed()
-        submitted: dict[str, list[str]] = {}
+        submitted: dict[Any, list[str]] = {}
 
         def submit() -> bool:
             chunk = next(chunks, None)
@@ -308,10 +309,6 @@ class BatchResult:
         return (self.stats.flagged + self.stats.error + self.previous.flagged + self.previous.error) == 0
 
 
-class RowWriter(Protocol):
-    def write_batch(self, rows: list[Row]) -> None: ...
-
-    def close(self) -> None: ...
 
 
 def _pending(paths: Iterable[str], done: PathSet, key: Callable[[str], str], stats: BatchStats,

@@ -129,10 +129,14 @@ def iter_inputs(
         yield from _iter_list_file(list_path, handler)
 
 
-def count_inputs(*args: object, **kwargs: object) -> int:
-    """Number of inputs :func:`iter_inputs` would yield (used for the progress bar's ETA; walks once more)."""
-    kwargs = {**kwargs, "on_error": lambda path, exc: None}
-    return sum(1 for _ in iter_inputs(*args, **kwargs))  # type: ignore[arg-type]
+def count_inputs(
+    paths: Iterable[str | os.PathLike] = (), *, recursive: bool = False, from_lists: Iterable[str] = ()
+) -> int:
+    """Number of inputs :func:`iter_inputs` would yield (for a progress bar's ETA; walks the inputs again)."""
+    count = 0
+    for _ in iter_inputs(paths, recursive=recursive, from_lists=from_lists, on_error=lambda path, exc: None):
+        count += 1
+    return count
 
 
 def readable_twice(paths: Iterable[str], from_lists: Iterable[str]) -> bool:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -39,6 +39,7 @@ __all__ = [
     "PathSet",
     "ResumeState",
     "RowFileWriter",
+    "RowWriter",
     "format_from_suffix",
     "iter_result_rows",
     "open_writer",
@@ -429,10 +430,18 @@ def open_writer(
     return RowFileWriter(path, fmt, torn_tail_at=state.torn_tail_at if state else None)
 
 
+class RowWriter(Protocol):
+    """Where batches of rows go: a result file, a Parquet folder, or a stream (``cli.output``)."""
+
+    def write_batch(self, rows: list[dict[str, Any]]) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class BatchBuffer:
     """Collects rows and hands them to a writer in batches: every ``max_rows`` rows or ``max_seconds``."""
 
-    def __init__(self, writer: RowFileWriter | ParquetPartWriter, *, max_rows: int, max_seconds: float) -> None:
+    def __init__(self, writer: RowWriter, *, max_rows: int, max_seconds: float) -> None:
         self.writer = writer
         self.max_rows = max_rows
         self.max_seconds = max_seconds
