@@ -50,7 +50,7 @@ def erc_curve(pair_quality: np.ndarray, errors: np.ndarray, max_reject: float = 
     order = np.argsort(q, kind="stable")
     qs, es = q[order], errors[order].astype(float)
     # expected errors removed when rejecting the k lowest: whole tie groups below, a share of the cut group
-    uniq, start = np.unique(qs, return_index=True)
+    _, start = np.unique(qs, return_index=True)
     ends = np.append(start[1:], n)
     group_err = np.add.reduceat(es, start)
     removed = np.zeros(k_max + 1)

@@ -17,7 +17,7 @@ import functools
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
@@ -39,13 +39,15 @@ THRESHOLDS: dict[str, float] = {
     "off_center": 0.30,  # center_offset (fraction of the half-diagonal)
     "low_contrast": 9.0,  # ridge_contrast (RMS grey levels across ridges)
     "blurred": 0.40,  # sharpness (fine detail / ridge contrast)
-    "dry_darkness": 0.34,  # ridge_darkness below: thin, faint ridges
+    "dry_darkness": 0.31,  # ridge_darkness below: thin, faint ridges
     "dry_noise": 1.10,  # ridge_noise above (with a light print): broken ridges
     "dry_grey": 195.0,  # roi_grey above: light print
     "wet_darkness": 0.60,  # ridge_darkness above: wide, merged ridges
     "wet_grey": 85.0,  # roi_grey below: dark print
     "wet_imbalance": 0.45,  # ridge_width_imbalance above (with a dark print): valleys closed
     "low_clarity": 20.0,  # score below
+    "low_ridge_pattern": 0.45,  # ridge_pattern below (with a finger present): scars, damage, smudges
+    "condition_error_score": 35.0,  # a condition finding (dry, wet, blur...) is an error below this score
 }
 """Decision thresholds of the findings, by name (see :func:`_findings`)."""
 
@@ -217,15 +219,35 @@ _CHECKS: tuple[Callable[[dict[str, float], dict[str, float]], Finding | None], .
 )
 
 
+_ALWAYS_ERRORS = frozenset({"FINGER_NO_FINGER", "FINGER_WRONG_RESOLUTION", "FINGER_SMALL_AREA",
+                            "FINGER_LOW_CLARITY"})
+
+
+def _clarity(m: dict[str, float], score: float, t: dict[str, float]) -> Finding | None:
+    action = "Clean the finger and the sensor, then capture again (or use another finger if the skin is damaged)."
+    if score < t["low_clarity"]:
+        return _finding("FINGER_LOW_CLARITY", f"Overall ridge clarity is low (score {score:.0f}/100).",
+                        score, t["low_clarity"], action)
+    if m["ridge_pattern"] < t["low_ridge_pattern"]:
+        return _finding("FINGER_LOW_CLARITY", f"Only {100 * m['ridge_pattern']:.0f} % of the finger shows "
+                        "readable ridges (scar, damage or smudge).", m["ridge_pattern"],
+                        t["low_ridge_pattern"], action)
+    return None
+
+
 def _findings(m: dict[str, float], score: float, t: dict[str, float]) -> list[Finding]:
+    """Findings, errors first. Condition findings (dry, wet, blur, contrast, position) are errors only when the
+    score is low too; otherwise they are advice (warnings) that do not make the print hard to read."""
     no_finger = _no_finger(m, t)
     if no_finger is not None:
         return [no_finger]  # nothing else is meaningful without a finger
     found = [f for check in _CHECKS if (f := check(m, t)) is not None]
-    if score < t["low_clarity"]:
-        found.append(_finding("FINGER_LOW_CLARITY", f"Overall ridge clarity is low (score {score:.0f}/100).",
-                              score, t["low_clarity"], "Clean the finger and the sensor, then capture again."))
-    return found
+    clarity = _clarity(m, score, t)
+    if clarity is not None:
+        found.append(clarity)
+    if score >= t["condition_error_score"]:
+        found = [f if f.code in _ALWAYS_ERRORS else replace(f, severity=Severity.WARNING) for f in found]
+    return sorted(found, key=lambda f: f.severity != Severity.ERROR)
 
 
 def assess_fingerprint(image: FingerImage | Analysis | Any) -> FingerprintQuality:
