@@ -131,8 +131,10 @@ def main() -> int:
         tmp = Path(t)
         if "scaling" in only:
             results["fingerprints_fvc"] = scaling(fvc_files(), "fingerprint", args.repeats, tmp, variants)
+            print(json.dumps(results["fingerprints_fvc"]), file=sys.stderr, flush=True)
         if "faces" in only:
             results["portraits_faces_dev"] = scaling(face_files(), "portrait", args.repeats, tmp, variants)
+            print(json.dumps(results["portraits_faces_dev"]), file=sys.stderr, flush=True)
         if "overhead" in only:
             results["overhead_10k"] = overhead(fvc_files(), args.n, 2, tmp)
     results["loadavg_end"] = os.getloadavg()
