@@ -47,6 +47,7 @@ from .results import (
 __all__ = ["BatchResult", "BatchStats", "check_chunk", "iter_batch_rows", "run_batch", "warm_up_worker"]
 
 Row = dict[str, Any]
+DASK_CONNECT_TIMEOUT = "20s"
 ChunkCheck = Callable[[list[str], str, "float | None"], list[Row]]
 
 
@@ -207,7 +208,13 @@ def _iter_dask(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: f
         raise RuntimeError("--scheduler needs Dask: pip install 'cccd_biometrics[dask]'") from exc
 
     own = not isinstance(scheduler, Client)
-    client = Client(scheduler, set_as_default=False) if own else scheduler
+    if own:
+        try:
+            client = Client(scheduler, set_as_default=False, timeout=DASK_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise OSError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    else:
+        client = scheduler
     try:
         client.run(warm_up_worker)
         max_in_flight = max_in_flight or 4 * max(1, sum(client.nthreads().values()))
