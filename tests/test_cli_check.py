@@ -87,3 +87,15 @@ def test_streamed_table_on_stdout(captures, capsys):
     assert main(["check", *map(str, captures), "--format", "table", "--executor", "inline"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("file") and "6 checked: 6 passed, 0 flagged, 0 errors" in out
+
+
+def test_unreachable_scheduler_is_exit_2(tmp_path, captures, capsys, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    from cccd_biometrics import batch
+
+    monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", "1s")
+    out = tmp_path / "r.jsonl"
+    rc = main(["check", str(captures[0]), "-o", str(out), "--scheduler", "tcp://127.0.0.1:9"])
+    assert rc == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+    assert main(["check", str(captures[0]), "-o", str(out), "--executor", "inline"]) == 0  # nothing half-made
