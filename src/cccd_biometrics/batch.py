@@ -59,8 +59,16 @@ def check_chunk(paths: list[str], kind: str = "auto", ppi: float | None = None) 
 def warm_up_worker() -> None:
     """Import the checks and load their compiled kernels before the first real file, once per worker.
 
-    Without it the first file a worker checks would carry the import and JIT-cache load time.
+    Without it the first file a worker checks would carry the import and JIT-cache load time. It is only
+    an optimisation: if it fails (no writable temporary folder...), the worker starts cold.
     """
+    try:
+        _warm_up()
+    except Exception:  # a failed warm-up must not break the pool: the first file then pays the load time
+        return
+
+
+def _warm_up() -> None:
     import cv2
     import numpy as np
 
