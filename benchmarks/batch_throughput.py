@@ -60,7 +60,7 @@ def run_cli(list_file: Path, out: Path, *, kind: str, workers: int, executor: st
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
     rows = [json.loads(line) for line in out.open()]
     inner = float(proc.stderr.split(" checked in ")[1].split(" s ")[0])
-    return {"n": len(rows), "wall": wall, "inner_wall": inner, "cpu": cpu,
+    return {"n": len(rows), "wall": wall, "inner_wall": inner, "cpu": cpu, "load": os.getloadavg()[0],
             "check_seconds": sum(r["seconds"] for r in rows), "errors": sum(r["status"] == "error" for r in rows)}
 
 
@@ -84,11 +84,15 @@ def scaling(files: list[Path], kind: str, repeats: int, tmp: Path, variants: lis
             "images_per_cpu_s": round(rs[0]["n"] / statistics.median(r["cpu"] for r in rs), 1),
             "walls": [round(r["wall"], 2) for r in rs],
         }
-    base = summary.get("processx1")
+    base = runs.get("processx1")
     if base:
-        for s in summary.values():
-            s["speedup_vs_processx1"] = round(base["wall_s"] / s["wall_s"], 2)
-            s["speedup_run_vs_processx1"] = round(base["run_s"] / s["run_s"], 2)
+        for name, s in summary.items():
+            # ratio of each run to the single-worker run of the same round (adjacent in time, so under about
+            # the same load from other processes), then the median over rounds
+            pairs = [b["wall"] / r["wall"] for b, r in zip(base, runs[name], strict=True)]
+            s["speedup_vs_processx1_median_of_rounds"] = round(statistics.median(pairs), 2)
+            s["speedup_rounds"] = [round(x, 2) for x in pairs]
+            s["loadavg_1min"] = [round(r["load"], 1) for r in runs[name]]
     return summary
 
 
