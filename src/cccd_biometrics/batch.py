@@ -226,7 +226,7 @@ def _iter_dask(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: f
     try:
         client.run(warm_up_worker)
         max_in_flight = max_in_flight or 4 * max(1, sum(client.nthreads().values()))
-        futures = as_completed()
+        futures = as_completed(loop=client.loop)  # our client is not the default one: name its loop
         submitted: dict[Any, list[str]] = {}
 
         def submit() -> bool:
