@@ -6,6 +6,8 @@ and measures, side by side and alternating so that load from other processes hit
 * scaling: images/s with 1 and 2 workers (process and thread pools) on the 640 FVC "B" fingerprints and
   the faces_dev portraits; speed-up of 2 workers over 1; images/s per core;
 * CPU: images per CPU-second of the whole process tree (robust to other load on the machine);
+* coordinator: rows per second the coordinating process takes in when the checks do nothing (the ceiling of
+  one coordinator, e.g. one Dask client streaming rows back);
 * overhead: a 10,000-input run (symbolic links to the FVC files in a temporary folder: an input is a path,
   so 10,000 distinct links are 10,000 inputs) and the share of its time spent in the checks:
   ``sum(row seconds) / (wall x workers)``, with wall both of the whole process and of the run inside it.
@@ -96,6 +98,28 @@ def scaling(files: list[Path], kind: str, repeats: int, tmp: Path, variants: lis
     return summary
 
 
+def null_check(paths: list[str], kind: str, ppi: float | None) -> list[dict]:
+    """A check that does nothing: what is left is the cost of the batch machinery itself."""
+    return [{"path": p, "kind": "fingerprint", "status": "ok", "size_bytes": 1, "width": 300, "height": 300,
+             "ppi": 500.0, "score": 50.0, "compliant": None, "flagged": False, "codes": [], "findings": [],
+             "error": None, "error_type": None, "seconds": 0.0, "details": {}} for p in paths]
+
+
+def coordinator(n: int, tmp: Path) -> dict:
+    """Rows per second one coordinator takes in (pool IPC, dedup, JSONL writing, fsync) with null checks."""
+    from cccd_biometrics.batch import run_batch
+
+    out = {}
+    for chunk in (4, 64):
+        target = tmp / f"null_{chunk}.jsonl"
+        paths = (f"/archive/district_{i % 50}/{i:09d}.wsq" for i in range(n))
+        result = run_batch(paths, output=target, workers=2, chunk_size=chunk, check=null_check)
+        out[f"chunk_{chunk}"] = {"rows": result.stats.checked, "wall_s": round(result.wall_seconds, 2),
+                                 "rows_per_s": round(result.stats.checked / result.wall_seconds)}
+        target.unlink()
+    return out
+
+
 def overhead(files: list[Path], n: int, workers: int, tmp: Path) -> dict:
     links = tmp / "links"
     links.mkdir(exist_ok=True)
@@ -120,7 +144,7 @@ def overhead(files: list[Path], n: int, workers: int, tmp: Path) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", choices=("scaling", "faces", "overhead"), action="append")
+    ap.add_argument("--only", choices=("scaling", "faces", "overhead", "coordinator"), action="append")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--n", type=int, default=10_000, help="inputs of the overhead run")
     ap.add_argument("--threads", action="store_true", help="also measure thread pools")
@@ -128,7 +152,7 @@ def main() -> int:
     if not DATA.is_dir():
         print(f"no evaluation data at {DATA}", file=sys.stderr)
         return 2
-    only = set(args.only or ("scaling", "faces", "overhead"))
+    only = set(args.only or ("scaling", "faces", "overhead", "coordinator"))
     variants = [("process", 1), ("process", 2)] + ([("thread", 1), ("thread", 2)] if args.threads else [])
     results: dict[str, object] = {"cpu_count": os.cpu_count(), "loadavg_start": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="cccd-bench-") as t:
@@ -141,6 +165,8 @@ def main() -> int:
             print(json.dumps(results["portraits_faces_dev"]), file=sys.stderr, flush=True)
         if "overhead" in only:
             results["overhead_10k"] = overhead(fvc_files(), args.n, 2, tmp)
+        if "coordinator" in only:
+            results["coordinator_null_checks"] = coordinator(100_000, tmp)
     results["loadavg_end"] = os.getloadavg()
     print(json.dumps(results, indent=2))
     return 0
