@@ -214,3 +214,18 @@ def test_dask_local_cluster_gives_the_local_rows(tmp_path):
         result = run_batch(files, output=out, scheduler=cluster.scheduler_address, chunk_size=3)
     assert result.stats.checked == len(files)
     assert stable(iter_result_rows(out)) == stable(local)
+
+
+def raise_on_marked_files(paths, kind, ppi):
+    if any(Path(p).name.startswith("crash") for p in paths):
+        raise RuntimeError("boom")
+    return check_chunk(paths, kind, ppi)
+
+
+def test_a_task_that_raises_gives_error_rows_not_a_crashed_run(tmp_path):
+    files = [str(p) for p in make_captures(tmp_path, 3)] + [str(tmp_path / "crash.png")]
+    rows = [r for rows in iter_batch_rows(files, workers=2, executor="thread", chunk_size=1,
+                                          check=raise_on_marked_files) for r in rows]
+    by_path = {r["path"]: r for r in rows}
+    assert len(by_path) == 4 and by_path[files[-1]]["error_type"] == "WorkerCrashed"
+    assert "RuntimeError: boom" in by_path[files[-1]]["error"]

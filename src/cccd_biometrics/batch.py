@@ -122,6 +122,10 @@ def _crash_row(path: str, reason: str) -> Row:
     return CheckRow(path=path, status="error", error=f"{path}: {reason}", error_type="WorkerCrashed").to_dict()
 
 
+def _failed_task_rows(chunk: list[str], exc: BaseException) -> list[Row]:
+    return [_crash_row(p, f"the task checking this file failed ({type(exc).__name__}: {exc})") for p in chunk]
+
+
 # ---------------------------------------------------------------------------------------------- local
 
 
@@ -176,11 +180,14 @@ def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: 
                 path = suspects.popleft()
                 fut = pool.submit(check, [path], kind, ppi)
                 try:
-                    yield fut.result()
+                    rows = fut.result()
                 except cf.process.BrokenProcessPool:
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = _new_pool(executor, workers)
-                    yield [_crash_row(path, "the worker process died while checking this file")]
+                    rows = [_crash_row(path, "the worker process died while checking this file")]
+                except Exception as exc:
+                    rows = _failed_task_rows([path], exc)
+                yield rows
                 continue
             while len(in_flight) < max_in_flight:
                 chunk = next(chunks, None)
@@ -194,10 +201,14 @@ def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: 
             for fut in done:
                 chunk = in_flight.pop(fut)
                 try:
-                    yield fut.result()
+                    rows = fut.result()
                 except cf.process.BrokenProcessPool:
                     broken = True
                     suspects.extend(chunk)
+                    continue
+                except Exception as exc:  # a custom check that raised, a row that cannot be pickled...
+                    rows = _failed_task_rows(chunk, exc)
+                yield rows
             if broken:
                 for pending_chunk in in_flight.values():
                     suspects.extend(pending_chunk)
@@ -253,7 +264,7 @@ def _iter_dask(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: f
             try:
                 rows = fut.result()
             except Exception as exc:  # KilledWorker after Dask's own retries, lost data, ...
-                rows = [_crash_row(p, f"the Dask task failed ({type(exc).__name__}: {exc})") for p in chunk]
+                rows = _failed_task_rows(chunk, exc)
             fut.release()
             yield rows
             submit()
