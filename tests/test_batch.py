@@ -229,3 +229,18 @@ def test_a_task_that_raises_gives_error_rows_not_a_crashed_run(tmp_path):
     by_path = {r["path"]: r for r in rows}
     assert len(by_path) == 4 and by_path[files[-1]]["error_type"] == "WorkerCrashed"
     assert "RuntimeError: boom" in by_path[files[-1]]["error"]
+
+
+def test_walk_order_and_huge_folders_stream(tmp_path, monkeypatch):
+    from cccd_biometrics import inputs
+
+    for name in ("b", "a", "a/z", "a/c"):
+        (tmp_path / name).mkdir(parents=True, exist_ok=True)
+    for name in ("a/2.png", "a/1.png", "a/z/x.tif", "a/c/y.bmp", "b/3.jpg", "top.png", "notes.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    found = [os.path.relpath(p, tmp_path) for p in inputs.iter_inputs([tmp_path], recursive=True)]
+    assert found == ["top.png", "a/1.png", "a/2.png", "a/c/y.bmp", "a/z/x.tif", "b/3.jpg"]
+    assert [os.path.relpath(p, tmp_path) for p in inputs.iter_inputs([tmp_path])] == ["top.png"]
+    monkeypatch.setattr(inputs, "SORT_LIMIT", 2)  # past the limit files stream unsorted, none lost
+    found = [os.path.relpath(p, tmp_path) for p in inputs.iter_inputs([tmp_path], recursive=True)]
+    assert sorted(found) == ["a/1.png", "a/2.png", "a/c/y.bmp", "a/z/x.tif", "b/3.jpg", "top.png"]

@@ -25,9 +25,15 @@ def _raise(path: str, exc: OSError) -> None:
     raise exc
 
 
-def _sorted_entries(folder: str) -> tuple[list[str], list[str]]:
-    """(image files, sub-folders) of one folder, each sorted by name."""
-    files, dirs = [], []
+SORT_LIMIT = 100_000
+"""Files of a folder are sorted by name up to this many; past it they stream in directory order, so that a
+flat folder of ten million captures is never held in memory (the order only matters to people)."""
+
+
+def _scan(folder: str, dirs: list[str]) -> Iterator[str]:
+    """Image files of ``folder`` (sorted while it is small, see :data:`SORT_LIMIT`); sub-folders go to ``dirs``."""
+    batch: list[str] = []
+    streaming = False
     with os.scandir(folder) as it:
         for entry in it:
             try:
@@ -37,10 +43,16 @@ def _sorted_entries(folder: str) -> tuple[list[str], list[str]]:
             if is_dir:
                 dirs.append(entry.path)
             elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES:
-                files.append(entry.path)
-    files.sort()
-    dirs.sort()
-    return files, dirs
+                if streaming:
+                    yield entry.path
+                    continue
+                batch.append(entry.path)
+                if len(batch) >= SORT_LIMIT:
+                    batch.sort()
+                    yield from batch
+                    batch, streaming = [], True
+    batch.sort()
+    yield from batch
 
 
 def _walk(folder: str, recursive: bool, on_error: OnError) -> Iterator[str]:
@@ -48,14 +60,14 @@ def _walk(folder: str, recursive: bool, on_error: OnError) -> Iterator[str]:
     stack = [folder]
     while stack:
         current = stack.pop()
+        dirs: list[str] = []
         try:
-            files, dirs = _sorted_entries(current)
-        except OSError as exc:
+            yield from _scan(current, dirs)
+        except OSError as exc:  # cannot be listed (or stopped being listable mid-way)
             on_error(current, exc)
             continue
-        yield from files
         if recursive:
-            stack.extend(reversed(dirs))
+            stack.extend(sorted(dirs, reverse=True))
 
 
 def iter_path_list(stream: TextIO) -> Iterator[str]:
