@@ -41,9 +41,22 @@ def _assert_complete_text_file(out: Path, fmt: str) -> list[str]:
     return [r["path"] for r in iter_result_rows(out)]
 
 
+def _size(out: Path) -> int:
+    if out.is_dir():
+        return sum(p.stat().st_size for p in out.glob("part-*.parquet"))
+    return out.stat().st_size if out.exists() else 0
+
+
+def _wait_for_growth(proc: subprocess.Popen, out: Path, size: int, timeout: float = 60.0) -> None:
+    """Until the run has written something new (or ended): the kill then lands in the middle of the work."""
+    end = time.monotonic() + timeout
+    while proc.poll() is None and _size(out) <= size and time.monotonic() < end:
+        time.sleep(0.01)
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_kill_9_at_random_moments_then_resume(tmp_path, fmt):
-    files = make_captures(tmp_path / "in", 120)
+    files = make_captures(tmp_path / "in", 160)
     listing = tmp_path / "inputs.txt"
     listing.write_text("".join(f"{p}\n" for p in files))
     out = tmp_path / f"results.{fmt}"
@@ -52,9 +65,11 @@ def test_kill_9_at_random_moments_then_resume(tmp_path, fmt):
     kills = 0
     for attempt in range(3):
         args = ["--from-list", str(listing), "-o", str(out), "--workers", "2",
-                "--batch-rows", str(rng.choice([1, 3, 16])), "--flush-seconds", "0.2"]
+                "--batch-rows", str(rng.choice([1, 3, 16])), "--flush-seconds", "0.1"]
+        before = _size(out)
         proc = _cli(*args, *(["--resume"] if attempt else []))
-        time.sleep(rng.uniform(0.3, 1.6))
+        _wait_for_growth(proc, out, before)
+        time.sleep(rng.uniform(0.0, 0.3))  # a random moment: between writes, during one, during a check
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             kills += 1
