@@ -299,7 +299,7 @@ def iter_batch_rows(
     workers:
         Local pool size (default: the number of cores); ignored with ``scheduler``.
     executor:
-        ``"process"`` (default, measured faster: see the README), ``"thread"``, or ``"inline"`` (in this
+        ``"process"`` (default: see the README for the measurements), ``"thread"``, or ``"inline"`` (in this
         process, one file after the other, no pool: for debugging; a crashing decoder ends the run).
     scheduler:
         A Dask scheduler address (``"tcp://host:8786"``) or a ``dask.distributed.Client``.

@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run_group.add_argument("-j", "--workers", type=int, default=None, metavar="N",
                            help="local worker processes (default: all cores)")
     run_group.add_argument("--executor", choices=("process", "thread", "inline"), default="process",
-                           help="local pool type (default: process, the faster by measurement)")
+                           help="local pool type (default: process: a crash stays in one worker, no GIL; see README)")
     run_group.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                            help="run the checks on this Dask distributed cluster instead of locally")
     run_group.add_argument("--chunk-size", type=int, default=4, metavar="N", help="files per task (4)")
