@@ -99,3 +99,16 @@ def test_unreachable_scheduler_is_exit_2(tmp_path, captures, capsys, monkeypatch
     assert rc == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
     assert main(["check", str(captures[0]), "-o", str(out), "--executor", "inline"]) == 0  # nothing half-made
+
+
+def test_resume_reports_a_torn_tail_and_damaged_lines(tmp_path, captures, capsys):
+    out = tmp_path / "r.jsonl"
+    assert main(["check", str(captures[0]), str(captures[1]), "-o", str(out), "--executor", "inline"]) == 0
+    lines = out.read_text().splitlines()
+    out.write_text(lines[0] + "\n" + "{garbage\n" + lines[1][:40])  # damage, then a torn last line
+    capsys.readouterr()
+    assert main(["check", *map(str, captures), "-o", str(out), "--resume", "--executor", "inline"]) == 0
+    err = capsys.readouterr().err
+    assert "1 damaged line(s)" in err and "the last line of the earlier run was incomplete" in err
+    rows = list(iter_result_rows(out))
+    assert sorted(r["path"] for r in rows) == sorted(map(str, captures))

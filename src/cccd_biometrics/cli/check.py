@@ -211,6 +211,9 @@ def _finish(args: argparse.Namespace, result: Any, report: Any, not_found: int) 
         print(f"cccd-bio check: {stats.checked} checked{resumed} in {result.wall_seconds:.1f} s "
               f"({rate:.1f} files/s): {stats.ok + previous.ok} passed, {stats.flagged + previous.flagged} flagged, "
               f"{stats.error + previous.error} errors -> {args.output}", file=sys.stderr)
+        if result.bad_lines:
+            print(f"cccd-bio check: {result.bad_lines} damaged line(s) of {args.output} were not rows; their "
+                  "inputs were checked again", file=sys.stderr)
         if result.torn_tail_dropped:
             print("cccd-bio check: the last line of the earlier run was incomplete; it was dropped and its "
                   "input checked again", file=sys.stderr)
