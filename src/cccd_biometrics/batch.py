@@ -122,7 +122,7 @@ def _crash_row(path: str, reason: str) -> Row:
     return CheckRow(path=path, status="error", error=f"{path}: {reason}", error_type="WorkerCrashed").to_dict()
 
 
-def _failed_task_rows(chunk: list[str], exc: BaseException) -> list[Row]:
+def failed_task_rows(chunk: list[str], exc: BaseException) -> list[Row]:
     return [_crash_row(p, f"the task checking this file failed ({type(exc).__name__}: {exc})") for p in chunk]
 
 
@@ -186,7 +186,7 @@ def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: 
                     pool = _new_pool(executor, workers)
                     rows = [_crash_row(path, "the worker process died while checking this file")]
                 except Exception as exc:
-                    rows = _failed_task_rows([path], exc)
+                    rows = failed_task_rows([path], exc)
                 yield rows
                 continue
             while len(in_flight) < max_in_flight:
@@ -207,7 +207,7 @@ def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: 
                     suspects.extend(chunk)
                     continue
                 except Exception as exc:  # a custom check that raised, a row that cannot be pickled...
-                    rows = _failed_task_rows(chunk, exc)
+                    rows = failed_task_rows(chunk, exc)
                 yield rows
             if broken:
                 for pending_chunk in in_flight.values():
@@ -264,7 +264,7 @@ def _iter_dask(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: f
             try:
                 rows = fut.result()
             except Exception as exc:  # KilledWorker after Dask's own retries, lost data, ...
-                rows = _failed_task_rows(chunk, exc)
+                rows = failed_task_rows(chunk, exc)
             fut.release()
             yield rows
             submit()

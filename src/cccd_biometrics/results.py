@@ -41,6 +41,7 @@ __all__ = [
     "RowFileWriter",
     "RowWriter",
     "format_from_suffix",
+    "iter_part_rows",
     "iter_result_rows",
     "open_writer",
     "scan_output",
@@ -245,17 +246,21 @@ def _part_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("part-*.parquet") if not p.name.startswith("."))
 
 
-def _iter_parquet_rows(folder: Path) -> Iterator[dict[str, Any]]:
+def iter_part_rows(part: str | os.PathLike) -> Iterator[dict[str, Any]]:
+    """The rows of one Parquet part file."""
     import pyarrow.parquet as pq
 
+    for batch in pq.ParquetFile(part).iter_batches(batch_size=8192):
+        for row in batch.to_pylist():
+            for key in ("findings", "details"):
+                if isinstance(row.get(key), str):
+                    row[key] = json.loads(row[key])
+            yield row
+
+
+def _iter_parquet_rows(folder: Path) -> Iterator[dict[str, Any]]:
     for part in _part_files(folder):
-        pf = pq.ParquetFile(part)
-        for batch in pf.iter_batches(batch_size=8192):
-            for row in batch.to_pylist():
-                for key in ("findings", "details"):
-                    if isinstance(row.get(key), str):
-                        row[key] = json.loads(row[key])
-                yield row
+        yield from iter_part_rows(part)
 
 
 def iter_result_rows(path: str | os.PathLike, fmt: str | None = None) -> Iterator[dict[str, Any]]:

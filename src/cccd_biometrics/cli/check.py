@@ -59,7 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                            help="local pool type (default: process: a crash stays in one worker, no GIL; see README)")
     run_group.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                            help="run the checks on this Dask distributed cluster instead of locally")
-    run_group.add_argument("--chunk-size", type=int, default=4, metavar="N", help="files per task (4)")
+    run_group.add_argument("--parts-on-workers", action="store_true",
+                           help="with --scheduler and a .parquet output on shared storage: each task writes its "
+                                "rows as one Parquet part, nothing streams back (for large clusters)")
+    run_group.add_argument("--chunk-size", type=int, default=None, metavar="N",
+                           help="files per task (4; 1000 with --parts-on-workers)")
     p.set_defaults(func=run)
 
 
@@ -85,13 +89,18 @@ def _validate(args: argparse.Namespace) -> str:
         raise UsageError("give image files or folders, '-' or --from-list FILE")
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    if args.chunk_size < 1 or args.batch_rows < 1:
+    if (args.chunk_size is not None and args.chunk_size < 1) or args.batch_rows < 1:
         raise UsageError("--chunk-size and --batch-rows must be at least 1")
+    if args.parts_on_workers and not (args.scheduler and args.output):
+        raise UsageError("--parts-on-workers needs --scheduler and --output FOLDER.parquet")
     if args.thumbnails and not args.report:
         raise UsageError("--thumbnails goes with --report")
     if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
         raise UsageError("--scheduler takes a Dask scheduler address such as tcp://10.0.0.5:8786")
-    return _resolve_format(args)
+    fmt = _resolve_format(args)
+    if args.parts_on_workers and fmt != "parquet":
+        raise UsageError("--parts-on-workers writes Parquet parts: use --output FOLDER.parquet")
+    return fmt
 
 
 @contextlib.contextmanager
@@ -156,8 +165,29 @@ class _Progress:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, fmt: str, stream: Any, on_rows: Any, progress: _Progress,
+         on_previous_row: Any) -> Any:
+    """Run the checks; ``on_rows`` sees every row of this run, the progress bar counts inputs as they finish."""
+    common = {"recursive": args.recursive, "from_lists": args.from_list, "resume": args.resume,
+              "on_previous_row": on_previous_row, "kind": args.kind, "ppi": args.ppi}
+    if args.parts_on_workers:
+        from ..partitioned import run_partitioned
+
+        return run_partitioned(args.paths, output=args.output, scheduler=args.scheduler, on_rows=on_rows,
+                               shard_size=args.chunk_size or 1000, on_progress=progress.update, **common)
     from ..batch import run_batch
+
+    def rows_done(rows: list[dict[str, Any]]) -> None:
+        on_rows(rows)
+        progress.update(len(rows))
+
+    return run_batch(args.paths, output=args.output, fmt=fmt, writer=stream, batch_rows=args.batch_rows,
+                     on_rows=rows_done,
+                     flush_seconds=args.flush_seconds, on_skipped=progress.update, workers=args.workers,
+                     executor=args.executor, scheduler=args.scheduler, chunk_size=args.chunk_size or 4, **common)
+
+
+def run(args: argparse.Namespace) -> int:
     from ..results import OutputWriteError
 
     try:
@@ -177,19 +207,12 @@ def run(args: argparse.Namespace) -> int:
         not_found[0] += sum(1 for r in rows if r.get("error_type") == "InputNotFoundError")
         if report is not None:
             report.add_rows(rows)
-        progress.update(len(rows))
 
     stream = StreamRowWriter(fmt) if fmt in STREAM_FORMATS and args.output is None else None
     try:
         with _sigterm_as_interrupt():
-            result = run_batch(
-                args.paths, recursive=args.recursive, from_lists=args.from_list, output=args.output, fmt=fmt,
-                resume=args.resume, writer=stream, batch_rows=args.batch_rows, flush_seconds=args.flush_seconds,
-                on_rows=on_rows, on_skipped=progress.update,
-                on_previous_row=report.add_row if report is not None else None,
-                kind=args.kind, ppi=args.ppi, workers=args.workers, executor=args.executor,
-                scheduler=args.scheduler, chunk_size=args.chunk_size,
-            )
+            result = _run(args, fmt, stream, on_rows, progress,
+                          on_previous_row=report.add_row if report is not None else None)
     except OutputWriteError as exc:
         progress.close()
         print(f"cccd-bio check: {exc}", file=sys.stderr)
