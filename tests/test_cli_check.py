@@ -112,3 +112,32 @@ def test_resume_reports_a_torn_tail_and_damaged_lines(tmp_path, captures, capsys
     assert "1 damaged line(s)" in err and "the last line of the earlier run was incomplete" in err
     rows = list(iter_result_rows(out))
     assert sorted(r["path"] for r in rows) == sorted(map(str, captures))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_with_rate_and_eta_on_a_terminal(tmp_path, captures, monkeypatch):
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    rc = main(["check", str(captures[0].parent), "-o", str(tmp_path / "r.jsonl"), "--executor", "inline",
+               "--chunk-size", "1"])
+    assert rc == 0
+    assert "file/s" in err.getvalue()  # a rate
+
+
+def test_progress_total_counted_in_the_background_gives_an_eta(captures, monkeypatch):
+    import argparse
+
+    from cccd_biometrics.cli.check import _Progress
+
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    progress = _Progress(argparse.Namespace(paths=[str(captures[0].parent)], from_list=[], recursive=False))
+    progress.update(1)  # the first rows start the bar and the count
+    progress._count.result(timeout=30)
+    progress.update(1)
+    assert progress.bar.total == 6 and progress.bar.n == 2
+    progress.close()
+    assert "2/6" in sys.stderr.getvalue() and "<" in sys.stderr.getvalue()  # n/total [elapsed<remaining]
