@@ -78,6 +78,7 @@ def evaluate_db(db: str, minutiae: str, config: MatcherConfig) -> dict:
                      "fnmr_at_fmr_1pct": bench.fnmr_at_fmr(s[genuine], s[~genuine], 0.01),
                      "fnmr_at_fmr_0.1pct": bench.fnmr_at_fmr(s[genuine], s[~genuine], 0.001)}
     row["_scores"] = (scores, genuine)
+    row["_ref"] = ref_scores
     return row
 
 
@@ -102,12 +103,16 @@ def main() -> int:
     # pooled FNMR@1%: one threshold over all DBs' impostors (scores are comparable across DBs)
     gen = np.concatenate([r["_scores"][0][r["_scores"][1]] for r in rows])
     imp = np.concatenate([r["_scores"][0][~r["_scores"][1]] for r in rows])
+    bgen = np.concatenate([r["_ref"][r["_scores"][1]] for r in rows])
+    bimp = np.concatenate([r["_ref"][~r["_scores"][1]] for r in rows])
+    print(f"pooled bozorth3 FNMR@1% {100*bench.fnmr_at_fmr(bgen, bimp, 0.01):.2f}")
     print(f"mean EER ours {100*mean_o:.2f}  bozorth3 {100*mean_b:.2f};  pooled ours FNMR@1% "
           f"{100*bench.fnmr_at_fmr(gen, imp, 0.01):.2f} thr1% {bench.threshold_at_fmr(imp, 0.01):.4f} "
           f"thr0.1% {bench.threshold_at_fmr(imp, 0.001):.4f}")
     if args.json:
         for r in rows:
             r.pop("_scores")
+            r.pop("_ref")
         args.json.write_text(json.dumps({"config": config.to_dict(), "minutiae": args.minutiae, "rows": rows},
                                         indent=2))
     return 0

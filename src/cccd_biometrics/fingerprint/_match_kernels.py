@@ -24,7 +24,7 @@ TWO_PI = 2.0 * math.pi
 # indices into the float64 parameter vectors built by match.py (kept as arrays so kernels take few arguments)
 C_RADIUS, C_SIGMA_S, C_SIGMA_D, C_MU_PSI, C_OMEGA, C_MIN_VC, C_MIN_M = range(7)
 S_MAX_ROT, S_MIN_ME, S_N_REL, S_W_R, S_MU1, S_TAU1, S_MU2, S_TAU2, S_MU3, S_TAU3 = range(10)
-S_MIN_P, S_MAX_P, S_MU_P, S_TAU_P = range(10, 14)
+S_MIN_P, S_MAX_P, S_MU_P, S_TAU_P, S_ONE_TO_ONE = range(10, 15)
 
 
 @intrinsic
@@ -246,6 +246,39 @@ def top_pairs(sim, na, nb, count, values, rows, cols):
 
 
 @njit(cache=True, nogil=True)
+def greedy_pairs(sim, na, nb, count, values, rows, cols):
+    """Up to ``count`` pairs in decreasing similarity, each minutia used at most once (greedy assignment).
+
+    Writes them into ``values``/``rows``/``cols`` and returns how many were written.
+    """
+    n = 0
+    for i in range(na):
+        for j in range(nb):
+            if sim[i, j] > 0.0:
+                values[n] = sim[i, j]
+                rows[n], cols[n] = i, j
+                n += 1
+    if n == 0:
+        return 0
+    order = np.argsort(-values[:n], kind="mergesort")
+    used_a = np.zeros(na, np.bool_)
+    used_b = np.zeros(nb, np.bool_)
+    r_sel, c_sel = rows[:n][order], cols[:n][order]
+    k = 0
+    for t in range(n):
+        i, j = r_sel[t], c_sel[t]
+        if used_a[i] or used_b[j]:
+            continue
+        used_a[i] = True
+        used_b[j] = True
+        rows[k], cols[k], values[k] = i, j, sim[i, j]
+        k += 1
+        if k == count:
+            break
+    return k
+
+
+@njit(cache=True, nogil=True)
 def _compatibility(xa, ya, ta, xb, yb, tb, r_a, r_b, k_a, k_b, p):
     """rho(r, k): geometric compatibility of pair (r_a, r_b) with pair (k_a, k_b) (MCC LSS-R)."""
     dxa, dya = xa[k_a] - xa[r_a], ya[k_a] - ya[r_a]
@@ -311,7 +344,10 @@ def pair_score(xa, ya, ta, bits_a, valid_a, xb, yb, tb, bits_b, valid_b, nd, min
         return 0.0
     similarity_matrix(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], work_sim)
     n_min = min(na, nb)
-    n_sel = top_pairs(work_sim, na, nb, n_min, values, rows, cols)
+    if p[S_ONE_TO_ONE] > 0:
+        n_sel = greedy_pairs(work_sim, na, nb, n_min, values, rows, cols)
+    else:
+        n_sel = top_pairs(work_sim, na, nb, n_min, values, rows, cols)
     return relaxed_score(xa, ya, ta, xb, yb, tb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, rho,
                          lam, tmp, eff)
 

@@ -77,6 +77,7 @@ class MatcherConfig:
     mu_p: float = 20.0
     tau_p: float = 2.0 / 5.0
     min_quality: int = 0
+    one_to_one: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,7 +90,8 @@ class MatcherConfig:
     def score_params(self) -> np.ndarray:
         return np.array([math.radians(self.max_rotation_deg), self.min_matchable, self.n_rel, self.w_r,
                          self.mu_1, self.tau_1, math.radians(self.mu_2_deg), self.tau_2,
-                         math.radians(self.mu_3_deg), self.tau_3, self.min_p, self.max_p, self.mu_p, self.tau_p],
+                         math.radians(self.mu_3_deg), self.tau_3, self.min_p, self.max_p, self.mu_p, self.tau_p,
+                         self.one_to_one],
                         dtype=np.float64)
 
     def cell_offsets(self) -> tuple[np.ndarray, np.ndarray]:
