@@ -24,7 +24,7 @@ TWO_PI = 2.0 * math.pi
 # indices into the float64 parameter vectors built by match.py (kept as arrays so kernels take few arguments)
 C_RADIUS, C_SIGMA_S, C_SIGMA_D, C_MU_PSI, C_OMEGA, C_MIN_VC, C_MIN_M = range(7)
 S_MAX_ROT, S_MIN_ME, S_N_REL, S_W_R, S_MU1, S_TAU1, S_MU2, S_TAU2, S_MU3, S_TAU3 = range(10)
-S_MIN_P, S_MAX_P, S_MU_P, S_TAU_P, S_ONE_TO_ONE = range(10, 15)
+S_MIN_P, S_MAX_P, S_MU_P, S_TAU_P = range(10, 14)
 
 
 @intrinsic
@@ -176,154 +176,165 @@ def build_cylinders(x, y, theta, cell_u, cell_v, nd, wps, params):
 
 # ------------------------------------------------------------------------------------------ similarity
 @njit(cache=True, nogil=True)
+def cylinder_stats(theta, bits):
+    """Per cylinder: cos and sin of its minutia direction and its number of set bits."""
+    n = theta.size
+    cos_t, sin_t = np.cos(theta), np.sin(theta)
+    counts = np.zeros(n, np.int64)
+    for i in range(n):
+        for w in range(bits.shape[1]):
+            counts[i] += popcount(bits[i, w])
+    return cos_t, sin_t, counts
+
+
+@njit(cache=True, nogil=True)
 def similarity_matrix(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchable, max_rot, out):
-    """Bit-based MCC local similarities of every cylinder pair into ``out[:na, :nb]``; returns the count of
-    non-zero entries."""
+    """Bit-based MCC local similarities of every cylinder pair into ``out[:na, :nb]``.
+
+    lambda = 1 - sqrt(|a xor b|) / (sqrt(|a|) + sqrt(|b|)), both cylinders restricted to the cells valid in
+    both; 0 when the minutia directions differ by more than ``max_rot`` or too few cells are valid in both.
+    When the two validity masks agree (the common case) the restriction is a no-op and the per-cylinder
+    counts are reused, so a pair costs one xor-popcount pass. Returns the number of non-zero entries.
+    """
     na, nb, wps = ta.size, tb.size, valid_a.shape[1]
+    ca, sa, count_a = cylinder_stats(ta, bits_a)
+    cb, sb, count_b = cylinder_stats(tb, bits_b)
+    cos_max = math.cos(max_rot)
     nonzero = 0
+    n_words = bits_a.shape[1]
     for i in range(na):
         for j in range(nb):
             out[i, j] = 0.0
-            if abs(angle_diff(ta[i], tb[j])) > max_rot:
+            if ca[i] * cb[j] + sa[i] * sb[j] < cos_max:  # cos(theta_a - theta_b) below cos(max rotation)
                 continue
             matchable = 0
+            same_mask = True
             for w in range(wps):
                 matchable += popcount(valid_a[i, w] & valid_b[j, w])
+                same_mask &= valid_a[i, w] == valid_b[j, w]
             if matchable * nd < min_matchable:
                 continue
-            na_bits, nb_bits, nx_bits = 0, 0, 0
-            for w in range(wps):
-                common = valid_a[i, w] & valid_b[j, w]
-                for k in range(nd):
-                    va = bits_a[i, k * wps + w] & common
-                    vb = bits_b[j, k * wps + w] & common
+            nx_bits = 0
+            if same_mask:
+                na_bits, nb_bits = count_a[i], count_b[j]
+                for w in range(n_words):
+                    nx_bits += popcount(bits_a[i, w] ^ bits_b[j, w])
+            else:
+                na_bits, nb_bits = 0, 0
+                for w in range(n_words):
+                    common = valid_a[i, w % wps] & valid_b[j, w % wps]
+                    va, vb = bits_a[i, w] & common, bits_b[j, w] & common
                     na_bits += popcount(va)
                     nb_bits += popcount(vb)
                     nx_bits += popcount(va ^ vb)
             denom = math.sqrt(na_bits) + math.sqrt(nb_bits)
             if denom > 0.0:
-                out[i, j] = 1.0 - math.sqrt(nx_bits) / denom
-                if out[i, j] > 0.0:
+                v = 1.0 - math.sqrt(nx_bits) / denom
+                if v > 0.0:
+                    out[i, j] = v
                     nonzero += 1
     return nonzero
 
 
 @njit(cache=True, nogil=True)
-def top_pairs(sim, na, nb, count, values, rows, cols):
-    """The ``count`` largest entries of ``sim[:na, :nb]`` in decreasing order (ties: row-major order).
+def greedy_pairs(sim, na, nb, count, keys, values, rows, cols, used_a, used_b):
+    """Up to ``count`` cylinder pairs in decreasing similarity, each minutia used at most once (greedy
+    one-to-one assignment).
 
-    Writes them into ``values``/``rows``/``cols`` and returns how many were written (<= count; zeros are
-    never selected).
+    The pairs are ordered by one integer sort: the float32 bit pattern of a positive similarity is monotonic
+    in its value, so ``(~bits << 32) | flat_index`` sorts by decreasing similarity, ties by index.
+    Writes the chosen pairs into ``values``/``rows``/``cols`` and returns how many were written.
     """
     n = 0
     for i in range(na):
         for j in range(nb):
             if sim[i, j] > 0.0:
-                values[n] = sim[i, j]
+                pattern = np.uint64(np.float32(sim[i, j]).view(np.uint32))
+                keys[n] = ((np.uint64(0xFFFFFFFF) - pattern) << np.uint64(32)) | np.uint64(i * nb + j)
                 n += 1
-    if n == 0:
-        return 0
-    count = min(count, n)
-    threshold = np.partition(values[:n], n - count)[n - count]
-    k = 0
-    for i in range(na):  # strictly above the threshold first, then ties in row-major order
-        for j in range(nb):
-            if sim[i, j] > threshold:
-                rows[k], cols[k] = i, j
-                k += 1
-    for i in range(na):
-        for j in range(nb):
-            if k < count and sim[i, j] == threshold:
-                rows[k], cols[k] = i, j
-                k += 1
-    for t in range(count):
-        values[t] = sim[rows[t], cols[t]]
-    order = np.argsort(-values[:count], kind="mergesort")
-    rows[:count] = rows[:count][order]
-    cols[:count] = cols[:count][order]
-    values[:count] = values[:count][order]
-    return count
-
-
-@njit(cache=True, nogil=True)
-def greedy_pairs(sim, na, nb, count, values, rows, cols):
-    """Up to ``count`` pairs in decreasing similarity, each minutia used at most once (greedy assignment).
-
-    Writes them into ``values``/``rows``/``cols`` and returns how many were written.
-    """
-    n = 0
-    for i in range(na):
-        for j in range(nb):
-            if sim[i, j] > 0.0:
-                values[n] = sim[i, j]
-                rows[n], cols[n] = i, j
-                n += 1
-    if n == 0:
-        return 0
-    order = np.argsort(-values[:n], kind="mergesort")
-    used_a = np.zeros(na, np.bool_)
-    used_b = np.zeros(nb, np.bool_)
-    r_sel, c_sel = rows[:n][order], cols[:n][order]
+    order = np.sort(keys[:n])
+    used_a[:na] = False
+    used_b[:nb] = False
     k = 0
     for t in range(n):
-        i, j = r_sel[t], c_sel[t]
+        flat = np.int64(order[t] & np.uint64(0xFFFFFFFF))
+        i, j = flat // nb, flat % nb
         if used_a[i] or used_b[j]:
             continue
         used_a[i] = True
         used_b[j] = True
-        rows[k], cols[k], values[k] = i, j, sim[i, j]
+        values[k], rows[k], cols[k] = sim[i, j], i, j
         k += 1
         if k == count:
             break
     return k
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _wrap(d):
+    """Angle wrapped to [-pi, pi) without loops."""
+    return d - TWO_PI * math.floor((d + math.pi) / TWO_PI)
+
+
 @njit(cache=True, nogil=True)
-def _compatibility(xa, ya, ta, xb, yb, tb, r_a, r_b, k_a, k_b, p):
-    """rho(r, k): geometric compatibility of pair (r_a, r_b) with pair (k_a, k_b) (MCC LSS-R)."""
+def _compatibility(xa, ya, ta, xb, yb, tb, r_a, r_b, k_a, k_b, p, d1_max, d2_max):
+    """rho(r, k): geometric compatibility of pair (r_a, r_b) with pair (k_a, k_b) (MCC LSS-R): the two
+    inter-minutia distances, relative directions and radial angles must agree."""
     dxa, dya = xa[k_a] - xa[r_a], ya[k_a] - ya[r_a]
     dxb, dyb = xb[k_b] - xb[r_b], yb[k_b] - yb[r_b]
     d1 = abs(math.sqrt(dxa * dxa + dya * dya) - math.sqrt(dxb * dxb + dyb * dyb))
-    z1 = sigmoid(d1, p[S_MU1], p[S_TAU1])
-    if z1 < 1e-4:  # distances disagree: the other two factors cannot rescue it
+    if d1 > d1_max:  # the sigmoid is already < 1e-4: skip the transcendental functions
         return 0.0
-    d2 = abs(angle_diff(angle_diff(ta[r_a], ta[k_a]), angle_diff(tb[r_b], tb[k_b])))
-    z2 = sigmoid(d2, p[S_MU2], p[S_TAU2])
-    if z2 < 1e-4:
+    d2 = abs(_wrap(_wrap(ta[r_a] - ta[k_a]) - _wrap(tb[r_b] - tb[k_b])))
+    if d2 > d2_max:
         return 0.0
-    ra = angle_diff(ta[r_a], math.atan2(dya, dxa))
-    rb = angle_diff(tb[r_b], math.atan2(dyb, dxb))
-    return z1 * z2 * sigmoid(abs(angle_diff(ra, rb)), p[S_MU3], p[S_TAU3])
+    d3 = abs(_wrap(_wrap(ta[r_a] - math.atan2(dya, dxa)) - _wrap(tb[r_b] - math.atan2(dyb, dxb))))
+    return sigmoid(d1, p[S_MU1], p[S_TAU1]) * sigmoid(d2, p[S_MU2], p[S_TAU2]) * sigmoid(d3, p[S_MU3], p[S_TAU3])
 
 
 @njit(cache=True, nogil=True)
-def relaxed_score(xa, ya, ta, xb, yb, tb, values, rows, cols, n_pairs, n_p, p, rho, lam, tmp, eff):
+def _negligible_beyond(mu, tau):
+    """Value beyond which the decreasing sigmoid Z(.; mu, tau < 0) falls under 1e-4."""
+    return mu + math.log(1e4) / abs(tau) if tau < 0 else np.inf
+
+
+@njit(cache=True, nogil=True)
+def relaxed_score(xa, ya, ta, xb, yb, tb, values, rows, cols, n_pairs, n_p, p, rho, adj, n_adj, lam, tmp):
     """LSS-R: relax the selected pairs' similarities by their mutual geometric compatibility and average the
-    ``n_p`` pairs that kept most of their similarity. Work arrays are passed in to avoid allocations."""
+    ``n_p`` pairs that kept most of their similarity (relaxed / initial). Work arrays are passed in."""
     if n_pairs == 0:
         return 0.0
-    for r in range(n_pairs):
-        rho[r, r] = 0.0
+    d1_max = _negligible_beyond(p[S_MU1], p[S_TAU1])
+    d2_max = _negligible_beyond(p[S_MU2], p[S_TAU2])
+    n_adj[:n_pairs] = 0
+    for r in range(n_pairs):  # sparse: most pairs of pairs are incompatible
         for k in range(r + 1, n_pairs):
-            v = _compatibility(xa, ya, ta, xb, yb, tb, rows[r], cols[r], rows[k], cols[k], p)
-            rho[r, k] = v
-            rho[k, r] = v
+            v = _compatibility(xa, ya, ta, xb, yb, tb, rows[r], cols[r], rows[k], cols[k], p, d1_max, d2_max)
+            if v > 0.0:
+                adj[r, n_adj[r]], rho[r, n_adj[r]] = k, v
+                n_adj[r] += 1
+                adj[k, n_adj[k]], rho[k, n_adj[k]] = r, v
+                n_adj[k] += 1
     w = p[S_W_R]
-    norm = 1.0 / max(n_pairs - 1, 1)
+    spread = (1.0 - w) / max(n_pairs - 1, 1)
     lam[:n_pairs] = values[:n_pairs]
     for _ in range(int(p[S_N_REL])):
         for r in range(n_pairs):
             acc = 0.0
-            for k in range(n_pairs):
-                acc += rho[r, k] * lam[k]
-            tmp[r] = w * lam[r] + (1.0 - w) * acc * norm
+            for t in range(n_adj[r]):
+                acc += rho[r, t] * lam[adj[r, t]]
+            tmp[r] = w * lam[r] + spread * acc
         lam[:n_pairs] = tmp[:n_pairs]
-    for r in range(n_pairs):
-        eff[r] = lam[r] / values[r]
-    order = np.argsort(-eff[:n_pairs], kind="mergesort")
+    for r in range(n_pairs):  # efficiency, in tmp
+        tmp[r] = lam[r] / values[r]
     total = 0.0
-    for t in range(min(n_p, n_pairs)):
-        total += lam[order[t]]
+    for _ in range(min(n_p, n_pairs)):  # n_p is small: selection beats sorting
+        best = -1
+        for r in range(n_pairs):
+            if tmp[r] >= 0.0 and (best < 0 or tmp[r] > tmp[best]):
+                best = r
+        total += lam[best]
+        tmp[best] = -1.0
     return total / n_p
 
 
@@ -335,21 +346,29 @@ def n_pairs_for(n_min, p):
 
 
 @njit(cache=True, nogil=True)
-def pair_score(xa, ya, ta, bits_a, valid_a, xb, yb, tb, bits_b, valid_b, nd, min_matchable, p, work_sim,
-               values, rows, cols, rho, lam, tmp, eff):
-    """Score in [0, 1] of two prepared templates (valid cylinders only). Not symmetric by itself in the rare
-    case of tied similarities: callers order the two templates canonically."""
+def make_workspace(max_n):
+    """Scratch arrays for :func:`pair_score`, sized for templates of up to ``max_n`` cylinders."""
+    max_n = max(max_n, 1)
+    cap = max_n * max_n
+    return (np.zeros((max_n, max_n)), np.zeros(cap, np.uint64), np.zeros(max_n),
+            np.zeros(max_n, np.int64), np.zeros(max_n, np.int64), np.zeros(max_n, np.bool_),
+            np.zeros(max_n, np.bool_), np.zeros((max_n, max_n)), np.zeros((max_n, max_n), np.int64),
+            np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n))
+
+
+@njit(cache=True, nogil=True)
+def pair_score(xa, ya, ta, bits_a, valid_a, xb, yb, tb, bits_b, valid_b, nd, min_matchable, p, ws):
+    """Score in [0, 1] of two prepared templates (valid cylinders only). With tied similarities the order of
+    the two templates can matter: callers order them canonically."""
     na, nb = ta.size, tb.size
     if na == 0 or nb == 0:
         return 0.0
-    similarity_matrix(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], work_sim)
+    sim, keys, values, rows, cols, used_a, used_b, rho, adj, n_adj, lam, tmp = ws
+    similarity_matrix(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], sim)
     n_min = min(na, nb)
-    if p[S_ONE_TO_ONE] > 0:
-        n_sel = greedy_pairs(work_sim, na, nb, n_min, values, rows, cols)
-    else:
-        n_sel = top_pairs(work_sim, na, nb, n_min, values, rows, cols)
-    return relaxed_score(xa, ya, ta, xb, yb, tb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, rho,
-                         lam, tmp, eff)
+    n_sel = greedy_pairs(sim, na, nb, n_min, keys, values, rows, cols, used_a, used_b)
+    return relaxed_score(xa, ya, ta, xb, yb, tb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, rho, adj,
+                         n_adj, lam, tmp)
 
 
 @njit(cache=True, nogil=True)
@@ -363,20 +382,14 @@ def one_to_many(px, py, pt, pbits, pvalid, pkey, gx, gy, gt, gbits, gvalid, gkey
     max_n = pt.size
     for g in range(n_gallery):
         max_n = max(max_n, offsets[g + 1] - offsets[g])
-    work_sim = np.zeros((max_n, max_n))
-    cap = max_n * max_n
-    values = np.zeros(cap)
-    rows = np.zeros(cap, np.int64)
-    cols = np.zeros(cap, np.int64)
-    rho = np.zeros((max_n, max_n))
-    lam, tmp, eff = np.zeros(max_n), np.zeros(max_n), np.zeros(max_n)
+    ws = make_workspace(max_n)
     scores = np.zeros(n_gallery)
     for g in range(n_gallery):
         s, e = offsets[g], offsets[g + 1]
         if pkey <= gkeys[g]:
             scores[g] = pair_score(px, py, pt, pbits, pvalid, gx[s:e], gy[s:e], gt[s:e], gbits[s:e], gvalid[s:e],
-                                   nd, min_matchable, p, work_sim, values, rows, cols, rho, lam, tmp, eff)
+                                   nd, min_matchable, p, ws)
         else:
             scores[g] = pair_score(gx[s:e], gy[s:e], gt[s:e], gbits[s:e], gvalid[s:e], px, py, pt, pbits, pvalid,
-                                   nd, min_matchable, p, work_sim, values, rows, cols, rho, lam, tmp, eff)
+                                   nd, min_matchable, p, ws)
     return scores

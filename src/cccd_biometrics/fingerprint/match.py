@@ -54,7 +54,7 @@ class MatcherConfig:
     """
 
     radius: float = 70.0
-    ns: int = 16
+    ns: int = 12
     nd: int = 6
     sigma_s: float = 28.0 / 3.0
     sigma_d_deg: float = 40.0
@@ -77,7 +77,6 @@ class MatcherConfig:
     mu_p: float = 20.0
     tau_p: float = 2.0 / 5.0
     min_quality: int = 0
-    one_to_one: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,8 +89,7 @@ class MatcherConfig:
     def score_params(self) -> np.ndarray:
         return np.array([math.radians(self.max_rotation_deg), self.min_matchable, self.n_rel, self.w_r,
                          self.mu_1, self.tau_1, math.radians(self.mu_2_deg), self.tau_2,
-                         math.radians(self.mu_3_deg), self.tau_3, self.min_p, self.max_p, self.mu_p, self.tau_p,
-                         self.one_to_one],
+                         math.radians(self.mu_3_deg), self.tau_3, self.min_p, self.max_p, self.mu_p, self.tau_p],
                         dtype=np.float64)
 
     def cell_offsets(self) -> tuple[np.ndarray, np.ndarray]:
@@ -206,9 +204,13 @@ def prepare_template(template: Template | PreparedTemplate, config: MatcherConfi
     u, v = config.cell_offsets()
     bits, valid, ok = k.build_cylinders(x, y, theta, u, v, config.nd, config.words_per_slice,
                                         config.cylinder_params())
-    x, y, theta = x[ok].copy(), y[ok].copy(), theta[ok].copy()
-    return PreparedTemplate(x=x, y=y, theta=theta, bits=np.ascontiguousarray(bits[ok]),
-                            valid=np.ascontiguousarray(valid[ok]), key=_template_key(x, y, theta),
+    # sorted by direction, the rotation test in the similarity loop passes for runs of neighbours: a branch
+    # the CPU predicts (about 2x faster than in extraction order); stable, so still deterministic
+    keep = np.flatnonzero(ok)
+    keep = keep[np.argsort(theta[keep], kind="stable")]
+    x, y, theta = x[keep], y[keep], theta[keep]
+    return PreparedTemplate(x=x, y=y, theta=theta, bits=np.ascontiguousarray(bits[keep]),
+                            valid=np.ascontiguousarray(valid[keep]), key=_template_key(x, y, theta),
                             n_minutiae=int(arr.shape[0]), config=config)
 
 
