@@ -177,34 +177,37 @@ def build_cylinders(x, y, theta, cell_u, cell_v, nd, wps, params):
 # ------------------------------------------------------------------------------------------ similarity
 @njit(cache=True, nogil=True)
 def cylinder_stats(theta, bits):
-    """Per cylinder: cos and sin of its minutia direction and its number of set bits."""
+    """Per cylinder: cos and sin of its minutia direction and the square root of its number of set bits."""
     n = theta.size
     cos_t, sin_t = np.cos(theta), np.sin(theta)
-    counts = np.zeros(n, np.int64)
+    root = np.zeros(n)
     for i in range(n):
+        count = 0
         for w in range(bits.shape[1]):
-            counts[i] += popcount(bits[i, w])
-    return cos_t, sin_t, counts
+            count += popcount(bits[i, w])
+        root[i] = math.sqrt(count)
+    return cos_t, sin_t, root
 
 
 @njit(cache=True, nogil=True)
-def similarity_matrix(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchable, max_rot, out):
-    """Bit-based MCC local similarities of every cylinder pair into ``out[:na, :nb]``.
+def local_similarities(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchable, max_rot, sims, flat):
+    """Bit-based MCC local similarities of every cylinder pair; the non-zero ones are written in row-major
+    order to ``sims`` with their flat index ``i * nb + j`` in ``flat``, and their count is returned.
 
     lambda = 1 - sqrt(|a xor b|) / (sqrt(|a|) + sqrt(|b|)), both cylinders restricted to the cells valid in
     both; 0 when the minutia directions differ by more than ``max_rot`` or too few cells are valid in both.
     When the two validity masks agree (the common case) the restriction is a no-op and the per-cylinder
-    counts are reused, so a pair costs one xor-popcount pass. Returns the number of non-zero entries.
+    counts are reused, so a pair costs one xor-popcount pass.
     """
     na, nb, wps = ta.size, tb.size, valid_a.shape[1]
-    ca, sa, count_a = cylinder_stats(ta, bits_a)
-    cb, sb, count_b = cylinder_stats(tb, bits_b)
+    ca, sa, root_a = cylinder_stats(ta, bits_a)
+    cb, sb, root_b = cylinder_stats(tb, bits_b)
     cos_max = math.cos(max_rot)
     nonzero = 0
     n_words = bits_a.shape[1]
+    roots = np.sqrt(np.arange(64 * n_words + 1).astype(np.float64))  # sqrt of any bit count, by lookup
     for i in range(na):
         for j in range(nb):
-            out[i, j] = 0.0
             if ca[i] * cb[j] + sa[i] * sb[j] < cos_max:  # cos(theta_a - theta_b) below cos(max rotation)
                 continue
             matchable = 0
@@ -216,9 +219,9 @@ def similarity_matrix(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchabl
                 continue
             nx_bits = 0
             if same_mask:
-                na_bits, nb_bits = count_a[i], count_b[j]
                 for w in range(n_words):
                     nx_bits += popcount(bits_a[i, w] ^ bits_b[j, w])
+                denom = root_a[i] + root_b[j]
             else:
                 na_bits, nb_bits = 0, 0
                 for w in range(n_words):
@@ -227,43 +230,46 @@ def similarity_matrix(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchabl
                     na_bits += popcount(va)
                     nb_bits += popcount(vb)
                     nx_bits += popcount(va ^ vb)
-            denom = math.sqrt(na_bits) + math.sqrt(nb_bits)
+                denom = roots[na_bits] + roots[nb_bits]
             if denom > 0.0:
-                v = 1.0 - math.sqrt(nx_bits) / denom
+                v = 1.0 - roots[nx_bits] / denom
                 if v > 0.0:
-                    out[i, j] = v
+                    sims[nonzero], flat[nonzero] = v, i * nb + j
                     nonzero += 1
     return nonzero
 
 
 @njit(cache=True, nogil=True)
-def greedy_pairs(sim, na, nb, count, keys, values, rows, cols, used_a, used_b):
+def greedy_pairs(sims, flat, n, nb, count, buckets, order, values, rows, cols, used_a, used_b):
     """Up to ``count`` cylinder pairs in decreasing similarity, each minutia used at most once (greedy
     one-to-one assignment).
 
-    The pairs are ordered by one integer sort: the float32 bit pattern of a positive similarity is monotonic
-    in its value, so ``(~bits << 32) | flat_index`` sorts by decreasing similarity, ties by index.
-    Writes the chosen pairs into ``values``/``rows``/``cols`` and returns how many were written.
+    Ordered by a counting sort on the similarity quantised to ``buckets.size`` levels (ties: row-major
+    order), linear in the number of pairs. Writes the chosen pairs into ``values``/``rows``/``cols`` and
+    returns how many were written.
     """
-    n = 0
-    for i in range(na):
-        for j in range(nb):
-            if sim[i, j] > 0.0:
-                pattern = np.uint64(np.float32(sim[i, j]).view(np.uint32))
-                keys[n] = ((np.uint64(0xFFFFFFFF) - pattern) << np.uint64(32)) | np.uint64(i * nb + j)
-                n += 1
-    order = np.sort(keys[:n])
-    used_a[:na] = False
-    used_b[:nb] = False
+    top = buckets.size - 1
+    buckets[:] = 0
+    for t in range(n):
+        buckets[top - int(sims[t] * top)] += 1
+    start = 0
+    for b in range(buckets.size):
+        start, buckets[b] = start + buckets[b], start
+    for t in range(n):
+        b = top - int(sims[t] * top)
+        order[buckets[b]] = t
+        buckets[b] += 1
+    used_a[:] = False
+    used_b[:] = False
     k = 0
     for t in range(n):
-        flat = np.int64(order[t] & np.uint64(0xFFFFFFFF))
-        i, j = flat // nb, flat % nb
+        e = order[t]
+        i, j = flat[e] // nb, flat[e] % nb
         if used_a[i] or used_b[j]:
             continue
         used_a[i] = True
         used_b[j] = True
-        values[k], rows[k], cols[k] = sim[i, j], i, j
+        values[k], rows[k], cols[k] = sims[e], i, j
         k += 1
         if k == count:
             break
@@ -350,8 +356,8 @@ def make_workspace(max_n):
     """Scratch arrays for :func:`pair_score`, sized for templates of up to ``max_n`` cylinders."""
     max_n = max(max_n, 1)
     cap = max_n * max_n
-    return (np.zeros((max_n, max_n)), np.zeros(cap, np.uint64), np.zeros(max_n),
-            np.zeros(max_n, np.int64), np.zeros(max_n, np.int64), np.zeros(max_n, np.bool_),
+    return (np.zeros(cap), np.zeros(cap, np.int64), np.zeros(1024, np.int64), np.zeros(cap, np.int64),
+            np.zeros(max_n), np.zeros(max_n, np.int64), np.zeros(max_n, np.int64), np.zeros(max_n, np.bool_),
             np.zeros(max_n, np.bool_), np.zeros((max_n, max_n)), np.zeros((max_n, max_n), np.int64),
             np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n))
 
@@ -363,10 +369,10 @@ def pair_score(xa, ya, ta, bits_a, valid_a, xb, yb, tb, bits_b, valid_b, nd, min
     na, nb = ta.size, tb.size
     if na == 0 or nb == 0:
         return 0.0
-    sim, keys, values, rows, cols, used_a, used_b, rho, adj, n_adj, lam, tmp = ws
-    similarity_matrix(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], sim)
+    sims, flat, buckets, order, values, rows, cols, used_a, used_b, rho, adj, n_adj, lam, tmp = ws
+    n = local_similarities(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], sims, flat)
     n_min = min(na, nb)
-    n_sel = greedy_pairs(sim, na, nb, n_min, keys, values, rows, cols, used_a, used_b)
+    n_sel = greedy_pairs(sims, flat, n, nb, n_min, buckets, order, values, rows, cols, used_a[:na], used_b[:nb])
     return relaxed_score(xa, ya, ta, xb, yb, tb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, rho, adj,
                          n_adj, lam, tmp)
 
