@@ -399,3 +399,12 @@ def one_to_many(px, py, pt, pbits, pvalid, pkey, gx, gy, gt, gbits, gvalid, gkey
             scores[g] = pair_score(gx[s:e], gy[s:e], gt[s:e], gbits[s:e], gvalid[s:e], px, py, pt, pbits, pvalid,
                                    nd, min_matchable, p, ws)
     return scores
+
+
+@njit(cache=True, nogil=True)
+def one_to_one(ax, ay, at, abits, avalid, akey, bx, by, bt, bbits, bvalid, bkey, nd, min_matchable, p):
+    """Score of two prepared templates, in canonical order (smaller key first) so it is exactly symmetric."""
+    ws = make_workspace(max(at.size, bt.size))
+    if akey <= bkey:
+        return pair_score(ax, ay, at, abits, avalid, bx, by, bt, bbits, bvalid, nd, min_matchable, p, ws)
+    return pair_score(bx, by, bt, bbits, bvalid, ax, ay, at, abits, avalid, nd, min_matchable, p, ws)

@@ -278,4 +278,6 @@ def compare_templates(a: Template | PreparedTemplate, b: Template | PreparedTemp
     float
         The score; compare it with :data:`DECISION_THRESHOLDS` for a match decision.
     """
-    return float(compare_one_to_many(a, prepare_gallery([prepare_template(b, config)], config), config)[0])
+    pa, pb = prepare_template(a, config), prepare_template(b, config)
+    return float(k.one_to_one(pa.x, pa.y, pa.theta, pa.bits, pa.valid, pa.key, pb.x, pb.y, pb.theta, pb.bits,
+                              pb.valid, pb.key, config.nd, config.min_matchable_bits(), config.score_params()))
