@@ -110,9 +110,11 @@ class MatcherConfig:
 
 DEFAULT_MATCHER = MatcherConfig()
 
-#: Score thresholds of the default comparator, calibrated on all impostor scores of the FVC2000/2002 B dev DBs
-#: (MINDTCT minutiae; ``benchmarks/matcher_eer.py``): decision "match" when score >= threshold.
-DECISION_THRESHOLDS: dict[str, float] = {"fmr_1%": 0.0, "fmr_0.1%": 0.0}
+#: Score thresholds of the default comparator: the lowest score whose FMR is at most 1 % / 0.1 % over the
+#: 23,040 impostor pairs of the eight FVC2000/2002 B dev DBs pooled (MINDTCT minutiae,
+#: ``benchmarks/matcher_eer.py``); "match" when score >= threshold. They depend on the minutiae extractor:
+#: recalibrate with ``cccd-bio bench`` (``threshold_at_fmr_*`` in results.json) for another extractor.
+DECISION_THRESHOLDS: dict[str, float] = {"fmr_1%": 0.0186, "fmr_0.1%": 0.0226}
 
 
 @dataclass(frozen=True, eq=False)
