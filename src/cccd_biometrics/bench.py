@@ -72,7 +72,7 @@ def error_rates(genuine: np.ndarray | list[float], impostor: np.ndarray | list[f
     imp = np.sort(_scores(impostor, "impostor"))
     thresholds = np.append(np.unique(np.concatenate([gen, imp])), np.inf)
     fnmr = np.searchsorted(gen, thresholds, side="left") / gen.size
-    fmr = 1.0 - np.searchsorted(imp, thresholds, side="left") / imp.size
+    fmr = (imp.size - np.searchsorted(imp, thresholds, side="left")) / imp.size  # counts first: exact ratios
     return ErrorRates(thresholds, fmr, fnmr)
 
 
@@ -94,7 +94,7 @@ def threshold_at_fmr(impostor: np.ndarray | list[float], target_fmr: float) -> f
     """The lowest threshold whose FMR does not exceed ``target_fmr`` (``score >= t`` accepts)."""
     imp = np.sort(_scores(impostor, "impostor"))
     candidates = np.append(np.unique(imp), np.inf)
-    fmr = 1.0 - np.searchsorted(imp, candidates, side="left") / imp.size
+    fmr = (imp.size - np.searchsorted(imp, candidates, side="left")) / imp.size
     return float(candidates[np.argmax(fmr <= target_fmr)])
 
 
@@ -147,7 +147,7 @@ def erc_curve(genuine_scores: np.ndarray | list[float], genuine_quality: np.ndar
     group_err = np.bincount(inverse, weights=errors, minlength=levels.size)
     cum_n = np.concatenate([[0.0], np.cumsum(group_n)])
     cum_err = np.concatenate([[0.0], np.cumsum(group_err)])
-    rejected = np.arange(int(math.floor(max_reject * n + 1e-9)) + 1, dtype=np.float64)
+    rejected = np.arange(math.floor(max_reject * n + 1e-9) + 1, dtype=np.float64)
     # the group holding the cut: full groups below it are rejected, a share of it in expectation
     g = np.searchsorted(cum_n, rejected, side="right") - 1
     g = np.minimum(g, levels.size - 1)
@@ -465,7 +465,7 @@ def _summarise(dataset: Any, pairs: np.ndarray, genuine: np.ndarray, scores: np.
         "dataset": str(dataset.root),
         "layout": dataset.layout,
         "protocol": PROTOCOLS[dataset.layout],
-        "counts": {"images": len(dataset.samples), "failed_images": len(errors), "pairs": int(len(pairs)),
+        "counts": {"images": len(dataset.samples), "failed_images": len(errors), "pairs": len(pairs),
                    "genuine": int(genuine.sum()), "impostor": int((~genuine).sum()),
                    "mean_minutiae": float(np.mean(n_minutiae)) if n_minutiae else None},
         "metrics": metrics,
@@ -491,7 +491,7 @@ def write_report(result: BenchmarkResult, out_dir: str | os.PathLike) -> dict[st
         paths["erc"] = plot_erc(curves, out / "erc.png", f"ERC: {Path(s['dataset']).name}")
     scores_csv = out / "scores.csv"
     scores_csv.write_text("genuine,score\n" + "".join(f"{int(g)},{v:.6g}\n"
-                                                       for g, v in zip(result.genuine, result.scores)))
+                                                       for g, v in zip(result.genuine, result.scores, strict=False)))
     paths["scores"] = scores_csv
     paths["results"] = write_results_json(result.to_dict(), out / "results.json")
     paths["html"] = write_html(result.to_dict(), [p for k, p in paths.items() if k in ("det", "erc")],

@@ -31,8 +31,8 @@ from . import _match_kernels as k
 from .template import Template
 
 __all__ = [
-    "DEFAULT_MATCHER",
     "DECISION_THRESHOLDS",
+    "DEFAULT_MATCHER",
     "MatcherConfig",
     "PreparedGallery",
     "PreparedTemplate",
