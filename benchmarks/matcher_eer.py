@@ -56,8 +56,8 @@ def gallery_item(gallery, g):
     from cccd_biometrics.fingerprint.match import PreparedTemplate
 
     s, e = gallery.offsets[g], gallery.offsets[g + 1]
-    return PreparedTemplate(gallery.x[s:e], gallery.y[s:e], gallery.theta[s:e], gallery.bits[s:e],
-                            gallery.valid[s:e], int(gallery.keys[g]), int(e - s), gallery.config)
+    return PreparedTemplate(gallery.geometry[s:e], gallery.bits[s:e], gallery.valid[s:e], int(gallery.keys[g]),
+                            int(e - s), gallery.config)
 
 
 def evaluate_db(db: str, minutiae: str, config: MatcherConfig) -> dict:

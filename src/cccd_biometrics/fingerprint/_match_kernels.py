@@ -25,6 +25,9 @@ TWO_PI = 2.0 * math.pi
 C_RADIUS, C_SIGMA_S, C_SIGMA_D, C_MU_PSI, C_OMEGA, C_MIN_VC, C_MIN_M = range(7)
 S_MAX_ROT, S_MIN_ME, S_N_REL, S_W_R, S_MU1, S_TAU1, S_MU2, S_TAU2, S_MU3, S_TAU3 = range(10)
 S_MIN_P, S_MAX_P, S_MU_P, S_TAU_P = range(10, 14)
+# columns of a prepared template's per-cylinder geometry array (see cylinder_geometry)
+G_X, G_Y, G_T, G_COS, G_SIN, G_ROOT, G_FULL = range(7)
+N_GEOMETRY = 7
 
 
 @intrinsic
@@ -176,66 +179,72 @@ def build_cylinders(x, y, theta, cell_u, cell_v, nd, wps, params):
 
 # ------------------------------------------------------------------------------------------ similarity
 @njit(cache=True, nogil=True)
-def cylinder_stats(theta, bits):
-    """Per cylinder: cos and sin of its minutia direction and the square root of its number of set bits."""
-    n = theta.size
-    cos_t, sin_t = np.cos(theta), np.sin(theta)
-    root = np.zeros(n)
+def cylinder_geometry(x, y, theta, bits, valid, n_cells):
+    """Per cylinder, what every comparison needs: x, y, direction, its cos and sin, the square root of its
+    number of set bits, and 1.0 when all its disc cells are valid (so no masking is needed)."""
+    n = x.size
+    geom = np.zeros((n, N_GEOMETRY))
     for i in range(n):
-        count = 0
+        count, n_valid = 0, 0
         for w in range(bits.shape[1]):
             count += popcount(bits[i, w])
-        root[i] = math.sqrt(count)
-    return cos_t, sin_t, root
+        for w in range(valid.shape[1]):
+            n_valid += popcount(valid[i, w])
+        geom[i, G_X], geom[i, G_Y], geom[i, G_T] = x[i], y[i], theta[i]
+        geom[i, G_COS], geom[i, G_SIN] = math.cos(theta[i]), math.sin(theta[i])
+        geom[i, G_ROOT] = math.sqrt(count)
+        geom[i, G_FULL] = 1.0 if n_valid == n_cells else 0.0
+    return geom
 
 
 @njit(cache=True, nogil=True)
-def local_similarities(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchable, max_rot, sims, flat):
+def _masked_similarity(bits_a, valid_a, i, bits_b, valid_b, j, nd, min_matchable, roots):
+    """Similarity of cylinders restricted to the cells valid in both (when either mask is partial)."""
+    wps = valid_a.shape[1]
+    matchable = 0
+    for w in range(wps):
+        matchable += popcount(valid_a[i, w] & valid_b[j, w])
+    if matchable * nd < min_matchable:
+        return 0.0
+    na_bits, nb_bits, nx_bits = 0, 0, 0
+    for w in range(bits_a.shape[1]):
+        common = valid_a[i, w % wps] & valid_b[j, w % wps]
+        va, vb = bits_a[i, w] & common, bits_b[j, w] & common
+        na_bits += popcount(va)
+        nb_bits += popcount(vb)
+        nx_bits += popcount(va ^ vb)
+    denom = roots[na_bits] + roots[nb_bits]
+    return 1.0 - roots[nx_bits] / denom if denom > 0.0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, max_rot, sims, flat):
     """Bit-based MCC local similarities of every cylinder pair; the non-zero ones are written in row-major
     order to ``sims`` with their flat index ``i * nb + j`` in ``flat``, and their count is returned.
 
     lambda = 1 - sqrt(|a xor b|) / (sqrt(|a|) + sqrt(|b|)), both cylinders restricted to the cells valid in
     both; 0 when the minutia directions differ by more than ``max_rot`` or too few cells are valid in both.
-    When the two validity masks agree (the common case) the restriction is a no-op and the per-cylinder
-    counts are reused, so a pair costs one xor-popcount pass.
+    Two full cylinders (the common case) need no masking, so the pair costs one xor-popcount pass.
     """
-    na, nb, wps = ta.size, tb.size, valid_a.shape[1]
-    ca, sa, root_a = cylinder_stats(ta, bits_a)
-    cb, sb, root_b = cylinder_stats(tb, bits_b)
+    na, nb, n_words = ga.shape[0], gb.shape[0], bits_a.shape[1]
     cos_max = math.cos(max_rot)
-    nonzero = 0
-    n_words = bits_a.shape[1]
     roots = np.sqrt(np.arange(64 * n_words + 1).astype(np.float64))  # sqrt of any bit count, by lookup
+    nonzero = 0
     for i in range(na):
+        ca, sa, ra, full_a = ga[i, G_COS], ga[i, G_SIN], ga[i, G_ROOT], ga[i, G_FULL] > 0.0
         for j in range(nb):
-            if ca[i] * cb[j] + sa[i] * sb[j] < cos_max:  # cos(theta_a - theta_b) below cos(max rotation)
+            if ca * gb[j, G_COS] + sa * gb[j, G_SIN] < cos_max:  # cos(theta_a - theta_b) < cos(max rotation)
                 continue
-            matchable = 0
-            same_mask = True
-            for w in range(wps):
-                matchable += popcount(valid_a[i, w] & valid_b[j, w])
-                same_mask &= valid_a[i, w] == valid_b[j, w]
-            if matchable * nd < min_matchable:
-                continue
-            nx_bits = 0
-            if same_mask:
+            if full_a and gb[j, G_FULL] > 0.0:
+                nx_bits = 0
                 for w in range(n_words):
                     nx_bits += popcount(bits_a[i, w] ^ bits_b[j, w])
-                denom = root_a[i] + root_b[j]
+                v = 1.0 - roots[nx_bits] / (ra + gb[j, G_ROOT]) if ra + gb[j, G_ROOT] > 0.0 else 0.0
             else:
-                na_bits, nb_bits = 0, 0
-                for w in range(n_words):
-                    common = valid_a[i, w % wps] & valid_b[j, w % wps]
-                    va, vb = bits_a[i, w] & common, bits_b[j, w] & common
-                    na_bits += popcount(va)
-                    nb_bits += popcount(vb)
-                    nx_bits += popcount(va ^ vb)
-                denom = roots[na_bits] + roots[nb_bits]
-            if denom > 0.0:
-                v = 1.0 - roots[nx_bits] / denom
-                if v > 0.0:
-                    sims[nonzero], flat[nonzero] = v, i * nb + j
-                    nonzero += 1
+                v = _masked_similarity(bits_a, valid_a, i, bits_b, valid_b, j, nd, min_matchable, roots)
+            if v > 0.0:
+                sims[nonzero], flat[nonzero] = v, i * nb + j
+                nonzero += 1
     return nonzero
 
 
@@ -283,44 +292,52 @@ def _wrap(d):
 
 
 @njit(cache=True, nogil=True)
-def _compatibility(xa, ya, ta, xb, yb, tb, r_a, r_b, k_a, k_b, p, d1_max, d2_max):
-    """rho(r, k): geometric compatibility of pair (r_a, r_b) with pair (k_a, k_b) (MCC LSS-R): the two
-    inter-minutia distances, relative directions and radial angles must agree."""
-    dxa, dya = xa[k_a] - xa[r_a], ya[k_a] - ya[r_a]
-    dxb, dyb = xb[k_b] - xb[r_b], yb[k_b] - yb[r_b]
-    d1 = abs(math.sqrt(dxa * dxa + dya * dya) - math.sqrt(dxb * dxb + dyb * dyb))
-    if d1 > d1_max:  # the sigmoid is already < 1e-4: skip the transcendental functions
-        return 0.0
-    d2 = abs(_wrap(_wrap(ta[r_a] - ta[k_a]) - _wrap(tb[r_b] - tb[k_b])))
-    if d2 > d2_max:
-        return 0.0
-    d3 = abs(_wrap(_wrap(ta[r_a] - math.atan2(dya, dxa)) - _wrap(tb[r_b] - math.atan2(dyb, dxb))))
-    return sigmoid(d1, p[S_MU1], p[S_TAU1]) * sigmoid(d2, p[S_MU2], p[S_TAU2]) * sigmoid(d3, p[S_MU3], p[S_TAU3])
-
-
-@njit(cache=True, nogil=True)
 def _negligible_beyond(mu, tau):
     """Value beyond which the decreasing sigmoid Z(.; mu, tau < 0) falls under 1e-4."""
     return mu + math.log(1e4) / abs(tau) if tau < 0 else np.inf
 
 
 @njit(cache=True, nogil=True)
-def relaxed_score(xa, ya, ta, xb, yb, tb, values, rows, cols, n_pairs, n_p, p, rho, adj, n_adj, lam, tmp):
-    """LSS-R: relax the selected pairs' similarities by their mutual geometric compatibility and average the
-    ``n_p`` pairs that kept most of their similarity (relaxed / initial). Work arrays are passed in."""
-    if n_pairs == 0:
-        return 0.0
+def _compatibilities(ga, gb, rows, cols, n_pairs, p, sel, dist_gap, rho, adj, n_adj):
+    """rho(r, k) of every two selected pairs (MCC LSS-R): inter-minutia distances, relative directions and
+    radial angles must agree. Stored sparsely (``adj``/``rho`` rows of length ``n_adj``): most are 0."""
     d1_max = _negligible_beyond(p[S_MU1], p[S_TAU1])
     d2_max = _negligible_beyond(p[S_MU2], p[S_TAU2])
+    for r in range(n_pairs):  # gathered contiguously so the distance loop below vectorises
+        sel[r, 0], sel[r, 1], sel[r, 2] = ga[rows[r], G_X], ga[rows[r], G_Y], ga[rows[r], G_T]
+        sel[r, 3], sel[r, 4], sel[r, 5] = gb[cols[r], G_X], gb[cols[r], G_Y], gb[cols[r], G_T]
     n_adj[:n_pairs] = 0
-    for r in range(n_pairs):  # sparse: most pairs of pairs are incompatible
+    for r in range(n_pairs):
         for k in range(r + 1, n_pairs):
-            v = _compatibility(xa, ya, ta, xb, yb, tb, rows[r], cols[r], rows[k], cols[k], p, d1_max, d2_max)
+            dxa, dya = sel[k, 0] - sel[r, 0], sel[k, 1] - sel[r, 1]
+            dxb, dyb = sel[k, 3] - sel[r, 3], sel[k, 4] - sel[r, 4]
+            dist_gap[k] = abs(math.sqrt(dxa * dxa + dya * dya) - math.sqrt(dxb * dxb + dyb * dyb))
+        for k in range(r + 1, n_pairs):
+            d1 = dist_gap[k]
+            if d1 > d1_max:  # the sigmoid is already < 1e-4: skip the transcendental functions
+                continue
+            d2 = abs(_wrap(_wrap(sel[r, 2] - sel[k, 2]) - _wrap(sel[r, 5] - sel[k, 5])))
+            if d2 > d2_max:
+                continue
+            ra = math.atan2(sel[k, 1] - sel[r, 1], sel[k, 0] - sel[r, 0])
+            rb = math.atan2(sel[k, 4] - sel[r, 4], sel[k, 3] - sel[r, 3])
+            d3 = abs(_wrap(_wrap(sel[r, 2] - ra) - _wrap(sel[r, 5] - rb)))
+            v = sigmoid(d1, p[S_MU1], p[S_TAU1]) * sigmoid(d2, p[S_MU2], p[S_TAU2]) * \
+                sigmoid(d3, p[S_MU3], p[S_TAU3])
             if v > 0.0:
                 adj[r, n_adj[r]], rho[r, n_adj[r]] = k, v
                 n_adj[r] += 1
                 adj[k, n_adj[k]], rho[k, n_adj[k]] = r, v
                 n_adj[k] += 1
+
+
+@njit(cache=True, nogil=True)
+def relaxed_score(ga, gb, values, rows, cols, n_pairs, n_p, p, sel, dist_gap, rho, adj, n_adj, lam, tmp):
+    """LSS-R: relax the selected pairs' similarities by their mutual geometric compatibility and average the
+    ``n_p`` pairs that kept most of their similarity (relaxed / initial). Work arrays are passed in."""
+    if n_pairs == 0:
+        return 0.0
+    _compatibilities(ga, gb, rows, cols, n_pairs, p, sel, dist_gap, rho, adj, n_adj)
     w = p[S_W_R]
     spread = (1.0 - w) / max(n_pairs - 1, 1)
     lam[:n_pairs] = values[:n_pairs]
@@ -358,34 +375,33 @@ def make_workspace(max_n):
     cap = max_n * max_n
     return (np.zeros(cap), np.zeros(cap, np.int64), np.zeros(1024, np.int64), np.zeros(cap, np.int64),
             np.zeros(max_n), np.zeros(max_n, np.int64), np.zeros(max_n, np.int64), np.zeros(max_n, np.bool_),
-            np.zeros(max_n, np.bool_), np.zeros((max_n, max_n)), np.zeros((max_n, max_n), np.int64),
-            np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n))
+            np.zeros(max_n, np.bool_), np.zeros((max_n, 6)), np.zeros(max_n), np.zeros((max_n, max_n)),
+            np.zeros((max_n, max_n), np.int64), np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n))
 
 
 @njit(cache=True, nogil=True)
-def pair_score(xa, ya, ta, bits_a, valid_a, xb, yb, tb, bits_b, valid_b, nd, min_matchable, p, ws):
+def pair_score(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p, ws):
     """Score in [0, 1] of two prepared templates (valid cylinders only). With tied similarities the order of
     the two templates can matter: callers order them canonically."""
-    na, nb = ta.size, tb.size
+    na, nb = ga.shape[0], gb.shape[0]
     if na == 0 or nb == 0:
         return 0.0
-    sims, flat, buckets, order, values, rows, cols, used_a, used_b, rho, adj, n_adj, lam, tmp = ws
-    n = local_similarities(ta, bits_a, valid_a, tb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], sims, flat)
+    sims, flat, buckets, order, values, rows, cols, used_a, used_b, sel, dist_gap, rho, adj, n_adj, lam, tmp = ws
+    n = local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], sims, flat)
     n_min = min(na, nb)
     n_sel = greedy_pairs(sims, flat, n, nb, n_min, buckets, order, values, rows, cols, used_a[:na], used_b[:nb])
-    return relaxed_score(xa, ya, ta, xb, yb, tb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, rho, adj,
+    return relaxed_score(ga, gb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, sel, dist_gap, rho, adj,
                          n_adj, lam, tmp)
 
 
 @njit(cache=True, nogil=True)
-def one_to_many(px, py, pt, pbits, pvalid, pkey, gx, gy, gt, gbits, gvalid, gkeys, offsets, nd, min_matchable,
-                p):
+def one_to_many(pg, pbits, pvalid, pkey, gg, gbits, gvalid, gkeys, offsets, nd, min_matchable, p):
     """Scores of one probe against a packed gallery (template g owns rows offsets[g]:offsets[g+1]).
 
     Each pair is evaluated in a canonical order (smaller key first) so that the score is exactly symmetric.
     """
     n_gallery = offsets.size - 1
-    max_n = pt.size
+    max_n = pg.shape[0]
     for g in range(n_gallery):
         max_n = max(max_n, offsets[g + 1] - offsets[g])
     ws = make_workspace(max_n)
@@ -393,18 +409,16 @@ def one_to_many(px, py, pt, pbits, pvalid, pkey, gx, gy, gt, gbits, gvalid, gkey
     for g in range(n_gallery):
         s, e = offsets[g], offsets[g + 1]
         if pkey <= gkeys[g]:
-            scores[g] = pair_score(px, py, pt, pbits, pvalid, gx[s:e], gy[s:e], gt[s:e], gbits[s:e], gvalid[s:e],
-                                   nd, min_matchable, p, ws)
+            scores[g] = pair_score(pg, pbits, pvalid, gg[s:e], gbits[s:e], gvalid[s:e], nd, min_matchable, p, ws)
         else:
-            scores[g] = pair_score(gx[s:e], gy[s:e], gt[s:e], gbits[s:e], gvalid[s:e], px, py, pt, pbits, pvalid,
-                                   nd, min_matchable, p, ws)
+            scores[g] = pair_score(gg[s:e], gbits[s:e], gvalid[s:e], pg, pbits, pvalid, nd, min_matchable, p, ws)
     return scores
 
 
 @njit(cache=True, nogil=True)
-def one_to_one(ax, ay, at, abits, avalid, akey, bx, by, bt, bbits, bvalid, bkey, nd, min_matchable, p):
+def one_to_one(ag, abits, avalid, akey, bg, bbits, bvalid, bkey, nd, min_matchable, p):
     """Score of two prepared templates, in canonical order (smaller key first) so it is exactly symmetric."""
-    ws = make_workspace(max(at.size, bt.size))
+    ws = make_workspace(max(ag.shape[0], bg.shape[0]))
     if akey <= bkey:
-        return pair_score(ax, ay, at, abits, avalid, bx, by, bt, bbits, bvalid, nd, min_matchable, p, ws)
-    return pair_score(bx, by, bt, bbits, bvalid, ax, ay, at, abits, avalid, nd, min_matchable, p, ws)
+        return pair_score(ag, abits, avalid, bg, bbits, bvalid, nd, min_matchable, p, ws)
+    return pair_score(bg, bbits, bvalid, ag, abits, avalid, nd, min_matchable, p, ws)

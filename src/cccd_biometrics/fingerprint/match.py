@@ -63,7 +63,7 @@ class MatcherConfig:
     min_valid_cells: float = 0.75
     min_neighbours: int = 2
     min_matchable: float = 0.6
-    max_rotation_deg: float = 90.0
+    max_rotation_deg: float = 60.0
     n_rel: int = 5
     w_r: float = 0.5
     mu_1: float = 5.0
@@ -121,12 +121,12 @@ DECISION_THRESHOLDS: dict[str, float] = {"fmr_1%": 0.0186, "fmr_0.1%": 0.0226}
 class PreparedTemplate:
     """A template's cylinders, ready for fast comparison (valid cylinders only, 500 ppi y-up frame).
 
-    Build it with :func:`prepare_template`; it holds no pixel data, only derived minutiae geometry.
+    Build it with :func:`prepare_template`; it holds no pixel data, only derived minutiae geometry:
+    ``geometry`` has one row per cylinder (x, y, direction in radians, its cos and sin, sqrt of the set-bit
+    count, full-validity flag), ``bits``/``valid`` the cylinder bits and cell-validity masks.
     """
 
-    x: np.ndarray
-    y: np.ndarray
-    theta: np.ndarray
+    geometry: np.ndarray
     bits: np.ndarray
     valid: np.ndarray
     key: int
@@ -134,16 +134,14 @@ class PreparedTemplate:
     config: MatcherConfig = field(repr=False)
 
     def __len__(self) -> int:
-        return int(self.x.size)
+        return int(self.geometry.shape[0])
 
 
 @dataclass(frozen=True, eq=False)
 class PreparedGallery:
     """Many prepared templates packed into flat arrays: template ``g`` owns rows ``offsets[g]:offsets[g+1]``."""
 
-    x: np.ndarray
-    y: np.ndarray
-    theta: np.ndarray
+    geometry: np.ndarray
     bits: np.ndarray
     valid: np.ndarray
     keys: np.ndarray
@@ -211,8 +209,9 @@ def prepare_template(template: Template | PreparedTemplate, config: MatcherConfi
     keep = np.flatnonzero(ok)
     keep = keep[np.argsort(theta[keep], kind="stable")]
     x, y, theta = x[keep], y[keep], theta[keep]
-    return PreparedTemplate(x=x, y=y, theta=theta, bits=np.ascontiguousarray(bits[keep]),
-                            valid=np.ascontiguousarray(valid[keep]), key=_template_key(x, y, theta),
+    bits, valid = np.ascontiguousarray(bits[keep]), np.ascontiguousarray(valid[keep])
+    geometry = k.cylinder_geometry(x, y, theta, bits, valid, u.size)
+    return PreparedTemplate(geometry=geometry, bits=bits, valid=valid, key=_template_key(x, y, theta),
                             n_minutiae=int(arr.shape[0]), config=config)
 
 
@@ -232,9 +231,9 @@ def prepare_gallery(templates: Sequence[Template | PreparedTemplate] | PreparedG
         return np.ascontiguousarray(np.concatenate(arrays)) if arrays else np.zeros(shape, dtype)
 
     return PreparedGallery(
-        x=stack("x", (0,), np.float64), y=stack("y", (0,), np.float64), theta=stack("theta", (0,), np.float64),
-        bits=stack("bits", (0, config.nd * wps), np.uint64), valid=stack("valid", (0, wps), np.uint64),
-        keys=np.array([p.key for p in prepared], dtype=np.int64), offsets=offsets, config=config)
+        geometry=stack("geometry", (0, k.N_GEOMETRY), np.float64), bits=stack("bits", (0, config.nd * wps), np.uint64),
+        valid=stack("valid", (0, wps), np.uint64), keys=np.array([p.key for p in prepared], dtype=np.int64),
+        offsets=offsets, config=config)
 
 
 def compare_one_to_many(probe: Template | PreparedTemplate,
@@ -260,8 +259,8 @@ def compare_one_to_many(probe: Template | PreparedTemplate,
     g = prepare_gallery(gallery, config)
     if g.config != config:
         raise TemplateFormatError("gallery was prepared with a different matcher configuration")
-    return k.one_to_many(p.x, p.y, p.theta, p.bits, p.valid, p.key, g.x, g.y, g.theta, g.bits, g.valid, g.keys,
-                         g.offsets, config.nd, config.min_matchable_bits(), config.score_params())
+    return k.one_to_many(p.geometry, p.bits, p.valid, p.key, g.geometry, g.bits, g.valid, g.keys, g.offsets,
+                         config.nd, config.min_matchable_bits(), config.score_params())
 
 
 def compare_templates(a: Template | PreparedTemplate, b: Template | PreparedTemplate,
@@ -281,5 +280,5 @@ def compare_templates(a: Template | PreparedTemplate, b: Template | PreparedTemp
         The score; compare it with :data:`DECISION_THRESHOLDS` for a match decision.
     """
     pa, pb = prepare_template(a, config), prepare_template(b, config)
-    return float(k.one_to_one(pa.x, pa.y, pa.theta, pa.bits, pa.valid, pa.key, pb.x, pb.y, pb.theta, pb.bits,
-                              pb.valid, pb.key, config.nd, config.min_matchable_bits(), config.score_params()))
+    return float(k.one_to_one(pa.geometry, pa.bits, pa.valid, pa.key, pb.geometry, pb.bits, pb.valid, pb.key,
+                              config.nd, config.min_matchable_bits(), config.score_params()))
