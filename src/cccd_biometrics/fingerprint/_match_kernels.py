@@ -113,26 +113,24 @@ def _near_hull(px, py, hx, hy, omega):
 
 # ------------------------------------------------------------------------------------------- cylinders
 @njit(cache=True, nogil=True)
-def _cell_contributions(m, px, py, x, y, theta, nd, sigma_s, sigma_d, acc):
-    """Sum over the neighbours of minutia ``m`` of the spatial x directional contributions to cell (px, py)."""
-    acc[:] = 0.0
-    reach2 = (3.0 * sigma_s) ** 2
-    norm_s = 1.0 / (sigma_s * math.sqrt(TWO_PI))
+def _neighbourhood(m, x, y, theta, nd, sigma_d, reach2, nbr, nbr_dir):
+    """The minutiae that can contribute to minutia ``m``'s cylinder, with their directional contribution to
+    each of the ``nd`` angular slices (it does not depend on the cell, so it is computed once). Returns
+    their number."""
     delta_d = TWO_PI / nd
     erf_scale = 1.0 / (sigma_d * math.sqrt(2.0))
+    count = 0
     for t in range(x.size):
-        if t == m:
+        if t == m or (x[t] - x[m]) ** 2 + (y[t] - y[m]) ** 2 > reach2:
             continue
-        dx, dy = x[t] - px, y[t] - py
-        d2 = dx * dx + dy * dy
-        if d2 > reach2:
-            continue
-        spatial = norm_s * math.exp(-d2 / (2.0 * sigma_s * sigma_s))
         rel = angle_diff(theta[m], theta[t])
         for k in range(nd):
             a = angle_diff(-math.pi + (k + 0.5) * delta_d, rel)
-            acc[k] += spatial * 0.5 * (math.erf((a + 0.5 * delta_d) * erf_scale)
+            nbr_dir[count, k] = 0.5 * (math.erf((a + 0.5 * delta_d) * erf_scale)
                                        - math.erf((a - 0.5 * delta_d) * erf_scale))
+        nbr[count] = t
+        count += 1
+    return count
 
 
 @njit(cache=True, nogil=True)
@@ -153,8 +151,13 @@ def build_cylinders(x, y, theta, cell_u, cell_v, nd, wps, params):
     hull = convex_hull(x, y)
     hx, hy = x[hull].copy(), y[hull].copy()
     acc = np.zeros(nd)
+    nbr = np.zeros(n, np.int64)
+    nbr_dir = np.zeros((n, nd))
     reach2 = (radius + 3.0 * sigma_s) ** 2
+    cell_reach2 = (3.0 * sigma_s) ** 2
+    norm_s = 1.0 / (sigma_s * math.sqrt(TWO_PI))
     for m in range(n):
+        n_nbr = _neighbourhood(m, x, y, theta, nd, params[C_SIGMA_D], reach2, nbr, nbr_dir)
         c, s = math.cos(theta[m]), math.sin(theta[m])
         n_valid = 0
         for ci in range(cell_u.size):
@@ -165,15 +168,17 @@ def build_cylinders(x, y, theta, cell_u, cell_v, nd, wps, params):
             n_valid += 1
             word, bit = ci >> 6, np.uint64(1) << np.uint64(ci & 63)
             valid[m, word] |= bit
-            _cell_contributions(m, px, py, x, y, theta, nd, sigma_s, params[C_SIGMA_D], acc)
+            acc[:] = 0.0
+            for q in range(n_nbr):
+                d2 = (x[nbr[q]] - px) ** 2 + (y[nbr[q]] - py) ** 2
+                if d2 <= cell_reach2:
+                    spatial = norm_s * math.exp(-d2 / (2.0 * sigma_s * sigma_s))
+                    for k in range(nd):
+                        acc[k] += spatial * nbr_dir[q, k]
             for k in range(nd):
                 if acc[k] >= params[C_MU_PSI]:
                     bits[m, k * wps + word] |= bit
-        neighbours = 0
-        for t in range(n):
-            if t != m and (x[t] - x[m]) ** 2 + (y[t] - y[m]) ** 2 <= reach2:
-                neighbours += 1
-        ok[m] = n_valid >= params[C_MIN_VC] * cell_u.size and neighbours >= params[C_MIN_M]
+        ok[m] = n_valid >= params[C_MIN_VC] * cell_u.size and n_nbr >= params[C_MIN_M]
     return bits, valid, ok
 
 
@@ -207,12 +212,13 @@ def _masked_similarity(bits_a, valid_a, i, bits_b, valid_b, j, nd, min_matchable
     if matchable * nd < min_matchable:
         return 0.0
     na_bits, nb_bits, nx_bits = 0, 0, 0
-    for w in range(bits_a.shape[1]):
-        common = valid_a[i, w % wps] & valid_b[j, w % wps]
-        va, vb = bits_a[i, w] & common, bits_b[j, w] & common
-        na_bits += popcount(va)
-        nb_bits += popcount(vb)
-        nx_bits += popcount(va ^ vb)
+    for ww in range(wps):  # slice-major loops: no integer modulo per word
+        common = valid_a[i, ww] & valid_b[j, ww]
+        for w in range(ww, bits_a.shape[1], wps):
+            va, vb = bits_a[i, w] & common, bits_b[j, w] & common
+            na_bits += popcount(va)
+            nb_bits += popcount(vb)
+            nx_bits += popcount(va ^ vb)
     denom = roots[na_bits] + roots[nb_bits]
     return 1.0 - roots[nx_bits] / denom if denom > 0.0 else 0.0
 
