@@ -184,3 +184,11 @@ def test_finger_compare_cli_on_xyt(shared_data, tmp_path, capsys):
                  "json"]) == 1
     assert json.loads(capsys.readouterr().out)["match"] is False
     assert main(["finger", "compare", str(tmp_path / "nope.xyt"), str(tmp_path / "101_1.xyt")]) == 2
+
+
+def test_decision_operating_points_match_the_cli():
+    from cccd_biometrics.cli.finger_compare import OPERATING_POINTS
+    from cccd_biometrics.fingerprint.match import DECISION_THRESHOLDS
+
+    assert set(OPERATING_POINTS) == set(DECISION_THRESHOLDS)
+    assert DECISION_THRESHOLDS["fmr_0.1%"] > DECISION_THRESHOLDS["fmr_1%"] > 0

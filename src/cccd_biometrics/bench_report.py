@@ -39,7 +39,7 @@ def plot_det(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, title
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower left")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.15, right=0.96, bottom=0.12, top=0.92)  # fixed: tight_layout costs ~0.5 s
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -56,7 +56,7 @@ def plot_erc(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, title
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper right")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.13, right=0.96, bottom=0.12, top=0.92)
     fig.savefig(path)
     plt.close(fig)
     return path

@@ -17,9 +17,11 @@ from . import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE
 TEMPLATE_SUFFIXES = {".xyt", ".json", ".iso", ".ist", ".ansi", ".fmr", ".bir", ".min"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    from ..fingerprint.match import DECISION_THRESHOLDS
+# keys of fingerprint.match.DECISION_THRESHOLDS, spelled out so that building the parser imports no numba
+OPERATING_POINTS = ("fmr_0.1%", "fmr_1%")
 
+
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare", help="compare two fingerprints (images or templates): score and decision",
         description="Compare two fingerprints. Images go through minutiae extraction; templates may be "
@@ -28,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("a", metavar="A", help="first image or template")
     p.add_argument("b", metavar="B", help="second image or template")
     p.add_argument("--ppi", type=float, default=None, help="image resolution, overriding metadata")
-    p.add_argument("--fmr", choices=sorted(DECISION_THRESHOLDS), default="fmr_0.1%",
+    p.add_argument("--fmr", choices=OPERATING_POINTS, default="fmr_0.1%",
                    help="operating point of the decision threshold (default: fmr_0.1%%)")
     p.add_argument("--threshold", type=float, default=None, help="explicit score threshold (overrides --fmr)")
     p.add_argument("--format", choices=("text", "json"), default="text")
