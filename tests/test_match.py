@@ -103,6 +103,9 @@ def test_one_to_many_matches_pairwise_and_accepts_every_gallery_form():
     for form in (gallery, [prepare_template(g) for g in gallery], packed):
         np.testing.assert_array_equal(compare_one_to_many(probe, form), expected)
     assert compare_one_to_many(probe, []).shape == (0,)
+    np.testing.assert_array_equal(compare_one_to_many(probe, packed.subset(1, 4)), expected[1:4])
+    with pytest.raises(IndexError):
+        packed.subset(2, 9)
 
 
 def test_empty_and_tiny_templates_score_zero():

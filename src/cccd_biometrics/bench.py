@@ -295,6 +295,7 @@ def _our_scores(templates: list[Any], pairs: np.ndarray, workers: int, progress:
     from .fingerprint.match import compare_one_to_many, prepare_gallery, prepare_template
 
     prepared = [prepare_template(t) for t in templates]
+    everything = prepare_gallery(prepared)
     order = np.lexsort((pairs[:, 1], pairs[:, 0]))
     starts = np.flatnonzero(np.r_[True, np.diff(pairs[order, 0]) != 0])
     groups = np.split(order, starts[1:])
@@ -302,7 +303,11 @@ def _our_scores(templates: list[Any], pairs: np.ndarray, workers: int, progress:
     bar = _progress(len(pairs), "comparisons", progress)
 
     def run(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        gallery = prepare_gallery([prepared[j] for j in pairs[group, 1]])
+        partners = pairs[group, 1]
+        if np.array_equal(partners, np.arange(partners[0], partners[0] + partners.size)):
+            gallery = everything.subset(int(partners[0]), int(partners[-1]) + 1)  # FVC: views, no copies
+        else:
+            gallery = prepare_gallery([prepared[j] for j in partners])
         return group, compare_one_to_many(prepared[pairs[group[0], 0]], gallery)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

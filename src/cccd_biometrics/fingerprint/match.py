@@ -151,6 +151,15 @@ class PreparedGallery:
     def __len__(self) -> int:
         return int(self.offsets.size - 1)
 
+    def subset(self, start: int, stop: int) -> PreparedGallery:
+        """Templates ``start:stop`` as a gallery sharing this one's arrays (no copy)."""
+        if not 0 <= start <= stop <= len(self):
+            raise IndexError(f"gallery subset {start}:{stop} out of range 0:{len(self)}")
+        lo, hi = int(self.offsets[start]), int(self.offsets[stop])
+        return PreparedGallery(geometry=self.geometry[lo:hi], bits=self.bits[lo:hi], valid=self.valid[lo:hi],
+                               keys=self.keys[start:stop], offsets=self.offsets[start:stop + 1] - lo,
+                               config=self.config)
+
 
 def _minutiae_array(template: Template, config: MatcherConfig) -> np.ndarray:
     if not isinstance(template, Template):
