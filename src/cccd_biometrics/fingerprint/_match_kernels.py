@@ -224,17 +224,17 @@ def _masked_similarity(bits_a, valid_a, i, bits_b, valid_b, j, nd, min_matchable
 
 
 @njit(cache=True, nogil=True)
-def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, max_rot, sims, flat):
+def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, max_rot, roots, sims, flat):
     """Bit-based MCC local similarities of every cylinder pair; the non-zero ones are written in row-major
     order to ``sims`` with their flat index ``i * nb + j`` in ``flat``, and their count is returned.
 
     lambda = 1 - sqrt(|a xor b|) / (sqrt(|a|) + sqrt(|b|)), both cylinders restricted to the cells valid in
     both; 0 when the minutia directions differ by more than ``max_rot`` or too few cells are valid in both.
     Two full cylinders (the common case) need no masking, so the pair costs one xor-popcount pass.
+    ``roots[c]`` is sqrt(c).
     """
     na, nb, n_words = ga.shape[0], gb.shape[0], bits_a.shape[1]
     cos_max = math.cos(max_rot)
-    roots = np.sqrt(np.arange(64 * n_words + 1).astype(np.float64))  # sqrt of any bit count, by lookup
     nonzero = 0
     for i in range(na):
         ca, sa, ra, full_a = ga[i, G_COS], ga[i, G_SIN], ga[i, G_ROOT], ga[i, G_FULL] > 0.0
@@ -375,11 +375,13 @@ def n_pairs_for(n_min, p):
 
 
 @njit(cache=True, nogil=True)
-def make_workspace(max_n):
-    """Scratch arrays for :func:`pair_score`, sized for templates of up to ``max_n`` cylinders."""
+def make_workspace(max_n, n_words):
+    """Scratch arrays for :func:`pair_score`, sized for templates of up to ``max_n`` cylinders of ``n_words``
+    words, and the table of square roots of bit counts."""
     max_n = max(max_n, 1)
     cap = max_n * max_n
-    return (np.zeros(cap), np.zeros(cap, np.int64), np.zeros(1024, np.int64), np.zeros(cap, np.int64),
+    return (np.sqrt(np.arange(64 * n_words + 1).astype(np.float64)),
+            np.zeros(cap), np.zeros(cap, np.int64), np.zeros(1024, np.int64), np.zeros(cap, np.int64),
             np.zeros(max_n), np.zeros(max_n, np.int64), np.zeros(max_n, np.int64), np.zeros(max_n, np.bool_),
             np.zeros(max_n, np.bool_), np.zeros((max_n, 6)), np.zeros(max_n), np.zeros((max_n, max_n)),
             np.zeros((max_n, max_n), np.int64), np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n))
@@ -392,8 +394,9 @@ def pair_score(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p, w
     na, nb = ga.shape[0], gb.shape[0]
     if na == 0 or nb == 0:
         return 0.0
-    sims, flat, buckets, order, values, rows, cols, used_a, used_b, sel, dist_gap, rho, adj, n_adj, lam, tmp = ws
-    n = local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], sims, flat)
+    roots, sims, flat, buckets, order, values, rows, cols, used_a, used_b, sel, dist_gap, rho, adj, n_adj, lam, tmp = ws
+    n = local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], roots, sims,
+                           flat)
     n_min = min(na, nb)
     n_sel = greedy_pairs(sims, flat, n, nb, n_min, buckets, order, values, rows, cols, used_a[:na], used_b[:nb])
     return relaxed_score(ga, gb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, sel, dist_gap, rho, adj,
@@ -410,7 +413,7 @@ def one_to_many(pg, pbits, pvalid, pkey, gg, gbits, gvalid, gkeys, offsets, nd, 
     max_n = pg.shape[0]
     for g in range(n_gallery):
         max_n = max(max_n, offsets[g + 1] - offsets[g])
-    ws = make_workspace(max_n)
+    ws = make_workspace(max_n, pbits.shape[1])
     scores = np.zeros(n_gallery)
     for g in range(n_gallery):
         s, e = offsets[g], offsets[g + 1]
@@ -424,7 +427,7 @@ def one_to_many(pg, pbits, pvalid, pkey, gg, gbits, gvalid, gkeys, offsets, nd, 
 @njit(cache=True, nogil=True)
 def one_to_one(ag, abits, avalid, akey, bg, bbits, bvalid, bkey, nd, min_matchable, p):
     """Score of two prepared templates, in canonical order (smaller key first) so it is exactly symmetric."""
-    ws = make_workspace(max(ag.shape[0], bg.shape[0]))
+    ws = make_workspace(max(ag.shape[0], bg.shape[0]), abits.shape[1])
     if akey <= bkey:
         return pair_score(ag, abits, avalid, bg, bbits, bvalid, nd, min_matchable, p, ws)
     return pair_score(bg, bbits, bvalid, ag, abits, avalid, nd, min_matchable, p, ws)
