@@ -203,27 +203,6 @@ def cylinder_geometry(x, y, theta, bits, valid, n_cells):
 
 
 @njit(cache=True, nogil=True)
-def _masked_similarity(bits_a, valid_a, i, bits_b, valid_b, j, nd, min_matchable, roots):
-    """Similarity of cylinders restricted to the cells valid in both (when either mask is partial)."""
-    wps = valid_a.shape[1]
-    matchable = 0
-    for w in range(wps):
-        matchable += popcount(valid_a[i, w] & valid_b[j, w])
-    if matchable * nd < min_matchable:
-        return 0.0
-    na_bits, nb_bits, nx_bits = 0, 0, 0
-    for ww in range(wps):  # slice-major loops: no integer modulo per word
-        common = valid_a[i, ww] & valid_b[j, ww]
-        for w in range(ww, bits_a.shape[1], wps):
-            va, vb = bits_a[i, w] & common, bits_b[j, w] & common
-            na_bits += popcount(va)
-            nb_bits += popcount(vb)
-            nx_bits += popcount(va ^ vb)
-    denom = roots[na_bits] + roots[nb_bits]
-    return 1.0 - roots[nx_bits] / denom if denom > 0.0 else 0.0
-
-
-@njit(cache=True, nogil=True)
 def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, max_rot, roots, sims, flat):
     """Bit-based MCC local similarities of every cylinder pair; the non-zero ones are written in row-major
     order to ``sims`` with their flat index ``i * nb + j`` in ``flat``, and their count is returned.
@@ -233,7 +212,7 @@ def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchab
     Two full cylinders (the common case) need no masking, so the pair costs one xor-popcount pass.
     ``roots[c]`` is sqrt(c).
     """
-    na, nb, n_words = ga.shape[0], gb.shape[0], bits_a.shape[1]
+    na, nb, n_words, wps = ga.shape[0], gb.shape[0], bits_a.shape[1], valid_a.shape[1]
     cos_max = math.cos(max_rot)
     nonzero = 0
     for i in range(na):
@@ -246,8 +225,21 @@ def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchab
                 for w in range(n_words):
                     nx_bits += popcount(bits_a[i, w] ^ bits_b[j, w])
                 v = 1.0 - roots[nx_bits] / (ra + gb[j, G_ROOT]) if ra + gb[j, G_ROOT] > 0.0 else 0.0
-            else:
-                v = _masked_similarity(bits_a, valid_a, i, bits_b, valid_b, j, nd, min_matchable, roots)
+            else:  # restrict both to the cells valid in both (written inline: a call passing arrays costs more)
+                v, matchable = 0.0, 0
+                for ww in range(wps):
+                    matchable += popcount(valid_a[i, ww] & valid_b[j, ww])
+                if matchable * nd >= min_matchable:
+                    na_bits, nb_bits, nx_bits = 0, 0, 0
+                    for ww in range(wps):  # slice-major loops: no integer modulo per word
+                        common = valid_a[i, ww] & valid_b[j, ww]
+                        for w in range(ww, n_words, wps):
+                            va, vb = bits_a[i, w] & common, bits_b[j, w] & common
+                            na_bits += popcount(va)
+                            nb_bits += popcount(vb)
+                            nx_bits += popcount(va ^ vb)
+                    denom = roots[na_bits] + roots[nb_bits]
+                    v = 1.0 - roots[nx_bits] / denom if denom > 0.0 else 0.0
             if v > 0.0:
                 sims[nonzero], flat[nonzero] = v, i * nb + j
                 nonzero += 1
