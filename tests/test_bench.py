@@ -192,3 +192,36 @@ def test_decision_operating_points_match_the_cli():
 
     assert set(OPERATING_POINTS) == set(DECISION_THRESHOLDS)
     assert DECISION_THRESHOLDS["fmr_0.1%"] > DECISION_THRESHOLDS["fmr_1%"] > 0
+
+
+def _extractor_available() -> bool:
+    try:
+        from cccd_biometrics.fingerprint.minutiae import extract_minutiae  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.dataset
+def test_bench_with_our_quality_and_extraction(shared_data, tmp_path):
+    """Fingers 101-102 of FVC2002 DB1_B (16 images: 56 genuine, 64 impostor pairs) through our quality, and through
+    our extractor when this build has it (otherwise the bench must refuse with a usage error)."""
+    db = tmp_path / "fvc2002_b" / "DB1_B"
+    db.mkdir(parents=True)
+    for f in (101, 102):
+        for i in range(1, 9):
+            (db / f"{f}_{i}.tif").symlink_to(shared_data / "fvc2002_b" / "DB1_B" / f"{f}_{i}.tif")
+    out = tmp_path / "out"
+    ref = ["--reference", str(shared_data / "reference"), "--workers", "2"]
+    assert main(["bench", str(db), "--out", str(out), "--minutiae", "mindtct-ref", *ref]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["counts"]["genuine"] == 56 and results["counts"]["impostor"] == 64
+    assert results["quality"] == "ours" and results["timings"]["median_quality_ms"] > 0
+    assert (out / "erc.png").is_file() or results["metrics"]["erc_area"] is None
+    rc = main(["bench", str(db), "--out", str(tmp_path / "ours"), *ref, "--quality", "none"])
+    if _extractor_available():
+        assert rc == 0
+        ours = json.loads((tmp_path / "ours" / "results.json").read_text())
+        assert ours["counts"]["mean_minutiae"] > 10 and ours["metrics"]["eer"] < 0.2
+    else:
+        assert rc == 2
