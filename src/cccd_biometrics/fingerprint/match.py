@@ -277,8 +277,9 @@ def compare_one_to_many(probe: Template | PreparedTemplate,
     g = prepare_gallery(gallery, config)
     if g.config != config:
         raise TemplateFormatError("gallery was prepared with a different matcher configuration")
-    return k.one_to_many(p.geometry, p.bits, p.valid, p.key, g.geometry, g.bits, g.valid, g.keys, g.offsets,
-                         config.nd, config.min_matchable_bits(), config.score_params())
+    scores, _ = k.one_to_many(p.geometry, p.bits, p.valid, p.key, g.geometry, g.bits, g.valid, g.keys, g.offsets,
+                              config.nd, config.min_matchable_bits(), config.score_params())
+    return scores
 
 
 def compare_templates(a: Template | PreparedTemplate, b: Template | PreparedTemplate,
