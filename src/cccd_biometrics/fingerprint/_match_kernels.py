@@ -203,9 +203,9 @@ def cylinder_geometry(x, y, theta, bits, valid, n_cells):
 
 
 @njit(cache=True, nogil=True)
-def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, max_rot, roots, sims, flat):
+def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, max_rot, roots, sims, si, sj):
     """Bit-based MCC local similarities of every cylinder pair; the non-zero ones are written to ``sims`` with
-    their flat index ``i * nb + j`` in ``flat``, and their count is returned.
+    their indices in ``si``/``sj``, and their count is returned.
 
     lambda = 1 - sqrt(|a xor b|) / (sqrt(|a|) + sqrt(|b|)), both cylinders restricted to the cells valid in
     both; 0 when the minutia directions differ by more than ``max_rot`` or too few cells are valid in both.
@@ -262,20 +262,20 @@ def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchab
                     denom = roots[na_bits] + roots[nb_bits]
                     v = 1.0 - roots[nx_bits] / denom if denom > 0.0 else 0.0
             if v > 0.0:
-                sims[nonzero], flat[nonzero] = v, i * nb + j
+                sims[nonzero], si[nonzero], sj[nonzero] = v, i, j
                 nonzero += 1
             j += 1
     return nonzero
 
 
 @njit(cache=True, nogil=True)
-def greedy_pairs(sims, flat, n, nb, count, buckets, order, values, rows, cols, used_a, used_b):
+def greedy_pairs(sims, si, sj, n, count, buckets, order, values, rows, cols, used_a, used_b):
     """Up to ``count`` cylinder pairs in decreasing similarity, each minutia used at most once (greedy
     one-to-one assignment).
 
-    Ordered by a counting sort on the similarity quantised to ``buckets.size`` levels (ties: row-major
-    order), linear in the number of pairs. Writes the chosen pairs into ``values``/``rows``/``cols`` and
-    returns how many were written.
+    Ordered by a counting sort on the similarity quantised to ``buckets.size`` levels (ties: the order the
+    similarities were computed in), linear in the number of pairs. Writes the chosen pairs into
+    ``values``/``rows``/``cols`` and returns how many were written.
     """
     top = buckets.size - 1
     buckets[:] = 0
@@ -293,7 +293,7 @@ def greedy_pairs(sims, flat, n, nb, count, buckets, order, values, rows, cols, u
     k = 0
     for t in range(n):
         e = order[t]
-        i, j = flat[e] // nb, flat[e] % nb
+        i, j = si[e], sj[e]  # stored apart: a division per visited pair cost more than the whole sort
         if used_a[i] or used_b[j]:
             continue
         used_a[i] = True
@@ -395,7 +395,8 @@ def make_workspace(max_n, n_words):
     max_n = max(max_n, 1)
     cap = max_n * max_n
     return (np.sqrt(np.arange(64 * n_words + 1).astype(np.float64)),
-            np.zeros(cap), np.zeros(cap, np.int64), np.zeros(1024, np.int64), np.zeros(cap, np.int64),
+            np.zeros(cap), np.zeros(cap, np.int64), np.zeros(cap, np.int64), np.zeros(1024, np.int64),
+            np.zeros(cap, np.int64),
             np.zeros(max_n), np.zeros(max_n, np.int64), np.zeros(max_n, np.int64), np.zeros(max_n, np.bool_),
             np.zeros(max_n, np.bool_), np.zeros((max_n, 6)), np.zeros(max_n), np.zeros((max_n, max_n)),
             np.zeros((max_n, max_n), np.int64), np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n))
@@ -408,11 +409,12 @@ def pair_score(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p, w
     na, nb = ga.shape[0], gb.shape[0]
     if na == 0 or nb == 0:
         return 0.0
-    roots, sims, flat, buckets, order, values, rows, cols, used_a, used_b, sel, dist_gap, rho, adj, n_adj, lam, tmp = ws
+    (roots, sims, si, sj, buckets, order, values, rows, cols, used_a, used_b, sel, dist_gap, rho, adj, n_adj, lam,
+     tmp) = ws
     n = local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], roots, sims,
-                           flat)
+                           si, sj)
     n_min = min(na, nb)
-    n_sel = greedy_pairs(sims, flat, n, nb, n_min, buckets, order, values, rows, cols, used_a[:na], used_b[:nb])
+    n_sel = greedy_pairs(sims, si, sj, n, n_min, buckets, order, values, rows, cols, used_a[:na], used_b[:nb])
     return relaxed_score(ga, gb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, sel, dist_gap, rho, adj,
                          n_adj, lam, tmp)
 
