@@ -1,6 +1,6 @@
 """Ridge period (wavelength) field and the oriented ridge profiles it is measured from.
 
-For every foreground block a window of 32 x 16 px centred on the block is sampled along the local ridge
+For every foreground block a window of 32 x 16 px (sampled 32 x 8) centred on the block is sampled along the local ridge
 direction (32 px across the ridges, 16 along them) and averaged along the ridges into a *signature*
 (Hong, Wan & Jain 1998). The signature's dominant period is the block's ridge period; the same pass yields
 the NFIQ 2 local measures that need the oriented window (FDA, LCS, ridge/valley widths), so the pixels are
@@ -34,7 +34,11 @@ MAX_PERIOD = 20.0
 """Longest ridge period searched (px at 500 ppi)."""
 
 SIGNATURE_LENGTH = 32
-SIGNATURE_WIDTH = 16
+"""Samples across the ridges (1 px apart): about 3.5 ridge periods."""
+SIGNATURE_WIDTH = 8
+SIGNATURE_STEP = 2.0
+"""Samples along the ridges and their spacing (px): the window spans 16 px along the ridges; every other pixel
+is enough because the ridges are averaged along their length anyway."""
 
 PERIOD_SMOOTHING = 1.0
 """Gaussian smoothing of the period field, in blocks."""
@@ -50,7 +54,7 @@ def ridge_profiles(gray: np.ndarray, theta: np.ndarray, block_mask: np.ndarray, 
     sin_t = np.sin(theta).astype(np.float32)
     return block_ridge_profiles(np.ascontiguousarray(gray, dtype=np.float32), cos_t, sin_t,
                                 np.ascontiguousarray(block_mask), int(block_size), SIGNATURE_LENGTH,
-                                SIGNATURE_WIDTH, MIN_PERIOD, MAX_PERIOD)
+                                SIGNATURE_WIDTH, SIGNATURE_STEP, MIN_PERIOD, MAX_PERIOD)
 
 
 def ridge_period_field(raw_period: np.ndarray, confidence: np.ndarray, block_mask: np.ndarray) -> np.ndarray:
