@@ -25,6 +25,7 @@ __all__ = [
     "SIGNATURE_WIDTH",
     "ridge_period_field",
     "ridge_profiles",
+    "spectral_ridge_period",
 ]
 
 MIN_PERIOD = 3.0
@@ -73,3 +74,45 @@ def ridge_period_field(raw_period: np.ndarray, confidence: np.ndarray, block_mas
     with np.errstate(invalid="ignore", divide="ignore"):
         period = np.where(den > 1e-3, num / np.maximum(den, 1e-6), fallback)
     return np.where(block_mask, period, np.nan).astype(np.float32)
+
+
+def spectral_ridge_period(gray: np.ndarray, mask: np.ndarray, *, min_period: float = 2.5,
+                          max_period: float = 40.0, size: int = 256) -> float:
+    """Dominant ridge period (px) of the finger area from one 2-D spectrum; NaN without a clear peak.
+
+    Slower than the block field (one FFT of up to ``size`` x ``size`` px) but free of its search range and
+    of orientation errors, so it is the check of choice when the block field says the resolution looks
+    wrong. The finger area (``mask``) is windowed, the radial power profile is whitened by the radius (the
+    1/f fall-off of shading would otherwise win) and its peak refined by a parabola.
+    """
+    ys, xs = np.nonzero(mask)
+    if len(ys) < 32 * 32:
+        return float("nan")
+    cy, cx = int(ys.mean()), int(xs.mean())
+    h, w = gray.shape
+    y0, x0 = max(0, min(cy - size // 2, h - size)), max(0, min(cx - size // 2, w - size))
+    crop = gray[y0 : y0 + size, x0 : x0 + size].astype(np.float32)
+    m = mask[y0 : y0 + size, x0 : x0 + size].astype(np.float32)
+    ch, cw = crop.shape
+    inside = m > 0
+    crop = (crop - float(crop[inside].mean())) * m
+    crop *= np.outer(np.hanning(ch), np.hanning(cw)).astype(np.float32)
+    n = max(ch, cw)
+    padded = np.zeros((n, n), np.float32)
+    padded[:ch, :cw] = crop
+    spec = cv2.dft(padded, flags=cv2.DFT_COMPLEX_OUTPUT)
+    power = np.fft.fftshift(spec[..., 0] ** 2 + spec[..., 1] ** 2)
+    yy, xx = np.indices(power.shape)
+    radius = np.rint(np.hypot(yy - n // 2, xx - n // 2)).astype(np.int64)
+    profile = np.bincount(radius.ravel(), power.ravel()) / np.maximum(np.bincount(radius.ravel()), 1)
+    profile *= np.arange(len(profile))
+    r_lo, r_hi = max(2, int(n / max_period)), min(len(profile) - 2, int(np.ceil(n / min_period)))
+    if r_hi <= r_lo:
+        return float("nan")
+    k = r_lo + int(np.argmax(profile[r_lo : r_hi + 1]))
+    if profile[k] < 3.0 * float(np.median(profile[r_lo : r_hi + 1])):
+        return float("nan")
+    a, b, c = profile[k - 1], profile[k], profile[k + 1]
+    denom = a - 2 * b + c
+    offset = float(np.clip(0.5 * (a - c) / denom, -0.5, 0.5)) if denom < 0 else 0.0
+    return float(n / (k + offset))

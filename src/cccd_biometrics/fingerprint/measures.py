@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from .analysis import Analysis
+from .frequency import spectral_ridge_period
 from .orientation import block_means, orientation_certainty, orientation_flow
 
 __all__ = ["MEASURES", "block_clarity", "compute_measures"]
@@ -137,6 +138,25 @@ def ridge_period(a: Analysis) -> float:
     return _median(_fg(a, a.ridge_period))
 
 
+TYPICAL_PERIOD = (6.5, 13.5)
+"""Block-median ridge periods (px) of about 98 % of the FVC dev prints at 500 ppi."""
+
+
+def resolution_period(a: Analysis) -> float:
+    """Ridge period (px) used to judge the resolution: the block median when typical (and most blocks show
+    ridges), otherwise a 2-D spectral
+    estimate of the finger area (:func:`.frequency.spectral_ridge_period`), which has no search-range limit
+    and does not depend on the orientation field; 0 when neither finds ridges.
+    """
+    period = ridge_period(a)
+    typical = TYPICAL_PERIOD[0] <= period <= TYPICAL_PERIOD[1]
+    # few ridge-like blocks also cast doubt on the block periods (ridges too fine for the orientation field)
+    if not a.block_mask.any() or (typical and ridge_pattern(a) >= 0.45):
+        return period
+    spectral = spectral_ridge_period(a.image.pixels, a.mask)
+    return spectral if np.isfinite(spectral) else period
+
+
 def ridge_darkness(a: Analysis) -> float:
     """Median fraction of pixels darker than the local mean: > 0.5 wide, merged ridges (wet), < 0.4 thin (dry)."""
     return _median(_fg(a, a.ridge_profiles["dark_fraction"]), empty=0.5)
@@ -230,6 +250,7 @@ MEASURES: dict[str, Callable[[Analysis], float]] = {
     "roi_fraction": roi_fraction,
     "ridge_contrast": ridge_contrast,
     "ridge_period": ridge_period,
+    "resolution_period": resolution_period,
     "ridge_darkness": ridge_darkness,
     "ridge_width_ratio": ridge_width_ratio,
     "ridge_width_imbalance": ridge_width_imbalance,

@@ -33,7 +33,7 @@ __all__ = ["THRESHOLDS", "FingerprintQuality", "assess_fingerprint", "quality_mo
 THRESHOLDS: dict[str, float] = {
     "no_finger_pattern": 0.18,  # ridge_pattern below: not a fingerprint
     "no_finger_area": 15.0,  # roi_area (mm²) below: nothing there
-    "period_min": 5.0,  # ridge_period (px) outside [min, max]: the image is not at 500 ppi
+    "period_min": 5.5,  # resolution_period (px) outside [min, max]: the image is not at 500 ppi
     "period_max": 15.5,
     "small_area": 80.0,  # roi_area (mm²)
     "off_center": 0.30,  # center_offset (fraction of the half-diagonal)
@@ -160,8 +160,8 @@ def _no_finger(m: dict[str, float], t: dict[str, float]) -> Finding | None:
 
 
 def _resolution(m: dict[str, float], t: dict[str, float]) -> Finding | None:
-    p = m["ridge_period"]
-    if t["period_min"] <= p <= t["period_max"]:
+    p = m["resolution_period"]
+    if p <= 0 or t["period_min"] <= p <= t["period_max"]:
         return None
     limit = t["period_min"] if p < t["period_min"] else t["period_max"]
     return _finding("FINGER_WRONG_RESOLUTION", f"Ridges are {p:.1f} px apart; at 500 ppi adult ridges are "
@@ -268,7 +268,7 @@ def _findings(m: dict[str, float], score: float, t: dict[str, float]) -> list[Fi
             return [no_finger]  # nothing else is meaningful without a finger
         # something is there but shows no ridges: say so, and what it looks like (a very wet or blurred
         # finger, no contrast) when that is recognisable
-        return [no_finger, *(f for check in _APPEARANCE if (f := check(m, t)) is not None)]
+        return [no_finger, *(f for check in (_resolution, *_APPEARANCE) if (f := check(m, t)) is not None)]
     errors = [f for check in _ALWAYS_CHECKS if (f := check(m, t)) is not None]
     conditions = [f for check in _CONDITIONS if (f := check(m, t)) is not None]
     if score >= t["condition_error_score"]:
