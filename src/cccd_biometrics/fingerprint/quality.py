@@ -35,18 +35,22 @@ THRESHOLDS: dict[str, float] = {
     "no_finger_area": 15.0,  # roi_area (mm²) below: nothing there
     "period_min": 5.5,  # resolution_period (px) outside [min, max]: the image is not at 500 ppi
     "period_max": 15.5,
-    "small_area": 80.0,  # roi_area (mm²)
+    "small_area": 90.0,  # roi_area (mm²); 1 % of the FVC dev prints are below 98
     "off_center": 0.30,  # center_offset (fraction of the half-diagonal)
-    "low_contrast": 10.0,  # ridge_contrast (RMS grey levels across ridges)
+    "low_contrast": 12.0,  # ridge_contrast (RMS grey levels across ridges)
     "blurred": 0.25,  # sharpness (fine detail / ridge contrast) below: blurred
-    "noisy": 1.0,  # sharpness above: pixel noise drowns the ridges (reported as low clarity)
+    "noisy": 0.9,  # sharpness above: pixel noise drowns the ridges (reported as low clarity)
     "dry_darkness": 0.31,  # ridge_darkness below: thin, faint ridges
     "dry_noise": 1.10,  # ridge_noise above (with a light print): broken ridges
     "dry_grey": 195.0,  # roi_grey above: light print
+    "dry_very_light": 240.0,  # roi_grey above: hardly any ink at all
     "wet_darkness": 0.58,  # ridge_darkness above: wide, merged ridges
     "wet_grey": 75.0,  # roi_grey below: a very dark print
     "wet_grey_imbalance": 110.0,  # roi_grey below, with ridge_width_imbalance above wet_imbalance: valleys closed
     "wet_imbalance": 0.40,
+    "wet_merged_darkness": 0.49,  # ridge_darkness at least, with ridge_contrast below wet_merged_contrast and
+    "wet_merged_contrast": 12.0,  # roi_grey below wet_merged_grey: ridges merged into a flat, darkish print
+    "wet_merged_grey": 200.0,
     "low_clarity": 20.0,  # score below
     "low_ridge_pattern": 0.45,  # ridge_pattern below (with a finger present): scars, damage, smudges
     "condition_error_score": 35.0,  # a condition finding (dry, wet, blur...) is an error below this score
@@ -163,6 +167,10 @@ def _resolution(m: dict[str, float], t: dict[str, float]) -> Finding | None:
     p = m["resolution_period"]
     if p <= 0 or t["period_min"] <= p <= t["period_max"]:
         return None
+    if p > t["period_max"] and m["ridge_contrast"] < t["low_contrast"]:
+        # smudges and blotches also put power at long periods, but they cost contrast: an image at too high a
+        # resolution keeps clear ridges, just too far apart
+        return None
     limit = t["period_min"] if p < t["period_min"] else t["period_max"]
     return _finding("FINGER_WRONG_RESOLUTION", f"Ridges are {p:.1f} px apart; at 500 ppi adult ridges are "
                     "about 9 px apart, so the image is probably not at the resolution it declares.", p, limit,
@@ -202,6 +210,8 @@ def _blur(m: dict[str, float], t: dict[str, float]) -> Finding | None:
 def _dry(m: dict[str, float], t: dict[str, float]) -> Finding | None:
     if m["ridge_darkness"] < t["dry_darkness"]:
         value, limit, what = m["ridge_darkness"], t["dry_darkness"], "ridges are thin and faint (dark fraction)"
+    elif m["roi_grey"] > t["dry_very_light"]:
+        value, limit, what = m["roi_grey"], t["dry_very_light"], "the print is very light (mean grey level)"
     elif m["roi_grey"] > t["dry_grey"] and m["ridge_noise"] > t["dry_noise"] and m["sharpness"] <= t["noisy"]:
         value, limit, what = m["ridge_noise"], t["dry_noise"], "a light print with broken ridges (break ratio)"
     else:
@@ -218,6 +228,10 @@ def _wet(m: dict[str, float], t: dict[str, float]) -> Finding | None:
     elif m["roi_grey"] < t["wet_grey_imbalance"] and m["ridge_width_imbalance"] > t["wet_imbalance"]:
         value, limit, what = (m["ridge_width_imbalance"], t["wet_imbalance"],
                               "a dark print with closed valleys (ridge/valley width imbalance)")
+    elif (m["ridge_darkness"] >= t["wet_merged_darkness"] and m["ridge_contrast"] < t["wet_merged_contrast"]
+          and m["roi_grey"] < t["wet_merged_grey"]):
+        value, limit, what = (m["ridge_contrast"], t["wet_merged_contrast"],
+                              "ridges merge into a flat, dark print (contrast across the ridges)")
     else:
         return None
     return _finding("FINGER_TOO_WET", f"The finger looks too wet or pressed too hard: {what}.", value, limit,
