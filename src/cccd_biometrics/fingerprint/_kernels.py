@@ -45,31 +45,35 @@ def block_gradient_moments(gray, smooth, block_size):
     h, w = gray.shape
     by_n = (h + block_size - 1) // block_size
     bx_n = (w + block_size - 1) // block_size
-    acc = np.zeros((4, by_n, bx_n), dtype=np.float64)
-    count = np.zeros((by_n, bx_n), dtype=np.float64)
-    for y in range(h):
-        ym = max(y - 1, 0)
-        yp = min(y + 1, h - 1)
-        by = y // block_size
-        for x in range(w):
-            xm = max(x - 1, 0)
-            xp = min(x + 1, w - 1)
-            gx = ((smooth[ym, xp] + 2.0 * smooth[y, xp] + smooth[yp, xp])
-                  - (smooth[ym, xm] + 2.0 * smooth[y, xm] + smooth[yp, xm])) * 0.125
-            gy = ((smooth[yp, xm] + 2.0 * smooth[yp, x] + smooth[yp, xp])
-                  - (smooth[ym, xm] + 2.0 * smooth[ym, x] + smooth[ym, xp])) * 0.125
-            d = gray[y, x] - smooth[y, x]
-            bx = x // block_size
-            acc[0, by, bx] += gx * gx
-            acc[1, by, bx] += gy * gy
-            acc[2, by, bx] += gx * gy
-            acc[3, by, bx] += d * d
-            count[by, bx] += 1.0
     out = np.empty((4, by_n, bx_n), dtype=np.float32)
-    for k in range(4):
-        for by in range(by_n):
-            for bx in range(bx_n):
-                out[k, by, bx] = acc[k, by, bx] / count[by, bx]
+    for by in range(by_n):
+        y_end = min((by + 1) * block_size, h)
+        for bx in range(bx_n):
+            x_end = min((bx + 1) * block_size, w)
+            sxx = 0.0
+            syy = 0.0
+            sxy = 0.0
+            sdd = 0.0
+            for y in range(by * block_size, y_end):
+                ym = max(y - 1, 0)
+                yp = min(y + 1, h - 1)
+                for x in range(bx * block_size, x_end):
+                    xm = max(x - 1, 0)
+                    xp = min(x + 1, w - 1)
+                    gx = ((smooth[ym, xp] + 2.0 * smooth[y, xp] + smooth[yp, xp])
+                          - (smooth[ym, xm] + 2.0 * smooth[y, xm] + smooth[yp, xm])) * 0.125
+                    gy = ((smooth[yp, xm] + 2.0 * smooth[yp, x] + smooth[yp, xp])
+                          - (smooth[ym, xm] + 2.0 * smooth[ym, x] + smooth[ym, xp])) * 0.125
+                    d = gray[y, x] - smooth[y, x]
+                    sxx += gx * gx
+                    syy += gy * gy
+                    sxy += gx * gy
+                    sdd += d * d
+            n = (y_end - by * block_size) * (x_end - bx * block_size)
+            out[0, by, bx] = sxx / n
+            out[1, by, bx] = syy / n
+            out[2, by, bx] = sxy / n
+            out[3, by, bx] = sdd / n
     return out
 
 

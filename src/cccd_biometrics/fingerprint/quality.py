@@ -71,7 +71,10 @@ GATES: dict[str, tuple[str, float, float]] = {
 
 @functools.lru_cache(maxsize=1)
 def quality_model() -> dict[str, Any]:
-    """The shipped model table (``cccd_biometrics/fingerprint/data/quality_model.json``), read once."""
+    """The shipped model table (``cccd_biometrics/fingerprint/data/quality_model.json``), read once.
+
+    The returned dict is shared by every caller: treat it as read-only.
+    """
     text = resources.files("cccd_biometrics.fingerprint").joinpath("data/quality_model.json").read_text()
     return json.loads(text)
 
