@@ -37,7 +37,7 @@ THRESHOLDS: dict[str, float] = {
     "period_max": 15.5,
     "small_area": 90.0,  # roi_area (mm²); 1 % of the FVC dev prints are below 98
     "off_center": 0.30,  # center_offset (fraction of the half-diagonal)
-    "low_contrast": 12.0,  # ridge_contrast (RMS grey levels across ridges)
+    "low_contrast": 10.0,  # ridge_contrast (RMS grey levels across ridges)
     "blurred": 0.25,  # sharpness (fine detail / ridge contrast) below: blurred
     "noisy": 0.9,  # sharpness above: pixel noise drowns the ridges (reported as low clarity)
     "dry_darkness": 0.31,  # ridge_darkness below: thin, faint ridges
@@ -49,7 +49,7 @@ THRESHOLDS: dict[str, float] = {
     "wet_grey_imbalance": 110.0,  # roi_grey below, with ridge_width_imbalance above wet_imbalance: valleys closed
     "wet_imbalance": 0.40,
     "wet_merged_darkness": 0.49,  # ridge_darkness at least, with ridge_contrast below wet_merged_contrast and
-    "wet_merged_contrast": 12.0,  # roi_grey below wet_merged_grey: ridges merged into a flat, darkish print
+    "wet_merged_contrast": 10.0,  # roi_grey below wet_merged_grey: ridges merged into a flat, darkish print
     "wet_merged_grey": 200.0,
     "low_clarity": 20.0,  # score below
     "low_ridge_pattern": 0.45,  # ridge_pattern below (with a finger present): scars, damage, smudges
@@ -170,9 +170,10 @@ def _resolution(m: dict[str, float], t: dict[str, float]) -> Finding | None:
     p = m["resolution_period"]
     if p <= 0 or t["period_min"] <= p <= t["period_max"]:
         return None
-    if p > t["period_max"] and m["ridge_contrast"] < t["low_contrast"]:
-        # smudges and blotches also put power at long periods, but they cost contrast: an image at too high a
-        # resolution keeps clear ridges, just too far apart
+    if p > t["period_max"] and (m["ridge_contrast"] < t["low_contrast"] or m["ridge_period"] <= t["period_max"]):
+        # smudges, scars and blotches also put power at long periods, but they cost contrast or leave the
+        # ridges between them at their normal spacing: an image at too high a resolution keeps clear ridges,
+        # all of them too far apart
         return None
     limit = t["period_min"] if p < t["period_min"] else t["period_max"]
     return _finding("FINGER_WRONG_RESOLUTION", f"Ridges are {p:.1f} px apart; at 500 ppi adult ridges are "
