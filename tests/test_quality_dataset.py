@@ -56,7 +56,7 @@ def test_erc_code_reproduces_nfiq2_reference(shared_data) -> None:
     assert db_erc(shared_data / "reference", "fvc2000_DB2_B", ref) == pytest.approx(0.577, abs=0.0005)
 
 
-def test_erc_no_worse_than_nfiq2_on_a_db(shared_data, db1) -> None:
+def test_erc_regression_guard_on_fvc2002_db1(shared_data, db1) -> None:
     from erc import db_erc
 
     ours = {k: q.score for k, q in db1.items()}
