@@ -6,9 +6,14 @@
 * ``score``: the unified quality (ISO/IEC 29794-1 scale: higher predicts better comparison utility). A small
   readable model (``data/quality_model.json``, fitted by ``benchmarks/fit_quality_model.py``) combines a few
   measures; it is then scaled down by *gates* for conditions a model fitted on real prints never saw (no ridge
-  pattern, tiny area, no contrast), so a blank or non-fingerprint image scores near 0;
+  pattern, tiny area, no contrast, heavy blur or noise), so a blank or non-fingerprint image scores near 0 and
+  the score keeps falling as a capture degrades;
 * ``findings``: why a print is hard to read and what the operator should do, each with the measured value and
   the threshold it crossed. ``hard_to_read`` is true when any finding is an error.
+
+The thresholds (:data:`THRESHOLDS`, :data:`GATES`) were set on the FVC2000/2002 dev images (flag rate, FNMR of
+flagged pairs) and on the controlled degradations of ``tests/degradations.py``; ``benchmarks/quality_erc.py``
+and ``benchmarks/quality_degradations.py`` re-measure them.
 """
 
 from __future__ import annotations
@@ -59,8 +64,8 @@ THRESHOLDS: dict[str, float] = {
 
 GATES: dict[str, tuple[str, float, float]] = {
     # name: (measure, zero, full): the score is multiplied by clip((value - zero) / (full - zero), 0, 1);
-    # "full" lies near the lower tail of the FVC dev prints (1st percentile; 10th for sharpness, whose
-    # normal range depends on sensor noise), so normal captures are hardly affected
+    # "full" lies at about the 1st percentile of the FVC dev prints (99th for the noise side of sharpness),
+    # so normal captures are not affected
     "finger_present": ("ridge_pattern", 0.15, 0.30),
     "area": ("roi_area", 20.0, 70.0),
     "contrast": ("ridge_contrast", 3.0, 10.0),
