@@ -46,7 +46,7 @@ THRESHOLDS: dict[str, float] = {
     "blurred": 0.25,  # sharpness (fine detail / ridge contrast) below: blurred
     "noisy": 0.9,  # sharpness above: pixel noise drowns the ridges (reported as low clarity)
     "dry_darkness": 0.31,  # ridge_darkness below: thin, faint ridges
-    "dry_noise": 1.10,  # ridge_noise above (with a light print): broken ridges
+    "dry_noise": 1.0,  # ridge_noise above (with a light print): broken ridges
     "dry_grey": 195.0,  # roi_grey above: light print
     "dry_very_light": 240.0,  # roi_grey above: hardly any ink at all
     "wet_darkness": 0.58,  # ridge_darkness above: wide, merged ridges
@@ -291,7 +291,7 @@ def _findings(m: dict[str, float], score: float, t: dict[str, float]) -> list[Fi
             return [no_finger]  # nothing else is meaningful without a finger
         # something is there but shows no ridges: say so, and what it looks like (a very wet or blurred
         # finger, no contrast) when that is recognisable
-        return [no_finger, *(f for check in (_resolution, *_APPEARANCE) if (f := check(m, t)) is not None)]
+        return [no_finger, *(f for check in (_resolution, _off_center, *_APPEARANCE) if (f := check(m, t)) is not None)]
     errors = [f for check in _ALWAYS_CHECKS if (f := check(m, t)) is not None]
     conditions = [f for check in _CONDITIONS if (f := check(m, t)) is not None]
     if score >= t["condition_error_score"]:
