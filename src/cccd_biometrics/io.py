@@ -37,6 +37,7 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .images import WORKING_PPI, FingerImage, Portrait
+from .wsq_stream import validate_wsq
 
 try:  # the C extension of the ``wsq`` distribution (NBIS WSQ codec); used directly, not as a Pillow plugin
     import _wsq
@@ -118,30 +119,12 @@ def _read_bytes(source: Any, name: str) -> bytes:
 WSQ_MAGIC = b"\xff\xa0"
 
 
-def _wsq_size(data: bytes, name: str) -> tuple[int, int]:
-    """(width, height) from a WSQ stream's start-of-frame marker, without decoding."""
-    pos = 2
-    n = len(data)
-    while pos + 4 <= n:
-        marker = data[pos : pos + 2]
-        if marker == b"\xff\xa2":
-            if pos + 10 > n:
-                break
-            h = data[pos + 6] * 256 + data[pos + 7]
-            w = data[pos + 8] * 256 + data[pos + 9]
-            return w, h
-        if marker[0] != 0xFF or not 0xA3 <= marker[1] <= 0xA8:
-            raise InvalidImageError(f"WSQ stream has an unknown marker {marker.hex()}", source=name)
-        pos += 2 + data[pos + 2] * 256 + data[pos + 3]
-    raise InvalidImageError("WSQ stream is truncated (no frame header)", source=name)
-
-
 def _open_wsq(data: bytes, name: str, max_pixels: int) -> Image.Image:
     if _wsq is None:  # pragma: no cover
         raise UnsupportedFormatError("WSQ support needs the 'wsq' package", source=name)
-    w, h = _wsq_size(data, name)
-    if w <= 0 or h <= 0:
-        raise InvalidImageError(f"WSQ image has an empty size {w}x{h}", source=name)
+    # the NBIS decoder crashes the process on malformed streams: only well-formed ones reach it
+    header = validate_wsq(data, name)
+    w, h = header.width, header.height
     if w * h > max_pixels:
         raise ImageTooLargeError(
             f"{w}x{h} = {w * h:,} pixels exceeds the limit of {max_pixels:,} (decompression-bomb guard)",
@@ -151,7 +134,7 @@ def _open_wsq(data: bytes, name: str, max_pixels: int) -> Image.Image:
         buf, dw, dh, ppi = _wsq.decompress(data)
     except Exception as exc:
         raise InvalidImageError(f"WSQ data is truncated or corrupt ({exc})", source=name) from exc
-    if len(buf) != dw * dh or dw * dh == 0:
+    if (dw, dh) != (w, h) or len(buf) != dw * dh:
         raise InvalidImageError("WSQ data decoded to an inconsistent size", source=name)
     im = Image.frombytes("L", (dw, dh), buf)
     im.format = "WSQ"  # type: ignore[misc]
