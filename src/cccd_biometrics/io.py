@@ -216,7 +216,7 @@ def _metadata_ppi(im: Image.Image) -> float | None:
 
     Only a ``dpi`` with a unit counts: a unit-less TIFF ``resolution`` is an aspect ratio.
     """
-    dpi = im.info.get("dpi")
+    dpi: Any = im.info.get("dpi")
     try:
         x = float(dpi[0]) if isinstance(dpi, (tuple, list)) else float(dpi)
     except (TypeError, ValueError, IndexError):
@@ -350,7 +350,7 @@ def resample_to_working_ppi(pixels: np.ndarray, ppi: float) -> np.ndarray:
 
 def _caller_ppi(ppi: Any, name: str) -> float:
     try:
-        value = float(ppi)  # type: ignore[arg-type]
+        value = float(ppi)
     except (TypeError, ValueError):
         value = float("nan")
     if not (np.isfinite(value) and CALLER_PPI_RANGE[0] <= value <= CALLER_PPI_RANGE[1]):
