@@ -85,6 +85,9 @@ WRITE_FORMATS = ("PNG", "BMP", "TIFF", "JPEG", "JPEG2000", "WSQ")
 
 WSQ_MAGIC = b"\xff\xa0"
 
+WSQ_BITRATE = 0.75
+"""Bits per pixel of written WSQ (the FBI's 15:1 setting); the ``wsq`` codec ignores any other request."""
+
 _SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N")
 _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
@@ -225,7 +228,7 @@ def _metadata_ppi(im: Image.Image) -> float | None:
         return None
     if not (PLAUSIBLE_PPI[0] <= x <= PLAUSIBLE_PPI[1]):
         return None
-    return x
+    return round(x, 1)  # PNG stores pixels per metre: 500 dpi comes back as 499.999
 
 
 def _high_depth_to_uint8(im: Image.Image) -> np.ndarray:
@@ -484,14 +487,14 @@ def _with_wsq_ppi(stream: bytes, ppi: float) -> bytes:
     return stream
 
 
-def _encode_wsq(pixels: np.ndarray, ppi: float, bitrate: float, name: str) -> bytes:
+def _encode_wsq(pixels: np.ndarray, ppi: float, name: str) -> bytes:
     if _wsq is None:  # pragma: no cover
         raise UnsupportedFormatError("WSQ support needs the 'wsq' package", source=name)
     gray = np.ascontiguousarray(pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY))
     if min(gray.shape) < 32:
         raise ImageTooSmallError(f"{gray.shape[1]}x{gray.shape[0]} px is too small for WSQ (minimum 32)", source=name)
     try:
-        stream = _wsq.compress(gray.tobytes(), gray.shape[0], gray.shape[1], float(bitrate))
+        stream = _wsq.compress(gray.tobytes(), gray.shape[0], gray.shape[1], WSQ_BITRATE)
     except Exception as exc:
         raise InvalidImageError(f"WSQ encoding failed ({exc})", source=name) from exc
     return stream if round(ppi) == 500 else _with_wsq_ppi(stream, ppi)
@@ -519,7 +522,8 @@ def save_image(
     ppi:
         Resolution written in the metadata (PNG, BMP, TIFF, JPEG, WSQ); fingerprints default to 500.
     quality:
-        WSQ bitrate in bits per pixel (default 0.75, the FBI's 15:1 setting) or JPEG quality (1-95).
+        JPEG quality (1-95). WSQ is always written at :data:`WSQ_BITRATE` (0.75 bpp): the ``wsq`` codec has
+        no other setting, so a ``quality`` for WSQ is refused rather than silently ignored.
 
     Returns
     -------
@@ -541,8 +545,9 @@ def save_image(
         raise UnsupportedFormatError(f"cannot write format {fmt!r}; use one of {', '.join(WRITE_FORMATS)}",
                                      source=str(out))
     if fmt == "WSQ":
-        bitrate = 0.75 if quality is None else float(quality)
-        out.write_bytes(_encode_wsq(np.asarray(pixels), dpi or float(WORKING_PPI), bitrate, str(out)))
+        if quality is not None:
+            raise UnsupportedFormatError(f"WSQ is written at {WSQ_BITRATE} bpp only; drop quality=", source=str(out))
+        out.write_bytes(_encode_wsq(np.asarray(pixels), dpi or float(WORKING_PPI), str(out)))
         return out
     kwargs: dict[str, Any] = {}
     if dpi is not None and fmt in ("PNG", "TIFF", "JPEG", "BMP"):
