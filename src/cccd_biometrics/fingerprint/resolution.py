@@ -126,7 +126,9 @@ def _tile_periods(power: np.ndarray, tile: int) -> tuple[np.ndarray, np.ndarray]
     centre = log_whitened(py, px)
     dy = _parabola_offset(log_whitened(py - 1, px), centre, log_whitened(py + 1, px))
     dx = _parabola_offset(log_whitened(py, px - 1), centre, log_whitened(py, px + 1))
-    periods = tile / np.hypot(fy[py, 0] + dy, fx[0, px] + dx)
+    radius_at_peak = np.hypot(fy[py, 0] + dy, fx[0, px] + dx)
+    with np.errstate(divide="ignore"):  # a tile without power in the band peaks at 0: no period, no prominence
+        periods = np.where(radius_at_peak > 0, tile / np.maximum(radius_at_peak, 1e-12), np.inf)
     return periods, prominence
 
 
