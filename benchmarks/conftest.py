@@ -20,6 +20,9 @@ FORMATS = {"PNG": "png", "BMP": "bmp", "TIFF": "tif", "JPEG": "jpg", "JPEG2000":
 
 
 def pytest_collect_file(parent, file_path):
+    # a file named on the command line is collected by pytest itself; collecting it here too would run it twice
+    if parent.session.isinitpath(file_path):
+        return None
     if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
         return pytest.Module.from_parent(parent, path=file_path)
     return None
