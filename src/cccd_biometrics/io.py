@@ -41,7 +41,6 @@ from .errors import (
     UnsupportedFormatError,
 )
 from .images import WORKING_PPI, FingerImage, Portrait
-from .wsq_stream import validate_wsq
 
 try:  # the C extension of the ``wsq`` distribution (NBIS WSQ codec); used directly, not as a Pillow plugin
     import _wsq
@@ -171,6 +170,8 @@ def _open_wsq(data: bytes, name: str, max_pixels: int) -> Image.Image:
     if _wsq is None:  # pragma: no cover
         raise UnsupportedFormatError("WSQ support needs the 'wsq' package", source=name)
     # the NBIS decoder crashes the process on malformed streams: only well-formed ones reach it
+    from .wsq_stream import validate_wsq  # imported here: it brings numba, which PNG/JPEG users need not load
+
     header = validate_wsq(data, name)
     w, h = header.width, header.height
     if w * h > max_pixels:
