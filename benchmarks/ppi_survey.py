@@ -18,7 +18,7 @@ import numpy as np
 
 import cccd_biometrics as cb
 from cccd_biometrics.errors import CccdBiometricsError
-from cccd_biometrics.fingerprint.resolution import estimate_ppi
+from cccd_biometrics.fingerprint.resolution import REFERENCE_PERIOD_PX, estimate_ppi, estimate_ridge_period
 
 # set name -> (glob under the data root, range the loaded ppi must fall in; 500 sets must load at exactly 500)
 SETS: dict[str, tuple[str, tuple[float, float]]] = {
@@ -62,10 +62,21 @@ def survey(root: Path) -> None:
               + f"   {inside:5.1f}% load at {lo:.0f}-{hi:.0f}   {seconds / max(len(v), 1) * 1000:.2f}")
 
 
+def calibration(root: Path) -> None:
+    """Median period over the real-finger 500 ppi FVC sets: the estimator's REFERENCE_PERIOD_PX."""
+    files = [*root.glob("fvc2000_b/DB[123]_B/*.tif"), *root.glob("fvc2002_b/DB[13]_B/*.tif")]
+    periods = [estimate_ridge_period(np.asarray(cb.load_fingerprint(f, ppi=500).pixels)) for f in files]
+    measured = float(np.median([p for p in periods if p is not None]))
+    print(f"reference period on {len(files)} real 500 ppi FVC prints: {measured:.2f} px "
+          f"(REFERENCE_PERIOD_PX = {REFERENCE_PERIOD_PX})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
-    survey(ap.parse_args().data)
+    root = ap.parse_args().data
+    calibration(root)
+    survey(root)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ fingers is about 0.45 mm, i.e. 8.9 px at 500 ppi. When a file carries no usable 
 
 How: the image is cut into overlapping tiles; the most textured ones (up to 16, spread over the image) are
 windowed and Fourier transformed; in each tile the strongest peak of the whitened 2-D power spectrum between
-periods of 2.5 and 24 px gives that tile's ridge period (sub-bin accuracy from a parabola fitted to the log power); the
-median over tiles is the image's period. A per-tile peak is robust where an averaged spectrum is not: smudges,
-scars and the finger's outline spread their energy over many frequencies, ridges concentrate it in one spot.
+periods of 2.5 and 24 px gives that tile's ridge period (sub-bin accuracy from a parabola fitted to the log
+power); the median over tiles is the image's period. A per-tile peak is robust where an averaged spectrum is
+not: smudges, scars and the finger's outline spread their energy over many frequencies, ridges concentrate it
+in one spot.
 
 Limits: the period differs between fingers and people (between-finger spread about 11 % on FVC and SOCOFing,
 against 4 % between impressions of one finger), so a single image's ppi is only known to about ±20 %. Estimates
@@ -28,7 +29,7 @@ REFERENCE_PERIOD_PX = 8.9
 """Median ridge period, in pixels, that this estimator measures on 500 ppi plain prints.
 
 Measured on the 400 real-finger images of FVC2000 DB1-3 and FVC2002 DB1, DB3 (synthetic DB4 and the
-569 ppi FVC2002 DB2 excluded); see ``benchmarks/ppi_survey.py``.
+569 ppi FVC2002 DB2 excluded): ``python benchmarks/ppi_survey.py`` prints it.
 """
 
 SNAP_RANGE = (330.0, 800.0)
