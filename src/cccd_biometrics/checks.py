@@ -89,15 +89,21 @@ def _detect_kind(path: str) -> str:
 
 
 def _check_fingerprint(path: str, ppi: float | None) -> dict[str, Any]:
+    from .fingerprint.quality import assess_fingerprint
     from .io import load_fingerprint
 
     img = load_fingerprint(path, ppi=ppi)
     info = img.to_dict()
+    quality = assess_fingerprint(img)
     return {
         "width": info["width"],
         "height": info["height"],
         "ppi": info["ppi"],
-        "details": {"ppi_source": img.ppi_source, "format": img.format},
+        "score": round(float(quality.score), 2),
+        "flagged": quality.hard_to_read,
+        "codes": quality.codes,
+        "details": {"ppi_source": img.ppi_source, "format": img.format,
+                    "findings": [f.to_dict() for f in quality.findings]},
     }
 
 
