@@ -97,12 +97,17 @@ def low_contrast(rgb, rng, ctx):
 
 
 def side_shading(rgb, rng, ctx):
+    """One side of the face in shadow: a soft step across the face's vertical midline."""
     h, w = rgb.shape[:2]
-    dark = rng.uniform(0.25, 0.45)
-    ramp = np.linspace(dark, 1.0, w, dtype=np.float32)
+    eyes = _eyes(ctx, rgb)
+    ied = float(np.hypot(*(eyes[1] - eyes[0])))
+    dark = rng.uniform(0.35, 0.65)
+    x = (np.arange(w, dtype=np.float32) - float(eyes[:, 0].mean())) / (0.35 * ied)
+    step = 1.0 / (1.0 + np.exp(-x))
     if rng.random() < 0.5:
-        ramp = ramp[::-1]
-    return np.clip(rgb.astype(np.float32) * ramp[None, :, None], 0, 255).astype(np.uint8)
+        step = step[::-1]
+    gain = dark + (1.0 - dark) * step
+    return np.clip(rgb.astype(np.float32) * gain[None, :, None], 0, 255).astype(np.uint8)
 
 
 def blur(rgb, rng, ctx):

@@ -35,7 +35,7 @@ class Profile:
     name: str
     max_roll: float = 8.0  # degrees
     max_yaw: float = 10.0
-    max_pitch: float = 12.0
+    max_pitch: float = 15.0
     min_inter_eye_distance: float = 90.0  # px (ISO/IEC 39794-5: >= 90, 120 preferred)
     head_size: tuple[float, float] = (0.60, 0.90)  # chin-to-crown / image height
     horizontal_position: tuple[float, float] = (0.42, 0.58)  # eye midpoint / image width
@@ -45,20 +45,20 @@ class Profile:
     min_side_margin: float = 0.0
     min_luminance: float = 25.0  # face L*
     max_under_exposure: float = 0.15
-    max_luminance: float = 88.0
-    max_over_exposure: float = 0.10
-    min_dynamic_range: float = 5.5  # bits over the face
-    min_illumination_uniformity: float = 0.72
+    max_luminance: float = 82.0
+    max_over_exposure: float = 0.05
+    min_dynamic_range: float = 6.2  # bits over the face
+    min_illumination_uniformity: float = 0.80
     min_sharpness: float = 0.16
     max_blockiness: float = 1.35
     max_colour_distance: float = 4.0  # dE outside the natural-skin band
-    max_background_edges: float = 0.06
-    max_background_colour_spread: float = 12.0
+    max_background_clutter: float = 0.35
     min_background_lightness: float | None = None
     min_eyes_open: float = 0.20
-    min_eyes_visible: float = 12.0
-    max_mouth_open: float = 0.08
-    max_mouth_occlusion: float = 0.75
+    min_eyes_visible: float = 0.30
+    max_mouth_open: float = 0.10
+    max_mouth_occlusion: float = 0.60
+    min_lip_contrast: float = 4.0
     max_expression: float | None = None
     max_head_covering: float | None = None
     max_eyeglasses: float | None = None
@@ -68,16 +68,16 @@ class Profile:
 
 
 PROFILES: MappingProxyType[str, Profile] = MappingProxyType({
-    "icao": Profile(name="icao", max_expression=1.0),
+    "icao": Profile(name="icao", max_expression=1.5),
     "cccd": Profile(
         name="cccd",
         max_roll=5.0,
         max_yaw=8.0,
-        max_pitch=10.0,
+        max_pitch=12.0,
         head_size=(0.62, 0.88),
         horizontal_position=(0.44, 0.56),
         min_background_lightness=55.0,
-        max_expression=0.7,
+        max_expression=1.2,
         max_head_covering=0.5,
         max_eyeglasses=4.0,
     ),
@@ -258,12 +258,10 @@ def _photo_findings(m: dict[str, Measure], p: Profile) -> list[Finding]:
     if col > p.max_colour_distance:
         out.append(_finding("FACE_UNNATURAL_COLOUR", f"skin colour {col:.1f} dE outside the natural range",
                             col, p.max_colour_distance))
-    bg, spread = m["background_uniformity"].value, m["background_colour_spread"].value
-    light = m["background_lightness"].value
-    if bg > p.max_background_edges or spread > p.max_background_colour_spread:
-        out.append(_finding("FACE_BACKGROUND_NOT_UNIFORM",
-                            f"background: {bg:.0%} edge pixels, colour spread {spread:.1f} dE",
-                            bg, p.max_background_edges))
+    bg, light = m["background_uniformity"].value, m["background_lightness"].value
+    if bg > p.max_background_clutter:
+        out.append(_finding("FACE_BACKGROUND_NOT_UNIFORM", f"background: {bg:.0%} of it cluttered or off-colour",
+                            bg, p.max_background_clutter))
     elif p.min_background_lightness is not None and light < p.min_background_lightness:
         out.append(_finding("FACE_BACKGROUND_NOT_UNIFORM", f"background too dark (L* {light:.0f})",
                             light, p.min_background_lightness))
@@ -274,20 +272,21 @@ def _feature_findings(m: dict[str, Measure], p: Profile) -> list[Finding]:
     out = []
     vis = m["eyes_visible"].value
     if vis < p.min_eyes_visible:
-        out.append(_finding("FACE_EYES_OCCLUDED", f"no eye detail visible (L* spread {vis:.0f})",
+        out.append(_finding("FACE_EYES_OCCLUDED", f"only {vis:.0%} of the eye regions show eye detail",
                             vis, p.min_eyes_visible))
     elif m["eyes_open"].value < p.min_eyes_open:
         out.append(_finding("FACE_EYES_CLOSED", f"eye opening {m['eyes_open'].value:.2f} of the iris",
                             m["eyes_open"].value, p.min_eyes_open))
-    occ = m["mouth_occlusion"].value
-    if occ > p.max_mouth_occlusion:
-        out.append(_finding("FACE_MOUTH_OCCLUDED", f"{occ:.0%} of the lower face is not skin", occ,
-                            p.max_mouth_occlusion))
+    occ, lips = m["mouth_occlusion"].value, m["lip_contrast"].value
+    mouth_covered = occ > p.max_mouth_occlusion and lips < p.min_lip_contrast
+    if mouth_covered:
+        out.append(_finding("FACE_MOUTH_OCCLUDED", f"{occ:.0%} of the lower face is not skin and no lips show",
+                            occ, p.max_mouth_occlusion))
     elif m["mouth_closed"].value > p.max_mouth_open:
         out.append(_finding("FACE_MOUTH_OPEN", f"lips {m['mouth_closed'].value:.2f} inter-eye distances apart",
                             m["mouth_closed"].value, p.max_mouth_open))
     expr = m["expression_neutrality"].value
-    if p.max_expression is not None and expr > p.max_expression and occ <= p.max_mouth_occlusion:
+    if p.max_expression is not None and expr > p.max_expression and not mouth_covered:
         out.append(_finding("FACE_EXPRESSION_NOT_NEUTRAL", f"expression score {expr:.2f}", expr, p.max_expression))
     cover = m["head_covering"].value
     if p.max_head_covering is not None and cover > p.max_head_covering:
