@@ -146,13 +146,16 @@ def _head_mask(rgb: np.ndarray, ctx: dict) -> np.ndarray:
 
 
 def cluttered_background(rgb, rng, ctx):
+    """Objects behind the subject: either a full "dead leaves" scene (overlapping discs and boxes, the
+    classic model of natural-image statistics) or 40-60 separate objects on the plain background."""
     h, w = rgb.shape[:2]
     clutter = np.empty_like(rgb)
     clutter[:] = rgb[5, 5]
-    for _ in range(int(rng.integers(25, 45))):
+    dense = rng.random() < 0.5
+    for _ in range(int(rng.integers(250, 350) if dense else rng.integers(40, 60))):
         colour = tuple(int(v) for v in rng.integers(0, 256, 3))
         x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
-        s = int(rng.integers(w // 20, w // 5))
+        s = int(rng.integers(w // 25, w // 6))
         kind = rng.integers(3)
         if kind == 0:
             cv2.rectangle(clutter, (x, y), (x + s, y + s // 2), colour, -1)

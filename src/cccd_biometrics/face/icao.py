@@ -48,11 +48,11 @@ class Profile:
     max_luminance: float = 82.0
     max_over_exposure: float = 0.05
     min_dynamic_range: float = 6.2  # bits over the face
-    min_illumination_uniformity: float = 0.80
+    min_illumination_uniformity: float = 0.85
     min_sharpness: float = 0.16
     max_blockiness: float = 1.35
     max_colour_distance: float = 4.0  # dE outside the natural-skin band
-    max_background_clutter: float = 0.35
+    max_background_clutter: float = 0.30
     min_background_lightness: float | None = None
     min_eyes_open: float = 0.20
     min_eyes_visible: float = 0.30
@@ -77,7 +77,7 @@ PROFILES: MappingProxyType[str, Profile] = MappingProxyType({
         head_size=(0.62, 0.88),
         horizontal_position=(0.44, 0.56),
         min_background_lightness=55.0,
-        max_expression=1.2,
+        max_expression=1.3,
         max_head_covering=0.5,
         max_eyeglasses=4.0,
     ),

@@ -221,7 +221,7 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
 
     The background is what lies above the chin outside an ellipse around the head (3.4 inter-eye
     distances wide, 4.4 tall, centred between estimated crown and chin), seen at 256 px width and cut
-    into 24x24 cells. Lightness is the 75th percentile of the cells' L* (for the CCCD light background).
+    into 16x16 cells; hair-coloured cells just outside the ellipse are taken as hair. Lightness is the 75th percentile of the cells' L* (for the CCCD light background).
     """
     h, w = rgb.shape[:2]
     k = _BG_WIDTH / w
@@ -241,18 +241,31 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
     gx = cv2.Sobel(L, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(L, cv2.CV_32F, 0, 1, ksize=3)
     edge = (np.hypot(gx, gy) > 12.0).astype(np.float32)
-    cells = _cell_stats(bg, edge, lab)
+    # distance of every pixel from the head ellipse, in ellipse radii (1 = on the ellipse); 1.35 bounds
+    # the zone where hair may spill past the ellipse
+    yy, xx = np.mgrid[0 : small.shape[0], 0 : small.shape[1]].astype(np.float32)
+    ang = np.radians(geo.roll)
+    dx, dy = xx - centre[0], yy - centre[1]
+    u = (dx * np.cos(ang) + dy * np.sin(ang)) / max(axes[0], 1)
+    v = (-dx * np.sin(ang) + dy * np.cos(ang)) / max(axes[1], 1)
+    radius = np.sqrt(u * u + v * v)
+    cells = _cell_stats(bg, edge, lab, radius)
     if cells is None:
         nan = float("nan")
         return {"background_uniformity": Measure("background_uniformity", nan, 0, "fraction"),
                 "background_colour_spread": Measure("background_colour_spread", nan, 0, "dE"),
                 "background_lightness": Measure("background_lightness", nan, 0, "L*")}
-    cell_edges, cell_lab = cells
+    cell_edges, cell_lab, cell_radius = cells
     # a cell is cluttered when it holds edges or differs in colour from the dominant background colour;
-    # hair spilling past the head ellipse touches a few cells, a room behind the subject most of them
+    # hair-coloured cells next to the head are hair, not clutter
     dominant = np.median(cell_lab, axis=0)
     off_colour = np.linalg.norm(cell_lab - dominant, axis=1)
-    cluttered = float(np.mean((cell_edges > 0.08) | (off_colour > 10.0)))
+    chroma = np.hypot(cell_lab[:, 1], cell_lab[:, 2])
+    hue = np.degrees(np.arctan2(cell_lab[:, 2], cell_lab[:, 1]))
+    hair_like = (cell_lab[:, 0] < 50.0) | ((chroma < 35.0) & (hue > 25.0) & (hue < 105.0))
+    hair = hair_like & (cell_radius < 1.35)
+    bad = ((cell_edges > 0.08) | (off_colour > 10.0)) & ~hair
+    cluttered = float(bad.sum() / max(1, (~hair).sum())) if (~hair).sum() >= 3 else 0.0
     spread = float(np.median(off_colour))
     light = float(np.percentile(cell_lab[:, 0], 75))
     return {
@@ -263,26 +276,29 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
     }
 
 
-def _cell_stats(bg: np.ndarray, edge: np.ndarray, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per 24x24-cell edge share and mean Lab, over cells that are mostly background."""
-    c = 24
+def _cell_stats(bg: np.ndarray, edge: np.ndarray, lab: np.ndarray,
+                radius: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per 16x16-cell edge share, mean Lab and mean head-ellipse radius, over mostly-background cells."""
+    c = 16
     h, w = bg.shape
     hh, ww = h // c * c, w // c * c
     if hh == 0 or ww == 0:
         return None
+
     def blocks(a: np.ndarray) -> np.ndarray:
         return a[:hh, :ww].reshape(hh // c, c, ww // c, c, *a.shape[2:]).swapaxes(1, 2).reshape(
             (hh // c) * (ww // c), c * c, *a.shape[2:])
+
     b = blocks(bg.astype(np.float32))
-    share = b.mean(axis=1)
-    keep = share >= 0.6
+    keep = b.mean(axis=1) >= 0.6
     if keep.sum() < 3:
         return None
     wts = b[keep]
-    e = (blocks(edge)[keep] * wts).sum(axis=1) / wts.sum(axis=1)
-    lab_b = blocks(lab)[keep]
-    mean_lab = (lab_b * wts[:, :, None]).sum(axis=1) / wts.sum(axis=1)[:, None]
-    return e, mean_lab
+    total = wts.sum(axis=1)
+    e = (blocks(edge)[keep] * wts).sum(axis=1) / total
+    mean_lab = (blocks(lab)[keep] * wts[:, :, None]).sum(axis=1) / total[:, None]
+    rad = (blocks(radius)[keep] * wts).sum(axis=1) / total
+    return e, mean_lab, rad
 
 
 # ---------------------------------------------------------------- facial-feature measures
