@@ -24,8 +24,8 @@ from .geometry import FaceGeometry, Landmark
 __all__ = ["CANON_IED", "Measure", "compute_measures"]
 
 CANON_IED = 96.0
-_CANON_W, _CANON_H = 384, 480
-_CANON_EYE_Y = 200.0
+_CANON_W, _CANON_H = 288, 400  # 3 x 4.2 inter-eye distances: face, crown band, chin
+_CANON_EYE_Y = 192.0
 _BG_WIDTH = 256
 
 
@@ -67,6 +67,7 @@ class _Canon:
     valid: np.ndarray  # bool, pixel came from inside the image
     face: np.ndarray  # bool, face hull
     skin: np.ndarray  # bool, face hull minus eyes, brows and lips
+    skin_ref: np.ndarray  # Lab of the reference skin patches
 
 
 def _canon_transform(geo: FaceGeometry) -> np.ndarray:
@@ -80,6 +81,14 @@ def _canon_transform(geo: FaceGeometry) -> np.ndarray:
     return np.hstack([r, t[:, None]])
 
 
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELab as float32 (L* 0-100, a*, b* signed) via OpenCV's fast 8-bit conversion."""
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).astype(np.float32)
+    lab[:, :, 0] *= 100.0 / 255.0
+    lab[:, :, 1:] -= 128.0
+    return lab
+
+
 def _poly_mask(shape: tuple[int, int], pts: np.ndarray, idx: tuple[int, ...]) -> np.ndarray:
     m = np.zeros(shape, np.uint8)
     cv2.fillPoly(m, [np.round(pts[list(idx)]).astype(np.int32)], 1)
@@ -88,19 +97,33 @@ def _poly_mask(shape: tuple[int, int], pts: np.ndarray, idx: tuple[int, ...]) ->
 
 def _canonical(rgb: np.ndarray, geo: FaceGeometry) -> _Canon:
     m = _canon_transform(geo)
-    src = rgb
+    # cut the source down to the window's footprint first, so big captures cost no more than small ones
+    inv = cv2.invertAffineTransform(m)
+    win = np.array([[0, 0], [_CANON_W, 0], [_CANON_W, _CANON_H], [0, _CANON_H]], np.float64) @ inv[:, :2].T + inv[:, 2]
+    h, w = rgb.shape[:2]
+    x0, y0 = (max(0, int(np.floor(v)) - 2) for v in win.min(axis=0))
+    x1, y1 = min(w, int(np.ceil(win[:, 0].max())) + 2), min(h, int(np.ceil(win[:, 1].max())) + 2)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        x0, y0, x1, y1 = 0, 0, w, h
+    src = rgb[y0:y1, x0:x1]
+    m = m.copy()
+    m[:, 2] += m[:, :2] @ np.array([x0, y0], np.float64)
     # pre-shrink by octaves so the warp does not alias when the capture is much larger than the crop
     while np.hypot(m[0, 0], m[0, 1]) < 0.5 and min(src.shape[:2]) > 64:
         src = cv2.pyrDown(src)
-        m = m.copy()
         m[:, :2] *= 2.0
     size = (_CANON_W, _CANON_H)
     crop = cv2.warpAffine(src, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    valid = cv2.warpAffine(np.ones(src.shape[:2], np.uint8), m, size, flags=cv2.INTER_NEAREST) > 0
+    # pixels that came from inside the capture: the image rectangle mapped into the crop
+    sh, sw = src.shape[:2]
+    corners = np.array([[0, 0], [sw - 1, 0], [sw - 1, sh - 1], [0, sh - 1]], np.float64) @ m[:, :2].T + m[:, 2]
+    valid_u8 = np.zeros((_CANON_H, _CANON_W), np.uint8)
+    cv2.fillConvexPoly(valid_u8, np.round(corners).astype(np.int32), 1)
+    valid = valid_u8 > 0
     full = _canon_transform(geo)
     pts = geo.landmarks[:, :2] @ full[:, :2].T + full[:, 2]
     eyes = geo.eye_centres @ full[:, :2].T + full[:, 2]
-    lab = cv2.cvtColor(crop.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    lab = _lab(crop)
     shape = (_CANON_H, _CANON_W)
     face = np.zeros(shape, np.uint8)
     cv2.fillConvexPoly(face, cv2.convexHull(np.round(pts).astype(np.int32)), 1)
@@ -110,7 +133,7 @@ def _canonical(rgb: np.ndarray, geo: FaceGeometry) -> _Canon:
     parts = cv2.dilate(parts, np.ones((7, 7), np.uint8))
     face_b = (face > 0) & valid
     return _Canon(crop, lab, pts, eyes, geo.iris_radii * np.hypot(full[0, 0], full[0, 1]), valid, face_b,
-                  face_b & (parts == 0))
+                  face_b & (parts == 0), _skin_reference(lab, pts))
 
 
 # ---------------------------------------------------------------- photometric measures
@@ -167,6 +190,10 @@ def _blockiness(rgb: np.ndarray, geo: FaceGeometry) -> Measure:
     h, w = rgb.shape[:2]
     x0, y0, x1, y1 = (int(round(v)) for v in geo.box)
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    # a 256-px window is plenty to see the grid; keep the cost flat on big captures
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    x0, x1 = max(x0, cx - 128), min(x1, cx + 128)
+    y0, y1 = max(y0, cy - 128), min(y1, cy + 128)
     if x1 - x0 < 32 or y1 - y0 < 32:
         return Measure("compression_artefacts", float("nan"), 0, "ratio")
     g = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
@@ -181,9 +208,8 @@ def _blockiness(rgb: np.ndarray, geo: FaceGeometry) -> Measure:
     return Measure("compression_artefacts", r, _component(r, 1.6, 1.1), "ratio")
 
 
-def _skin_reference(c: _Canon) -> np.ndarray:
+def _skin_reference(lab: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Median Lab of three skin patches (forehead, both upper cheeks): robust to one being covered."""
-    p = c.pts
     centres = [
         (p[Landmark.BETWEEN_BROWS] + p[Landmark.FOREHEAD]) / 2,
         p[Landmark.RIGHT_CHEEK],
@@ -192,7 +218,7 @@ def _skin_reference(c: _Canon) -> np.ndarray:
     r = int(CANON_IED * 0.12)
     means = []
     for x, y in np.round(centres).astype(int):
-        patch = c.lab[max(0, y - r) : y + r, max(0, x - r) : x + r].reshape(-1, 3)
+        patch = lab[max(0, y - r) : y + r, max(0, x - r) : x + r].reshape(-1, 3)
         if patch.size:
             means.append(patch.mean(axis=0))
     return np.median(np.array(means), axis=0) if means else np.array([60.0, 12.0, 15.0])
@@ -225,8 +251,11 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
     """
     h, w = rgb.shape[:2]
     k = _BG_WIDTH / w
-    small = cv2.resize(rgb, (_BG_WIDTH, max(8, int(round(h * k)))), interpolation=cv2.INTER_AREA)
-    lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    src = rgb
+    while src.shape[1] >= 4 * _BG_WIDTH:  # octave shrinks are cheap; INTER_AREA on huge factors is not
+        src = cv2.pyrDown(src)
+    small = cv2.resize(src, (_BG_WIDTH, max(8, int(round(h * k)))), interpolation=cv2.INTER_AREA)
+    lab = _lab(small)
     mask = np.zeros(small.shape[:2], np.uint8)
     ied = geo.inter_eye_distance * k
     centre = (geo.chin + geo.crown) / 2 * k
@@ -241,21 +270,19 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
     gx = cv2.Sobel(L, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(L, cv2.CV_32F, 0, 1, ksize=3)
     edge = (np.hypot(gx, gy) > 12.0).astype(np.float32)
-    # distance of every pixel from the head ellipse, in ellipse radii (1 = on the ellipse); 1.35 bounds
-    # the zone where hair may spill past the ellipse
-    yy, xx = np.mgrid[0 : small.shape[0], 0 : small.shape[1]].astype(np.float32)
-    ang = np.radians(geo.roll)
-    dx, dy = xx - centre[0], yy - centre[1]
-    u = (dx * np.cos(ang) + dy * np.sin(ang)) / max(axes[0], 1)
-    v = (-dx * np.sin(ang) + dy * np.cos(ang)) / max(axes[1], 1)
-    radius = np.sqrt(u * u + v * v)
-    cells = _cell_stats(bg, edge, lab, radius)
+    cells = _cell_stats(bg, edge, lab)
     if cells is None:
         nan = float("nan")
         return {"background_uniformity": Measure("background_uniformity", nan, 0, "fraction"),
                 "background_colour_spread": Measure("background_colour_spread", nan, 0, "dE"),
                 "background_lightness": Measure("background_lightness", nan, 0, "L*")}
-    cell_edges, cell_lab, cell_radius = cells
+    cell_edges, cell_lab, cell_xy = cells
+    # distance of each cell from the head ellipse, in ellipse radii; < 1.35 is where hair may spill over
+    ang = np.radians(geo.roll)
+    dx, dy = cell_xy[:, 0] - centre[0], cell_xy[:, 1] - centre[1]
+    u = (dx * np.cos(ang) + dy * np.sin(ang)) / max(axes[0], 1)
+    v = (-dx * np.sin(ang) + dy * np.cos(ang)) / max(axes[1], 1)
+    cell_radius = np.sqrt(u * u + v * v)
     # a cell is cluttered when it holds edges or differs in colour from the dominant background colour;
     # hair-coloured cells next to the head are hair, not clutter
     dominant = np.median(cell_lab, axis=0)
@@ -276,9 +303,9 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
     }
 
 
-def _cell_stats(bg: np.ndarray, edge: np.ndarray, lab: np.ndarray,
-                radius: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Per 16x16-cell edge share, mean Lab and mean head-ellipse radius, over mostly-background cells."""
+def _cell_stats(bg: np.ndarray, edge: np.ndarray,
+                lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per 16x16-cell edge share, mean Lab and centre (x, y), over mostly-background cells."""
     c = 16
     h, w = bg.shape
     hh, ww = h // c * c, w // c * c
@@ -297,8 +324,9 @@ def _cell_stats(bg: np.ndarray, edge: np.ndarray, lab: np.ndarray,
     total = wts.sum(axis=1)
     e = (blocks(edge)[keep] * wts).sum(axis=1) / total
     mean_lab = (blocks(lab)[keep] * wts[:, :, None]).sum(axis=1) / total[:, None]
-    rad = (blocks(radius)[keep] * wts).sum(axis=1) / total
-    return e, mean_lab, rad
+    gy, gx = np.mgrid[0 : hh // c, 0 : ww // c]
+    xy = (np.stack([gx.ravel(), gy.ravel()], axis=1)[keep] + 0.5) * c
+    return e, mean_lab, xy
 
 
 # ---------------------------------------------------------------- facial-feature measures
@@ -352,7 +380,7 @@ def _mouth(c: _Canon) -> dict[str, Measure]:
     # -0.013 +- 0.025 IED, gap 0.026 +- 0.03 IED); 0 = neutral.
     expression = (max((width - 0.81) / 0.045, 0.0) + max((lift + 0.013) / 0.025, 0.0)
                   + max((gap - 0.026) / 0.03, 0.0)) / 3.0
-    skin = _skin_reference(c)
+    skin = c.skin_ref
     lab = c.lab
     shape = lab.shape[:2]
     lower = np.zeros(shape, np.uint8)
@@ -367,8 +395,9 @@ def _mouth(c: _Canon) -> dict[str, Measure]:
     skin_share = float(np.mean((d_ab < 8.0) & (np.abs(vals[:, 0] - skin[0]) < 25.0)))
     lip_vals = lab[(_poly_mask(shape, p, Landmark.LIPS) > 0) & c.valid]
     lip_contrast = float(np.linalg.norm(np.median(lip_vals, axis=0) - np.median(vals, axis=0))) if len(lip_vals) else 0.0
-    L = lab[:, :, 0]
-    texture = float(np.abs(L - cv2.GaussianBlur(L, (0, 0), 2.0))[region].mean())
+    y0, y1 = max(0, y_nose - 8), min(shape[0], int(round(p[Landmark.CHIN, 1])) + 8)
+    L = lab[y0:y1, :, 0]
+    texture = float(np.abs(L - cv2.GaussianBlur(L, (0, 0), 2.0))[region[y0:y1]].mean())
     return _mouth_measures(gap, expression, 1.0 - skin_share, lip_contrast, texture)
 
 
@@ -385,7 +414,7 @@ def _mouth_measures(gap: float, expression: float, not_skin: float, lip_contrast
 
 
 def _face_occlusion(c: _Canon) -> Measure:
-    skin = _skin_reference(c)
+    skin = c.skin_ref
     vals = c.lab[c.skin]
     if vals.shape[0] < 50:
         return Measure("face_occlusion", 1.0, 0, "fraction")
@@ -410,7 +439,7 @@ def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
     vals = band[ok_mask]
     if vals.shape[0] < 50:
         return Measure("head_covering", float("nan"), 0, "fraction")
-    skin = _skin_reference(c)
+    skin = c.skin_ref
     chroma = np.hypot(vals[:, 1], vals[:, 2])
     is_skin = (np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2]) < 10.0) & (np.abs(vals[:, 0] - skin[0]) < 30.0)
     is_hair = (vals[:, 0] < 45.0) | ((chroma < 30.0) & (vals[:, 0] < 75.0))
