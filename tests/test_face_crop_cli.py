@@ -47,7 +47,7 @@ def test_cli_face_check_with_overlay(tmp_path):
 
 
 def test_cli_face_check_flags_a_smile(tmp_path):
-    r = _cli("face", "check", str(PORTRAITS / "frl_london_024_smiling.jpg"), "--profile", "cccd", "--format", "text")
+    r = _cli("face", "check", str(PORTRAITS / "frl_london_030_smiling.jpg"), "--profile", "cccd", "--format", "text")
     assert r.returncode == 1
     assert "NOT COMPLIANT" in r.stdout
 
@@ -67,13 +67,13 @@ def test_cli_face_check_unreadable(tmp_path):
 
 
 def test_check_command_reports_portraits(sample_data):
-    r = _cli("check", "--format", "json", str(SAMPLE), str(PORTRAITS / "frl_london_024_smiling.jpg"),
+    r = _cli("check", "--format", "json", str(SAMPLE), str(PORTRAITS / "frl_london_030_smiling.jpg"),
              str(sample_data / "fingerprints" / "nist_sd4_f0001_01.png"))
     rows = {row["path"].rsplit("/", 1)[-1]: row for row in json.loads(r.stdout)}
     ok = rows["frl_london_030_neutral.jpg"]
     assert ok["kind"] == "portrait" and ok["status"] == "ok" and ok["flagged"] is False and ok["codes"] == []
     assert ok["score"] is not None
-    smile = rows["frl_london_024_smiling.jpg"]
+    smile = rows["frl_london_030_smiling.jpg"]
     assert smile["status"] == "flagged" and smile["codes"]
     assert rows["nist_sd4_f0001_01.png"]["kind"] == "fingerprint"
     assert r.returncode == 1
