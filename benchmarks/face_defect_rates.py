@@ -22,10 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import face_defects as fd  # noqa: E402
-
-from cccd_biometrics.face.icao import check_portrait, locate_face  # noqa: E402
-from cccd_biometrics.io import load_portrait  # noqa: E402
+import face_defects as fd
+from cccd_biometrics.face.icao import check_portrait, locate_face
+from cccd_biometrics.io import load_portrait
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces_dev"
 

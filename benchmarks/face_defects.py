@@ -39,7 +39,7 @@ def icao_frame(rgb: np.ndarray, pupils: np.ndarray, height: int = 600) -> np.nda
     x0, y0 = mid[0] - w / 2, mid[1] - FRAME_EYE_FROM_TOP * h
     k = height / h
     m = np.array([[k, 0, -x0 * k], [0, k, -y0 * k]])
-    size = (int(round(w * k)), height)
+    size = (round(w * k), height)
     return cv2.warpAffine(rgb, m, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -98,7 +98,7 @@ def low_contrast(rgb, rng, ctx):
 
 def side_shading(rgb, rng, ctx):
     """One side of the face in shadow: a soft step across the face's vertical midline."""
-    h, w = rgb.shape[:2]
+    w = rgb.shape[1]
     eyes = _eyes(ctx, rgb)
     ied = float(np.hypot(*(eyes[1] - eyes[0])))
     dark = rng.uniform(0.35, 0.65)
@@ -114,7 +114,7 @@ def blur(rgb, rng, ctx):
     ied = float(np.hypot(*np.diff(_eyes(ctx, rgb), axis=0)[0]))
     if rng.random() < 0.5:
         return cv2.GaussianBlur(rgb, (0, 0), ied * rng.uniform(0.03, 0.05))
-    r = max(2, int(round(ied * rng.uniform(0.05, 0.08))))
+    r = max(2, round(ied * rng.uniform(0.05, 0.08)))
     kernel = np.zeros((2 * r + 1, 2 * r + 1), np.float32)
     cv2.circle(kernel, (r, r), r, 1.0, -1)  # defocus: a uniform disc
     return cv2.filter2D(rgb, -1, kernel / kernel.sum())
@@ -122,7 +122,7 @@ def blur(rgb, rng, ctx):
 
 def jpeg(rgb, rng, ctx):
     q = int(rng.integers(3, 12))
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])
+    _, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])
     return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
@@ -162,7 +162,8 @@ def cluttered_background(rgb, rng, ctx):
         elif kind == 1:
             cv2.circle(clutter, (x, y), s // 2, colour, -1)
         else:
-            cv2.line(clutter, (x, y), (int(rng.integers(0, w)), int(rng.integers(0, h))), colour, int(rng.integers(2, 6)))
+            end = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+            cv2.line(clutter, (x, y), end, colour, int(rng.integers(2, 6)))
     keep = _head_mask(rgb, ctx)[:, :, None]
     return np.where(keep, rgb, clutter)
 

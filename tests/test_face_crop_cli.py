@@ -8,10 +8,10 @@ import sys
 
 import numpy as np
 import pytest
-from face_helpers import PORTRAITS
 
 import cccd_biometrics as cb
 from cccd_biometrics.face.detect import detect_faces, face_landmarks
+from face_helpers import PORTRAITS
 
 SAMPLE = PORTRAITS / "frl_london_030_neutral.jpg"
 

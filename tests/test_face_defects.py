@@ -10,9 +10,9 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
-from face_helpers import compliant_originals, face_defects
 
 from cccd_biometrics.face.icao import check_portrait
+from face_helpers import compliant_originals, face_defects
 
 VARIANTS = 2  # per original and defect -> 16 variants per code
 

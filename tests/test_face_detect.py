@@ -6,9 +6,9 @@ import threading
 
 import numpy as np
 import pytest
-from face_helpers import PORTRAITS, compliant_originals
 
 from cccd_biometrics.face.detect import detect_faces, face_landmarks
+from face_helpers import PORTRAITS, compliant_originals
 
 
 @pytest.fixture(scope="module")

@@ -59,10 +59,10 @@ def crop_token_portrait(portrait: Portrait | np.ndarray, width: int | None = Non
     if geo is None:
         raise NoFaceFoundError("no face found; cannot place the token frame",
                                source=getattr(portrait, "source", None))
-    w = int(width) if width else max(MIN_TOKEN_WIDTH, int(round(geo.inter_eye_distance / TOKEN_IED)))
+    w = int(width) if width else max(MIN_TOKEN_WIDTH, round(geo.inter_eye_distance / TOKEN_IED))
     if w < 16:
         raise ValueError(f"token width {w} is too small")
-    h = int(round(w / TOKEN_ASPECT))
+    h = round(w / TOKEN_ASPECT)
     m = token_transform(geo.eye_centres, w)
     src = rgb
     while np.hypot(m[0, 0], m[0, 1]) < 0.5 and min(src.shape[:2]) > 64:  # avoid aliasing on big shrinks

@@ -164,7 +164,9 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return inter / np.maximum(union, 1e-9)
 
 
-def _weighted_nms(prob: np.ndarray, boxes: np.ndarray, keypoints: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray]]:
+def _weighted_nms(
+    prob: np.ndarray, boxes: np.ndarray, keypoints: np.ndarray
+) -> list[tuple[float, np.ndarray, np.ndarray]]:
     """Blend overlapping candidates, weighted by score (MediaPipe's "weighted" suppression)."""
     order = np.argsort(-prob)
     prob, boxes, keypoints = prob[order], boxes[order], keypoints[order]
@@ -269,8 +271,8 @@ def face_landmarks(rgb: np.ndarray, face: FaceDetection) -> FaceLandmarks:
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     m = _roi_transform(centre, max(x1 - x0, y1 - y0) * _MESH_ROI_SCALE, angle, _MESH_SIZE)
     out = _run("face_landmark.tflite", _crop(rgb, m, _MESH_SIZE))
-    flat = [v for v in out.values() if v.size == 1404][0].reshape(468, 3)
-    flag = float([v for v in out.values() if v.size == 1][0].reshape(()))
+    flat = next(v for v in out.values() if v.size == 1404).reshape(468, 3)
+    flag = float(next(v for v in out.values() if v.size == 1).reshape(()))
     points = np.empty((468, 3), np.float64)
     points[:, :2] = _to_image(flat, m)
     points[:, 2] = flat[:, 2] * (max(x1 - x0, y1 - y0) * _MESH_ROI_SCALE / _MESH_SIZE)

@@ -1,8 +1,9 @@
 """ICAO 9303 / ISO/IEC 39794-5 portrait requirements: profiles of explicit thresholds -> PortraitReport.
 
 >>> import cccd_biometrics as cb
->>> r = cb.check_portrait(cb.load_portrait("sample_data/portraits/frl_london_002.jpg"), profile="cccd")  # doctest: +SKIP
->>> r.compliant, [f.code for f in r.findings]                                                            # doctest: +SKIP
+>>> p = cb.load_portrait("sample_data/portraits/frl_london_002_neutral.jpg")  # doctest: +SKIP
+>>> r = cb.check_portrait(p, profile="cccd")                                # doctest: +SKIP
+>>> r.compliant, [f.code for f in r.findings]                               # doctest: +SKIP
 
 Two profiles ship: ``icao`` (ICAO 9303 part 3 / ISO/IEC 39794-5 full-frontal geometry and photographic
 requirements, with tolerances for the measurement error of landmark-based estimates) and ``cccd``
@@ -226,7 +227,7 @@ def _geometry_findings(m: dict[str, Measure], p: Profile, geo: FaceGeometry) -> 
             if m[name].value < lim:
                 off.append((what, m[name].value, lim))
     if off:
-        msg, val, thr = off[0]
+        _, val, thr = off[0]
         out.append(_finding("FACE_OFF_CENTER", "; ".join(o[0] for o in off), val, thr))
     return out
 

@@ -46,7 +46,7 @@ def _component(value: float, bad: float, good: float) -> int:
     """Linear 0-100 mapping: ``bad`` -> 0, ``good`` -> 100 (either order), clipped."""
     if not np.isfinite(value):
         return 0
-    return int(round(100 * float(np.clip((value - bad) / (good - bad), 0.0, 1.0))))
+    return round(100 * float(np.clip((value - bad) / (good - bad), 0.0, 1.0)))
 
 
 def _window(value: float, lo_bad: float, lo_good: float, hi_good: float, hi_bad: float) -> int:
@@ -188,7 +188,7 @@ def _blockiness(rgb: np.ndarray, geo: FaceGeometry) -> Measure:
     strongest phase is taken so crops that shifted the grid still count. 1.0 = no blocking.
     """
     h, w = rgb.shape[:2]
-    x0, y0, x1, y1 = (int(round(v)) for v in geo.box)
+    x0, y0, x1, y1 = (round(v) for v in geo.box)
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
     # a 256-px window is plenty to see the grid; keep the cost flat on big captures
     cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
@@ -247,22 +247,23 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
 
     The background is what lies above the chin outside an ellipse around the head (3.4 inter-eye
     distances wide, 4.4 tall, centred between estimated crown and chin), seen at 256 px width and cut
-    into 16x16 cells; hair-coloured cells just outside the ellipse are taken as hair. Lightness is the 75th percentile of the cells' L* (for the CCCD light background).
+    into 16x16 cells; hair-coloured cells just outside the ellipse are taken as hair. Lightness is the
+    75th percentile of the cells' L* (for the CCCD light background).
     """
     h, w = rgb.shape[:2]
     k = _BG_WIDTH / w
     src = rgb
     while src.shape[1] >= 4 * _BG_WIDTH:  # octave shrinks are cheap; INTER_AREA on huge factors is not
         src = cv2.pyrDown(src)
-    small = cv2.resize(src, (_BG_WIDTH, max(8, int(round(h * k)))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(src, (_BG_WIDTH, max(8, round(h * k))), interpolation=cv2.INTER_AREA)
     lab = _lab(small)
     mask = np.zeros(small.shape[:2], np.uint8)
     ied = geo.inter_eye_distance * k
     centre = (geo.chin + geo.crown) / 2 * k
-    axes = (int(round(1.7 * ied)), int(round(2.2 * ied)))
-    cy = int(round(geo.chin[1] * k))
+    axes = (round(1.7 * ied), round(2.2 * ied))
+    cy = round(geo.chin[1] * k)
     mask[: max(0, cy), :] = 1
-    cv2.ellipse(mask, tuple(int(round(v)) for v in centre), axes, float(geo.roll), 0, 360, 0, -1)
+    cv2.ellipse(mask, tuple(round(v) for v in centre), axes, float(geo.roll), 0, 360, 0, -1)
     mask[:2, :] = mask[-2:, :] = 0
     mask[:, :2] = mask[:, -2:] = 0
     bg = mask > 0
@@ -342,8 +343,7 @@ def _eyes(c: _Canon) -> dict[str, Measure]:
     gaps = [np.hypot(*(p[Landmark.RIGHT_LID_UP] - p[Landmark.RIGHT_LID_DOWN])),
             np.hypot(*(p[Landmark.LEFT_LID_UP] - p[Landmark.LEFT_LID_DOWN]))]
     openness = float(min(g / max(2 * r, 1e-6) for g, r in zip(gaps, c.iris_r, strict=True)))
-    spreads = [_eye_detail(c, idx, eye) for idx, eye in ((Landmark.RIGHT_EYE, c.eyes[0]), (Landmark.LEFT_EYE, c.eyes[1]))]
-    visible = min(spreads)
+    visible = min(_eye_detail(c, Landmark.RIGHT_EYE, c.eyes[0]), _eye_detail(c, Landmark.LEFT_EYE, c.eyes[1]))
     return {
         "eyes_open": Measure("eyes_open", openness, _component(openness, 0.15, 0.45), "ratio"),
         "eyes_visible": Measure("eyes_visible", visible, _component(visible, 0.2, 0.6), "fraction"),
@@ -357,7 +357,7 @@ def _eye_detail(c: _Canon, idx: tuple[int, ...], eye: np.ndarray) -> float:
     Using a share (not a spread) keeps a bar's edge that strays into the region from counting as detail.
     """
     m = _poly_mask(c.lab.shape[:2], c.pts, idx)
-    cv2.circle(m, tuple(int(round(v)) for v in eye), int(CANON_IED * 0.08), 1, -1)
+    cv2.circle(m, tuple(round(v) for v in eye), int(CANON_IED * 0.08), 1, -1)
     vals = c.lab[(m > 0) & c.valid]
     if len(vals) < 10:
         return 0.0
@@ -384,8 +384,8 @@ def _mouth(c: _Canon) -> dict[str, Measure]:
     lab = c.lab
     shape = lab.shape[:2]
     lower = np.zeros(shape, np.uint8)
-    y_nose = int(round(p[Landmark.NOSE_TIP, 1] + 0.1 * CANON_IED))
-    lower[y_nose : int(round(p[Landmark.CHIN, 1])), :] = 1
+    y_nose = round(p[Landmark.NOSE_TIP, 1] + 0.1 * CANON_IED)
+    lower[y_nose : round(p[Landmark.CHIN, 1]), :] = 1
     lips = cv2.dilate(_poly_mask(shape, p, Landmark.LIPS), np.ones((5, 5), np.uint8))
     region = (lower > 0) & c.face & (lips == 0)
     vals = lab[region]
@@ -394,8 +394,10 @@ def _mouth(c: _Canon) -> dict[str, Measure]:
     d_ab = np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2])
     skin_share = float(np.mean((d_ab < 8.0) & (np.abs(vals[:, 0] - skin[0]) < 25.0)))
     lip_vals = lab[(_poly_mask(shape, p, Landmark.LIPS) > 0) & c.valid]
-    lip_contrast = float(np.linalg.norm(np.median(lip_vals, axis=0) - np.median(vals, axis=0))) if len(lip_vals) else 0.0
-    y0, y1 = max(0, y_nose - 8), min(shape[0], int(round(p[Landmark.CHIN, 1])) + 8)
+    lip_contrast = 0.0
+    if len(lip_vals):
+        lip_contrast = float(np.linalg.norm(np.median(lip_vals, axis=0) - np.median(vals, axis=0)))
+    y0, y1 = max(0, y_nose - 8), min(shape[0], round(p[Landmark.CHIN, 1]) + 8)
     L = lab[y0:y1, :, 0]
     texture = float(np.abs(L - cv2.GaussianBlur(L, (0, 0), 2.0))[region[y0:y1]].mean())
     return _mouth_measures(gap, expression, 1.0 - skin_share, lip_contrast, texture)
@@ -430,8 +432,8 @@ def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
     own is what remains. No network: headscarves in hair-like dark colours are not caught.
     """
     p = c.pts
-    top = int(round(_CANON_EYE_Y - (p[Landmark.CHIN, 1] - _CANON_EYE_Y) * 0.95))
-    bottom = int(round(p[Landmark.FOREHEAD, 1] - 0.1 * CANON_IED))
+    top = round(_CANON_EYE_Y - (p[Landmark.CHIN, 1] - _CANON_EYE_Y) * 0.95)
+    bottom = round(p[Landmark.FOREHEAD, 1] - 0.1 * CANON_IED)
     cx = _CANON_W // 2
     half = int(0.6 * CANON_IED)
     band = c.lab[max(0, top) : max(0, bottom), cx - half : cx + half]
