@@ -4,7 +4,8 @@
 
 * 67 neutral studio portraits, framed 35:45 from the set's own pupil points: the clean frames give the
   false-alarm rate of every code; each defect of :mod:`face_defects` is injected ``--variants`` times
-  per portrait (one defect at a time) and the expected code's detection rate is reported.
+  per portrait (one defect at a time) and the expected code's detection rate is reported (with
+  ``--profile cccd`` also drawn glasses and head coverings).
 * 30 smiling portraits (same framing, eyes placed by the detector): rate of
   FACE_EXPRESSION_NOT_NEUTRAL / FACE_MOUTH_OPEN, the only real (not injected) defect in the set.
 """
@@ -70,7 +71,8 @@ def run(data: Path, variants: int, profile: str, dump: Path | None) -> dict:
         rows.append({"image": name, "defect": "none", "codes": list(r.codes),
                      "measures": {k: m.value for k, m in r.measures.items()}})
         ctx = {"eyes": frame_eyes(frame), "donor": frames[(i + 7) % len(frames)][1]}
-        for defect, (fn, code) in fd.DEFECTS.items():
+        defects = {**fd.DEFECTS, **(fd.CCCD_DEFECTS if profile == "cccd" else {})}
+        for defect, (fn, code) in defects.items():
             for _ in range(variants):
                 r = check_portrait(fn(frame, rng, ctx), profile)
                 hits[defect].append(code in r.codes)

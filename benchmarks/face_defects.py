@@ -228,6 +228,35 @@ def no_face(rgb, rng, ctx):
     return cv2.resize((x * 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_CUBIC)
 
 
+def glasses(rgb, rng, ctx):
+    """Spectacles drawn over the eyes: two rims and a bridge, in a dark or metallic colour."""
+    eyes = _eyes(ctx, rgb)
+    ied = float(np.hypot(*(eyes[1] - eyes[0])))
+    out = rgb.copy()
+    colour = tuple(int(v) for v in ([20, 20, 20], [60, 40, 30], [150, 150, 160], [90, 20, 20])[int(rng.integers(4))])
+    t = max(2, round(ied * rng.uniform(0.03, 0.06)))
+    half_w, half_h = ied * rng.uniform(0.36, 0.44), ied * rng.uniform(0.22, 0.3)
+    for x, y in eyes:
+        cv2.ellipse(out, (round(x), round(y)), (round(half_w), round(half_h)), 0, 0, 360, colour, t, cv2.LINE_AA)
+    y_bridge = round(float(eyes[:, 1].mean()) - 0.1 * ied)
+    cv2.line(out, (round(eyes[0, 0] + half_w), y_bridge), (round(eyes[1, 0] - half_w), y_bridge), colour, t,
+             cv2.LINE_AA)
+    return out
+
+
+def head_covering(rgb, rng, ctx):
+    """A cap or headscarf over the crown, in a plain colour of its own."""
+    eyes = _eyes(ctx, rgb)
+    ied = float(np.hypot(*(eyes[1] - eyes[0])))
+    mid = eyes.mean(axis=0)
+    out = rgb.copy()
+    colour = tuple(int(v) for v in ([200, 30, 40], [30, 60, 160], [240, 240, 240], [40, 130, 60],
+                                    [230, 180, 40])[int(rng.integers(5))])
+    brim = mid[1] - ied * rng.uniform(0.75, 0.95)
+    cv2.ellipse(out, (round(mid[0]), round(brim)), (round(1.25 * ied), round(1.3 * ied)), 0, 180, 360, colour, -1)
+    return out
+
+
 DEFECTS: dict[str, tuple[Defect, str]] = {
     "rotation": (rotate, "FACE_ROLL"),
     "scale_down": (scale_down, "FACE_TOO_SMALL"),
@@ -245,4 +274,10 @@ DEFECTS: dict[str, tuple[Defect, str]] = {
     "mask_over_mouth": (mask_over_mouth, "FACE_MOUTH_OCCLUDED"),
     "second_face": (second_face, "FACE_MULTIPLE"),
     "no_face": (no_face, "FACE_NOT_FOUND"),
+}
+
+# requirements only the ``cccd`` profile holds (bare head, no glasses)
+CCCD_DEFECTS: dict[str, tuple[Defect, str]] = {
+    "glasses": (glasses, "FACE_GLASSES"),
+    "head_covering": (head_covering, "FACE_HEAD_COVERING"),
 }

@@ -50,7 +50,7 @@ class Profile:
     max_over_exposure: float = 0.05
     min_dynamic_range: float = 6.2  # bits over the face
     min_illumination_uniformity: float = 0.85
-    min_sharpness: float = 0.16
+    min_sharpness: float = 0.18
     max_blockiness: float = 1.35
     max_colour_distance: float = 4.0  # dE outside the natural-skin band
     max_background_clutter: float = 0.30
@@ -80,7 +80,7 @@ PROFILES: MappingProxyType[str, Profile] = MappingProxyType({
         min_background_lightness=55.0,
         max_expression=1.3,
         max_head_covering=0.5,
-        max_eyeglasses=4.0,
+        max_eyeglasses=2.0,
     ),
 })
 

@@ -173,7 +173,9 @@ def _illumination_uniformity(c: _Canon) -> Measure:
 
 def _sharpness(c: _Canon) -> Measure:
     """Fine-to-coarse detail ratio on the face at ICAO resolution; contrast cancels out, blur lowers it."""
-    g = c.lab[:, :, 0]
+    # luminance as the float mean of the three 8-bit channels: rounding L* to 8 bits would add a noise
+    # floor that looks like fine detail
+    g = c.rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     fine = np.abs(g - cv2.GaussianBlur(g, (0, 0), 1.0))
     coarse = np.abs(g - cv2.GaussianBlur(g, (0, 0), 4.0))
     m = c.face
@@ -428,8 +430,9 @@ def _face_occlusion(c: _Canon) -> Measure:
 def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
     """Share of the band between forehead and estimated crown that is neither skin, hair nor background.
 
-    Hair is taken as dark (L* < 45) or low-chroma below L* 70; a cap, hood or scarf in a colour of its
-    own is what remains. No network: headscarves in hair-like dark colours are not caught.
+    Hair is taken as near-black (L* < 20) or low-chroma (C* < 25) below L* 75; a cap, hood or scarf in a
+    colour of its own is what remains. No network: coverings in hair-like colours (black, brown, grey)
+    or in the background's colour are not caught.
     """
     p = c.pts
     top = round(_CANON_EYE_Y - (p[Landmark.CHIN, 1] - _CANON_EYE_Y) * 0.95)
@@ -443,8 +446,8 @@ def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
         return Measure("head_covering", float("nan"), 0, "fraction")
     skin = c.skin_ref
     chroma = np.hypot(vals[:, 1], vals[:, 2])
-    is_skin = (np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2]) < 10.0) & (np.abs(vals[:, 0] - skin[0]) < 30.0)
-    is_hair = (vals[:, 0] < 45.0) | ((chroma < 30.0) & (vals[:, 0] < 75.0))
+    is_skin = (np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2]) < 7.0) & (np.abs(vals[:, 0] - skin[0]) < 15.0)
+    is_hair = (vals[:, 0] < 20.0) | ((chroma < 25.0) & (vals[:, 0] < 75.0))
     is_bg = np.zeros(len(vals), bool)
     if bg_lab is not None:
         is_bg = np.linalg.norm(vals - bg_lab, axis=1) < 12.0
@@ -453,13 +456,13 @@ def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
 
 
 def _eyeglasses(c: _Canon) -> Measure:
-    """Eyeglasses: horizontal-edge strength on the nose bridge between the eyes, relative to the face.
+    """Eyeglasses: horizontal colour-edge strength on the nose bridge between the eyes, relative to the face.
 
     A frame's bridge crosses the nose at eye height as a horizontal line; bare skin there is smooth.
     """
-    L = c.lab[:, :, 0]
-    gy = np.abs(cv2.Sobel(L, cv2.CV_32F, 0, 1, ksize=3))
-    gx = np.abs(cv2.Sobel(L, cv2.CV_32F, 1, 0, ksize=3))
+    # colour (Lab) gradients: a grey metal frame on skin of the same lightness still differs in chroma
+    gy = np.sqrt((cv2.Sobel(c.lab, cv2.CV_32F, 0, 1, ksize=3) ** 2).sum(axis=2))
+    gx = np.sqrt((cv2.Sobel(c.lab, cv2.CV_32F, 1, 0, ksize=3) ** 2).sum(axis=2))
     cx, ey = _CANON_W // 2, int(_CANON_EYE_Y)
     w = int(0.12 * CANON_IED)
     bridge = gy[ey - int(0.35 * CANON_IED) : ey + int(0.1 * CANON_IED), cx - w : cx + w]
