@@ -128,7 +128,9 @@ def _run(name: str, blob: np.ndarray) -> dict[str, np.ndarray]:
 def _anchor_centres() -> np.ndarray:
     c = (np.arange(_GRID, dtype=np.float32) + 0.5) / _GRID
     yy, xx = np.meshgrid(c, c, indexing="ij")
-    return np.stack([xx.ravel(), yy.ravel()], axis=1)  # (2304, 2), normalised
+    centres = np.stack([xx.ravel(), yy.ravel()], axis=1)  # (2304, 2), normalised
+    centres.setflags(write=False)  # shared between threads through the cache
+    return centres
 
 
 def _letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, float, float]:
