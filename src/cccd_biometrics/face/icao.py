@@ -47,7 +47,7 @@ class Profile:
     min_luminance: float = 25.0  # face L*
     max_under_exposure: float = 0.15
     max_luminance: float = 82.0
-    max_over_exposure: float = 0.05
+    max_over_exposure: float = 0.01  # share of face skin clipped (L* > 97): hot spots
     min_dynamic_range: float = 6.2  # bits over the face
     min_illumination_uniformity: float = 0.85
     min_sharpness: float = 0.18
