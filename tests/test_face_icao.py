@@ -136,3 +136,13 @@ def test_import_is_lazy():
     code = "import sys, cccd_biometrics; print('cccd_biometrics.face.detect' in sys.modules, 'cv2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_every_threshold_is_wired_to_its_code(original):
+    # not a detection test: proves each profile threshold reaches its finding (eyes closed, yaw, pitch,
+    # glasses and head covering have no injected defect in the labelled set)
+    strict = Profile(name="strict", max_roll=-1, max_yaw=-1, max_pitch=-1, min_eyes_open=5.0, max_expression=-1,
+                     max_head_covering=-1, max_eyeglasses=-1, max_mouth_open=-1)
+    codes = set(cb.check_portrait(original[1], profile=strict).codes)
+    assert {"FACE_ROLL", "FACE_YAW", "FACE_PITCH", "FACE_EYES_CLOSED", "FACE_EXPRESSION_NOT_NEUTRAL",
+            "FACE_HEAD_COVERING", "FACE_GLASSES", "FACE_MOUTH_OPEN"} <= codes

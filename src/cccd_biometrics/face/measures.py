@@ -430,8 +430,9 @@ def _face_occlusion(c: _Canon) -> Measure:
 def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
     """Share of the band between forehead and estimated crown that is neither skin, hair nor background.
 
-    Hair is taken as near-black (L* < 20) or low-chroma (C* < 25) below L* 75; a cap, hood or scarf in a
-    colour of its own is what remains. No network: coverings in hair-like colours (black, brown, grey)
+    Hair is taken as near-black (L* < 20), low-chroma (C* < 25) below L* 75, or a moderately saturated
+    yellow-brown (C* < 45, hue 35-100 deg, blond / auburn) below L* 80; a cap, hood or scarf in a colour
+    of its own is what remains. No network: coverings in hair-like colours (black, brown, grey)
     or in the background's colour are not caught.
     """
     p = c.pts
@@ -447,7 +448,10 @@ def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
     skin = c.skin_ref
     chroma = np.hypot(vals[:, 1], vals[:, 2])
     is_skin = (np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2]) < 7.0) & (np.abs(vals[:, 0] - skin[0]) < 15.0)
-    is_hair = (vals[:, 0] < 20.0) | ((chroma < 25.0) & (vals[:, 0] < 75.0))
+    hue = np.degrees(np.arctan2(vals[:, 2], vals[:, 1]))
+    # black, grey and brown hair are low-chroma; blond and auburn hair are moderately saturated yellows
+    is_hair = ((vals[:, 0] < 20.0) | ((chroma < 25.0) & (vals[:, 0] < 75.0))
+               | ((chroma < 45.0) & (hue > 35.0) & (hue < 100.0) & (vals[:, 0] < 80.0)))
     is_bg = np.zeros(len(vals), bool)
     if bg_lab is not None:
         is_bg = np.linalg.norm(vals - bg_lab, axis=1) < 12.0
