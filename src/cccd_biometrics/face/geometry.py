@@ -136,6 +136,8 @@ def face_geometry(face: FaceDetection, mesh: FaceLandmarks) -> FaceGeometry:
     mid = eyes.mean(axis=0)
     chin = mesh.points[Landmark.CHIN, :2].copy()
     crown = mid + (mid - chin) * CROWN_TO_EYES_PER_EYES_TO_CHIN
+    for arr in (mesh.points, eyes, mesh.iris_radii, chin, crown):
+        arr.setflags(write=False)  # results are shared between threads: keep them immutable
     return FaceGeometry(
         box=tuple(float(v) for v in face.box),  # type: ignore[arg-type]
         detection_score=float(face.score),

@@ -130,10 +130,10 @@ def _canonical(rgb: np.ndarray, geo: FaceGeometry) -> _Canon:
     parts = np.zeros(shape, np.uint8)
     for idx in (Landmark.RIGHT_EYE, Landmark.LEFT_EYE, Landmark.RIGHT_BROW, Landmark.LEFT_BROW, Landmark.LIPS):
         parts |= _poly_mask(shape, pts, idx)
-    parts = cv2.dilate(parts, np.ones((7, 7), np.uint8))
+    features = cv2.dilate(parts, np.ones((7, 7), np.uint8))
     face_b = (face > 0) & valid
     return _Canon(crop, lab, pts, eyes, geo.iris_radii * np.hypot(full[0, 0], full[0, 1]), valid, face_b,
-                  face_b & (parts == 0), _skin_reference(lab, pts))
+                  face_b & (features == 0), _skin_reference(lab, pts))
 
 
 # ---------------------------------------------------------------- photometric measures
