@@ -133,12 +133,21 @@ def _anchor_centres() -> np.ndarray:
     return centres
 
 
+def shrink(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-average downscale to ``size`` (w, h): an integer-factor pass first (OpenCV's fast path)."""
+    h, w = rgb.shape[:2]
+    k = min(w // max(size[0], 1), h // max(size[1], 1))
+    if k >= 2:
+        rgb = cv2.resize(rgb, (w // k, h // k), interpolation=cv2.INTER_AREA)
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
 def _letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, float, float]:
     """Fit the image into the detector's square input, keeping its aspect ratio (zero padding)."""
     h, w = rgb.shape[:2]
     scale = _DETECTOR_SIZE / max(h, w)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-    small = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
+    small = shrink(rgb, (nw, nh))
     canvas = np.zeros((_DETECTOR_SIZE, _DETECTOR_SIZE, 3), np.uint8)
     ox, oy = (_DETECTOR_SIZE - nw) // 2, (_DETECTOR_SIZE - nh) // 2
     canvas[oy : oy + nh, ox : ox + nw] = small

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from ..findings import json_safe
+from .detect import shrink
 from .geometry import FaceGeometry, Landmark
 
 __all__ = ["CANON_IED", "Measure", "compute_measures"]
@@ -254,10 +255,7 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
     """
     h, w = rgb.shape[:2]
     k = _BG_WIDTH / w
-    src = rgb
-    while src.shape[1] >= 4 * _BG_WIDTH:  # octave shrinks are cheap; INTER_AREA on huge factors is not
-        src = cv2.pyrDown(src)
-    small = cv2.resize(src, (_BG_WIDTH, max(8, round(h * k))), interpolation=cv2.INTER_AREA)
+    small = shrink(rgb, (_BG_WIDTH, max(8, round(h * k))))
     lab = _lab(small)
     mask = np.zeros(small.shape[:2], np.uint8)
     ied = geo.inter_eye_distance * k
@@ -464,15 +462,19 @@ def _eyeglasses(c: _Canon) -> Measure:
 
     A frame's bridge crosses the nose at eye height as a horizontal line; bare skin there is smooth.
     """
-    # colour (Lab) gradients: a grey metal frame on skin of the same lightness still differs in chroma
-    gy = np.sqrt((cv2.Sobel(c.lab, cv2.CV_32F, 0, 1, ksize=3) ** 2).sum(axis=2))
-    gx = np.sqrt((cv2.Sobel(c.lab, cv2.CV_32F, 1, 0, ksize=3) ** 2).sum(axis=2))
+    # colour (Lab) gradients: a grey metal frame on skin of the same lightness still differs in chroma;
+    # computed on the band from brows to cheeks only (bridge and reference skin both lie in it)
     cx, ey = _CANON_W // 2, int(_CANON_EYE_Y)
+    y0, y1 = ey - int(0.6 * CANON_IED), ey + int(0.8 * CANON_IED)
+    band = c.lab[y0:y1]
+    gy = np.sqrt((cv2.Sobel(band, cv2.CV_32F, 0, 1, ksize=3) ** 2).sum(axis=2))
+    gx = np.sqrt((cv2.Sobel(band, cv2.CV_32F, 1, 0, ksize=3) ** 2).sum(axis=2))
     w = int(0.12 * CANON_IED)
-    bridge = gy[ey - int(0.35 * CANON_IED) : ey + int(0.1 * CANON_IED), cx - w : cx + w]
+    bridge = gy[ey - y0 - int(0.35 * CANON_IED) : ey - y0 + int(0.1 * CANON_IED), cx - w : cx + w]
     # strongest row: a frame is a line, so take the best row's mean, not the area's
     row = float(bridge.mean(axis=1).max()) if bridge.size else 0.0
-    ref = float((gx + gy)[c.skin].mean()) if c.skin.any() else 1.0
+    skin = c.skin[y0:y1]
+    ref = float((gx + gy)[skin].mean()) if skin.any() else 1.0
     score = row / max(ref, 1e-3)
     return Measure("eyeglasses", score, _component(score, 6.0, 2.0), "ratio")
 
