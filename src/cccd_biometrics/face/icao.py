@@ -300,6 +300,19 @@ def _feature_findings(m: dict[str, Measure], p: Profile) -> list[Finding]:
     return out
 
 
+def _exposure_without_face(rgb: np.ndarray) -> tuple[Finding, ...]:
+    """When no face is found, say so if the whole frame is blown out or black: that is often why."""
+    h, w = rgb.shape[:2]
+    k = max(1, max(h, w) // 256)
+    grey = rgb[::k, ::k].mean(axis=2)
+    clipped, black = float(np.mean(grey >= 250)), float(np.mean(grey <= 8))
+    if clipped > 0.5:
+        return (_finding("FACE_OVEREXPOSED", f"{clipped:.0%} of the frame is clipped white", clipped, 0.5),)
+    if black > 0.5:
+        return (_finding("FACE_UNDEREXPOSED", f"{black:.0%} of the frame is black", black, 0.5),)
+    return ()
+
+
 def _profile(profile: str | Profile) -> Profile:
     if isinstance(profile, Profile):
         return profile
@@ -331,8 +344,8 @@ def check_portrait(portrait: Portrait | np.ndarray, profile: str | Profile = "ic
     size = (int(rgb.shape[1]), int(rgb.shape[0]))
     geo, n = locate_face(rgb)
     if geo is None:
-        nf = _finding("FACE_NOT_FOUND", "no face found in the image")
-        return PortraitReport(False, (nf,), {}, None, prof.name, 0, size)
+        findings = (_finding("FACE_NOT_FOUND", "no face found in the image"), *_exposure_without_face(rgb))
+        return PortraitReport(False, findings, {}, None, prof.name, 0, size)
     measures = compute_measures(rgb, geo, n)
     findings: list[Finding] = []
     if n > 1:
