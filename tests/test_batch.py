@@ -169,7 +169,8 @@ def test_run_batch_resume_and_duplicates(tmp_path):
     assert sorted(r["path"] for r in rows) == sorted(str(p) for p in files)
     kinds = {Path(r["path"]).name.split("_")[0]: r["kind"] for r in rows}
     assert kinds == {"finger": "fingerprint", "portrait": "portrait"}
-    assert all(r["status"] == "ok" for r in rows)
+    assert all(r["status"] == ("ok" if r["kind"] == "fingerprint" else "flagged") for r in rows)
+    assert all(r["codes"] == ["FACE_NOT_FOUND"] for r in rows if r["kind"] == "portrait")
 
 
 def test_process_pool_matches_inline(tmp_path):

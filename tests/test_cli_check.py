@@ -16,6 +16,7 @@ from test_batch import make_captures
 
 @pytest.fixture()
 def captures(tmp_path):
+    """4 synthetic fingerprints (they pass) and 2 colour images without a face (flagged FACE_NOT_FOUND)."""
     return make_captures(tmp_path / "in", 4, 2)
 
 
@@ -32,7 +33,7 @@ def test_from_list_and_stdin(tmp_path, captures, monkeypatch, capsys):
 def test_stdin_list_through_the_console_script(captures):
     proc = subprocess.run([sys.executable, "-m", "cccd_biometrics", "check", "--from-list", "-", "--format", "csv"],
                           input="".join(f"{p}\n" for p in captures), capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # the two portraits are flagged
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("path,kind,status") and len(lines) == 1 + len(captures)
     assert proc.stderr == ""  # no progress bar when stderr is not a terminal
@@ -41,11 +42,11 @@ def test_stdin_list_through_the_console_script(captures):
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_output_formats_from_suffix_and_resume(tmp_path, captures, fmt, capsys):
     out = tmp_path / f"results.{fmt}"
-    assert main(["check", str(captures[0].parent), "-o", str(out), "--workers", "2"]) == 0
+    assert main(["check", str(captures[0].parent), "-o", str(out), "--workers", "2"]) == 1
     assert main(["check", str(captures[0].parent), "-o", str(out)]) == 2
     assert "--resume" in capsys.readouterr().err
-    assert main(["check", str(captures[0].parent), "-o", str(out), "--resume"]) == 0
-    assert "6 passed" in capsys.readouterr().err
+    assert main(["check", str(captures[0].parent), "-o", str(out), "--resume"]) == 1
+    assert "4 passed, 2 flagged, 0 errors" in capsys.readouterr().err
     rows = list(iter_result_rows(out))
     assert len(rows) == 6 and {r["kind"] for r in rows} == {"fingerprint", "portrait"}
 
@@ -84,9 +85,10 @@ def test_no_inputs_is_exit_2(tmp_path, capsys):
 
 
 def test_streamed_table_on_stdout(captures, capsys):
-    assert main(["check", *map(str, captures), "--format", "table", "--executor", "inline"]) == 0
+    assert main(["check", *map(str, captures), "--format", "table", "--executor", "inline"]) == 1
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("file") and "6 checked: 6 passed, 0 flagged, 0 errors" in out
+    assert out.splitlines()[0].startswith("file") and "6 checked: 4 passed, 2 flagged, 0 errors" in out
+    assert "FACE_NOT_FOUND" in out
 
 
 def test_unreachable_scheduler_is_exit_2(tmp_path, captures, capsys, monkeypatch):
@@ -107,7 +109,7 @@ def test_resume_reports_a_torn_tail_and_damaged_lines(tmp_path, captures, capsys
     lines = out.read_text().splitlines()
     out.write_text(lines[0] + "\n" + "{garbage\n" + lines[1][:40])  # damage, then a torn last line
     capsys.readouterr()
-    assert main(["check", *map(str, captures), "-o", str(out), "--resume", "--executor", "inline"]) == 0
+    assert main(["check", *map(str, captures), "-o", str(out), "--resume", "--executor", "inline"]) == 1
     err = capsys.readouterr().err
     assert "1 damaged line(s)" in err and "the last line of the earlier run was incomplete" in err
     rows = list(iter_result_rows(out))
@@ -124,7 +126,7 @@ def test_progress_bar_with_rate_and_eta_on_a_terminal(tmp_path, captures, monkey
     monkeypatch.setattr(sys, "stderr", err)
     rc = main(["check", str(captures[0].parent), "-o", str(tmp_path / "r.jsonl"), "--executor", "inline",
                "--chunk-size", "1"])
-    assert rc == 0
+    assert rc == 1
     assert "file/s" in err.getvalue()  # a rate
 
 
