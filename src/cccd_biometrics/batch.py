@@ -56,30 +56,33 @@ def check_chunk(paths: list[str], kind: str = "auto", ppi: float | None = None) 
     return [check_path(p, kind=kind, ppi=ppi).to_dict() for p in paths]
 
 
-def warm_up_worker() -> None:
+def warm_up_worker(kind: str = "auto") -> None:
     """Import the checks and load their compiled kernels before the first real file, once per worker.
 
     Without it the first file a worker checks would carry the import and JIT-cache load time. It is only
     an optimisation: if it fails (no writable temporary folder...), the worker starts cold.
     """
     try:
-        _warm_up()
+        _warm_up(kind)
     except Exception:  # a failed warm-up must not break the pool: the first file then pays the load time
         return
 
 
-def _warm_up() -> None:
+def _warm_up(kind: str) -> None:
     import cv2
     import numpy as np
 
     yy, xx = np.mgrid[0:320, 0:320]
     ridges = (127 + 100 * np.sin(2 * np.pi * (xx * 0.8 + yy * 0.6) / 9.1)).astype(np.uint8)
     portrait = np.dstack([ridges, np.roll(ridges, 7, axis=1), 255 - ridges])
+    samples = [("f.png", ridges, "fingerprint"), ("p.png", portrait, "portrait")]
     with tempfile.TemporaryDirectory(prefix="cccd-warm-") as tmp:
-        for name, pixels in (("f.png", ridges), ("p.png", portrait)):
+        for name, pixels, sample_kind in samples:
+            if kind not in ("auto", sample_kind):
+                continue  # only what the run will use: a fingerprint run does not load the face models
             path = os.path.join(tmp, name)
             cv2.imwrite(path, pixels)
-            check_path(path, kind="auto")  # detection, then the fingerprint or the portrait check
+            check_path(path, kind=kind)  # with "auto": detection, then the fingerprint or the portrait check
 
 
 @dataclass
@@ -142,25 +145,25 @@ def _process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _init_worker_process(warm: bool) -> None:
+def _init_worker_process(warm: bool, kind: str) -> None:
     # Ctrl-C reaches the whole process group: only the coordinator should act on it, so that it can stop
     # the pool and write the rows it has before exiting
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if warm:
-        warm_up_worker()
+        warm_up_worker(kind)
 
 
-def _new_pool(executor: str, workers: int) -> cf.Executor:
+def _new_pool(executor: str, workers: int, kind: str) -> cf.Executor:
     if executor == "thread":
-        return cf.ThreadPoolExecutor(max_workers=workers, initializer=warm_up_worker)
+        return cf.ThreadPoolExecutor(max_workers=workers, initializer=warm_up_worker, initargs=(kind,))
     ctx = _process_context()
     forked = ctx.get_start_method() == "fork"
     if forked:
         # warm up once here: forked workers inherit the imported modules and loaded kernels, so N workers
         # do not pay N times the import and JIT-cache load (measured: ~0.5 CPU-s each)
-        warm_up_worker()
+        warm_up_worker(kind)
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker_process,
-                                  initargs=(not forked,))
+                                  initargs=(not forked, kind))
 
 
 def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: float | None, *,
@@ -171,7 +174,7 @@ def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: 
     the chunks that were in flight are re-run one file at a time, alone, so that only the file that kills
     a worker again gets an error row and every other file its normal row.
     """
-    pool = _new_pool(executor, workers)
+    pool = _new_pool(executor, workers, kind)
     in_flight: dict[cf.Future, list[str]] = {}
     suspects: deque[str] = deque()
     try:
@@ -183,7 +186,7 @@ def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: 
                     rows = fut.result()
                 except cf.process.BrokenProcessPool:
                     pool.shutdown(wait=False, cancel_futures=True)
-                    pool = _new_pool(executor, workers)
+                    pool = _new_pool(executor, workers, kind)
                     rows = [_crash_row(path, "the worker process died while checking this file")]
                 except Exception as exc:
                     rows = failed_task_rows([path], exc)
@@ -214,7 +217,7 @@ def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: 
                     suspects.extend(pending_chunk)
                 in_flight.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = _new_pool(executor, workers)
+                pool = _new_pool(executor, workers, kind)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -242,7 +245,7 @@ def _iter_dask(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: f
     else:
         client = scheduler
     try:
-        client.run(warm_up_worker)
+        client.run(warm_up_worker, kind)
         max_in_flight = max_in_flight or 4 * max(1, sum(client.nthreads().values()))
         futures = as_completed(loop=client.loop)  # our client is not the default one: name its loop
         submitted: dict[Any, list[str]] = {}
@@ -315,7 +318,7 @@ def iter_batch_rows(
         yield from _iter_dask(chunks, check, kind, ppi, scheduler=scheduler, max_in_flight=max_in_flight)
         return
     if executor == "inline":
-        warm_up_worker()
+        warm_up_worker(kind)
         for chunk in chunks:
             yield check(chunk, kind, ppi)
         return

@@ -152,7 +152,7 @@ def run_partitioned(
     except (OSError, TimeoutError) as exc:
         raise OSError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     try:
-        client.run(warm_up_worker)
+        client.run(warm_up_worker, kind)
         limit = max_in_flight or 2 * max(1, sum(client.nthreads().values()))
         futures = as_completed(loop=client.loop)
         pending: dict[Any, list[str]] = {}
