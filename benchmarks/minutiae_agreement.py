@@ -1,0 +1,162 @@
+"""Agreement of our minutiae with MINDTCT, FingerJet FX OSE and (FVC2002) the SecuGen SDK templates.
+
+For every FVC B image: extract our minutiae, load the reference tools' minutiae from ``../shared/data/reference``
+(MINDTCT ``.xyt``; FingerJet's ISO ``.ist``, decoded with our own codec; SecuGen's ``.iso`` beside FVC2002),
+bring everything to the 500 ppi frame the reference tools were given (FVC2002 DB2 is 569 ppi: our coordinates
+are scaled by 500/569), origin top-left, ISO angles, and pair minutiae one-to-one (greedy, nearest first) within
+12 px and 30 degrees. Reported per DB: mean minutiae counts, the share of the reference's minutiae that ours pair
+with ("recall vs ref") and the share of ours that pair with the reference's ("precision vs ref"), averaged over
+images. The same figures between MINDTCT and FingerJet give the level two established extractors reach.
+
+    python benchmarks/minutiae_agreement.py [--dbs fvc2002/DB1_B ...] [--limit N] [--csv out.csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import cccd_biometrics as cb
+from cccd_biometrics.fingerprint.template import Template
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+REF = DATA / "reference"
+DBS = [f"{s}/DB{i}_B" for s in ("fvc2000", "fvc2002") for i in range(1, 5)]
+TRUE_PPI = {"fvc2002/DB2_B": 569.0}
+MAX_DIST, MAX_ANGLE = 12.0, 30.0
+
+
+def _tar_members(path: Path, suffix: str) -> dict[str, bytes]:
+    out = {}
+    with tarfile.open(path) as tar:
+        for m in tar.getmembers():
+            if m.isfile() and m.name.endswith(suffix):
+                out[Path(m.name).stem] = tar.extractfile(m).read()
+    return out
+
+
+def _xyt_to_array(data: bytes, height500: int) -> np.ndarray:
+    """MINDTCT xyt (origin bottom-left, theta = ISO + 180) -> (N, 3) x, y top-left, ISO angle."""
+    rows = np.loadtxt(io.BytesIO(data), ndmin=2) if data.strip() else np.zeros((0, 4))
+    if rows.size == 0:
+        return np.zeros((0, 3))
+    return np.stack([rows[:, 0], height500 - rows[:, 1], (rows[:, 2] + 180.0) % 360.0], axis=1)
+
+
+def _template_to_array(t: Template, scale: float = 1.0) -> np.ndarray:
+    """(N, 3) x, y, angle; coordinates mapped by ``scale`` (pixel-centre convention)."""
+    if not t.minutiae:
+        return np.zeros((0, 3))
+    a = t.as_array()[:, :3].copy()
+    a[:, :2] = (a[:, :2] + 0.5) * scale - 0.5
+    return a
+
+
+def pair_count(a: np.ndarray, b: np.ndarray, max_dist: float = MAX_DIST, max_angle: float = MAX_ANGLE) -> int:
+    """Number of one-to-one pairs (greedy, nearest first) within ``max_dist`` px and ``max_angle`` degrees."""
+    if len(a) == 0 or len(b) == 0:
+        return 0
+    d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
+    da = np.abs(a[:, None, 2] - b[None, :, 2]) % 360.0
+    da = np.minimum(da, 360.0 - da)
+    ok = (d <= max_dist) & (da <= max_angle)
+    ii, jj = np.nonzero(ok)
+    order = np.argsort(d[ii, jj], kind="stable")
+    used_a, used_b, n = set(), set(), 0
+    for k in order:
+        i, j = ii[k], jj[k]
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        n += 1
+    return n
+
+
+def _shares(ours: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
+    n = pair_count(ours, ref)
+    recall = n / len(ref) if len(ref) else float("nan")
+    precision = n / len(ours) if len(ours) else float("nan")
+    return recall, precision
+
+
+def run_db(db: str, limit: int | None, writer) -> dict[str, float]:
+    ds, name = db.split("/")
+    ppi = TRUE_PPI.get(db, 500.0)
+    mindtct = _tar_members(REF / "mindtct" / f"xyt_{ds}_{name}.tar.gz", ".xyt")
+    fjfx = _tar_members(REF / "fjfx" / f"fjfx_{ds}_{name}.tar.gz", ".ist")
+    images = sorted((DATA / f"{ds}_b" / name).glob("*.tif"))[:limit]
+    acc: dict[str, list[float]] = {}
+    times = []
+    for path in images:
+        img = cb.load_fingerprint(path, ppi=ppi)
+        t0 = time.perf_counter()
+        ours_t = cb.extract_minutiae(img, with_quality=False)
+        times.append(time.perf_counter() - t0)
+        h500 = round(ours_t.height * 500.0 / ppi)
+        ours = _template_to_array(ours_t, 500.0 / ppi)
+        refs = {"mindtct": _xyt_to_array(mindtct.get(path.stem, b""), h500)}
+        if path.stem in fjfx:
+            refs["fjfx"] = _template_to_array(Template.from_bytes(fjfx[path.stem]))
+        iso = path.with_suffix(".iso")
+        if iso.exists():
+            refs["secugen"] = _template_to_array(Template.from_bytes(iso.read_bytes()), 500.0 / ppi)
+        row = {"key": f"{db}/{path.stem}", "n_ours": len(ours)}
+        for ref_name, ref in refs.items():
+            r, p = _shares(ours, ref)
+            row.update({f"n_{ref_name}": len(ref), f"recall_{ref_name}": r, f"precision_{ref_name}": p})
+        if "fjfx" in refs:
+            row["recall_fjfx_by_mindtct"] = _shares(refs["mindtct"], refs["fjfx"])[0]
+            row["recall_mindtct_by_fjfx"] = _shares(refs["fjfx"], refs["mindtct"])[0]
+        if writer is not None:
+            writer.writerow(row)
+        for k, v in row.items():
+            if k != "key":
+                acc.setdefault(k, []).append(float(v))
+    summary = {k: float(np.nanmean(v)) for k, v in acc.items()}
+    summary["median_ms"] = 1000 * float(np.median(times)) if times else float("nan")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dbs", nargs="*", default=DBS)
+    ap.add_argument("--limit", type=int, default=None, help="images per DB")
+    ap.add_argument("--csv", type=Path, default=None, help="per-image rows")
+    args = ap.parse_args(argv)
+    if not REF.is_dir():
+        print("../shared/data/reference is not available", file=sys.stderr)
+        return 2
+    fields = ["key", "n_ours"] + [f"{k}_{r}" for r in ("mindtct", "fjfx", "secugen") for k in ("n", "recall",
+                                                                                               "precision")]
+    fields += ["recall_fjfx_by_mindtct", "recall_mindtct_by_fjfx"]
+    handle = args.csv.open("w", newline="") if args.csv else None
+    writer = csv.DictWriter(handle, fields, restval="") if handle else None
+    if writer:
+        writer.writeheader()
+    cols = ["n_ours", "n_mindtct", "n_fjfx", "recall_mindtct", "precision_mindtct", "recall_fjfx", "precision_fjfx",
+            "recall_secugen", "precision_secugen", "recall_fjfx_by_mindtct", "recall_mindtct_by_fjfx", "median_ms"]
+    print("db".ljust(14) + "".join(c.replace("recall_", "R_").replace("precision_", "P_")[:12].rjust(13)
+                                   for c in cols))
+    pooled: dict[str, list[float]] = {}
+    for db in args.dbs:
+        s = run_db(db, args.limit, writer)
+        print(db.ljust(14) + "".join(f"{s.get(c, float('nan')):13.3f}" for c in cols), flush=True)
+        for c in cols:
+            pooled.setdefault(c, []).append(s.get(c, float("nan")))
+    print("mean".ljust(14) + "".join(f"{np.nanmean(pooled[c]):13.3f}" for c in cols))
+    if handle:
+        handle.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""Numba kernels of enhancement, thinning and minutiae detection (private; see ``enhance.py``/``minutiae.py``).
+
+Images are indexed (row, col). Orientation bins index precomputed tables of integer pixel offsets: bin ``b``
+stands for the ridge direction ``theta = b * pi / n_bins`` (convention of :mod:`.analysis`: the ridge runs along
+the (row, col) vector ``(-sin theta, cos theta)``; the across-ridge normal is ``(cos theta, sin theta)``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# 8-neighbour ring in clockwise order starting north: (drow, dcol)
+RING_DR = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
+RING_DC = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
+
+# trace outcomes
+TRACE_OPEN = 0      # reached the requested length on a plain ridge
+TRACE_MINUTIA = 1   # reached another candidate minutia
+TRACE_DEAD = 2      # stopped: left the valid area or the skeleton ended without a candidate
+
+
+@njit(cache=True, nogil=True)
+def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_w, across_off, across_w, across_n,
+                    period_min, period_step):
+    """Contextual enhancement: smoothing along the ridge, then a frequency-tuned even Gabor profile across it.
+
+    padded: float32 (H + 2 pad, W + 2 pad) edge-replicated grey levels; phase2: float32 (H, W) doubled ridge
+    angle in [0, 2 pi); period: float32 (H, W) ridge period, px (binned from ``period_min`` in ``period_step``
+    steps); near: bool, where the along-ridge pass is needed; inside: bool, where output is wanted.
+    along_off: (NB, NA) flat offsets in the padded image; along_w: (NA,) weights summing to 1.
+    across_off: (NP, NB, NC) flat offsets; across_w: (NP, NB, NC) zero-mean weights, the first
+    across_n[p] taps of each row in use. Flat offsets make the inner loops plain indexed dot products.
+    """
+    h, w = phase2.shape
+    n_orient = along_off.shape[0]
+    n_period = across_n.shape[0]
+    to_bin = n_orient / (2.0 * np.pi)
+    wp = w + 2 * pad
+    flat = padded.ravel()
+    smooth = padded.copy().ravel()
+    na = along_w.shape[0]
+    for r in range(h):
+        base = (r + pad) * wp + pad
+        for c in range(w):
+            if not near[r, c]:
+                continue
+            b = int(phase2[r, c] * to_bin + 0.5) % n_orient
+            i = base + c
+            acc = np.float32(0.0)
+            for k in range(na):
+                acc += along_w[k] * flat[i + along_off[b, k]]
+            smooth[i] = acc
+    out = np.zeros((h, w), np.float32)
+    for r in range(h):
+        base = (r + pad) * wp + pad
+        for c in range(w):
+            if not inside[r, c]:
+                continue
+            b = int(phase2[r, c] * to_bin + 0.5) % n_orient
+            p = min(max(int((period[r, c] - period_min) / period_step + 0.5), 0), n_period - 1)
+            i = base + c
+            acc = np.float32(0.0)
+            for k in range(across_n[p]):
+                acc += across_w[p, b, k] * smooth[i + across_off[p, b, k]]
+            out[r, c] = acc
+    return out
+
+
+def _zhang_suen_tables() -> np.ndarray:
+    """Deletion decision of both Zhang-Suen sub-iterations for each of the 256 neighbourhoods.
+
+    Bit k of the code is the ring neighbour k of RING_DR/RING_DC (N, NE, E, SE, S, SW, W, NW)."""
+    table = np.zeros((2, 256), np.uint8)
+    for code in range(256):
+        p = [(code >> k) & 1 for k in range(8)]
+        p2, p3, p4, p5, p6, p7, p8, p9 = p
+        n = sum(p)
+        a = sum(1 for k in range(8) if p[k] == 0 and p[(k + 1) % 8] == 1)
+        if 2 <= n <= 6 and a == 1:
+            table[0, code] = p2 * p4 * p6 == 0 and p4 * p6 * p8 == 0
+            table[1, code] = p2 * p4 * p8 == 0 and p2 * p6 * p8 == 0
+    return table
+
+
+ZHANG_SUEN_DELETE = _zhang_suen_tables()
+
+
+@njit(cache=True, nogil=True)
+def _zhang_suen_pass(img, pix, n_pix, table):
+    """One Zhang-Suen sub-iteration over the listed pixels (``table``: its 256-entry deletion decisions);
+    returns the new count of listed pixels (deleted ones are dropped, so later passes visit only the rest)."""
+    w = img.shape[1]
+    flat = img.ravel()
+    marks = np.empty(n_pix, np.int64)
+    n_marks = 0
+    keep = 0
+    for t in range(n_pix):
+        m = pix[t]
+        code = (flat[m - w] | (flat[m - w + 1] << 1) | (flat[m + 1] << 2) | (flat[m + w + 1] << 3)
+                | (flat[m + w] << 4) | (flat[m + w - 1] << 5) | (flat[m - 1] << 6) | (flat[m - w - 1] << 7))
+        if table[code]:
+            marks[n_marks] = m
+            n_marks += 1
+        else:
+            pix[keep] = m
+            keep += 1
+    for t in range(n_marks):
+        flat[marks[t]] = 0
+    return keep
+
+
+@njit(cache=True, nogil=True)
+def _remove_staircase(img):
+    """Delete skeleton pixels whose removal keeps their neighbours 8-connected (Yokoi number 1, >= 2
+    neighbours): leaves a one-pixel-wide 8-connected skeleton without 4-connected corners."""
+    h, w = img.shape
+    for r in range(1, h - 1):
+        for c in range(1, w - 1):
+            if img[r, c] == 0:
+                continue
+            # ring E, NE, N, NW, W, SW, S, SE (Yokoi's x1..x8)
+            x1 = img[r, c + 1]
+            x2 = img[r - 1, c + 1]
+            x3 = img[r - 1, c]
+            x4 = img[r - 1, c - 1]
+            x5 = img[r, c - 1]
+            x6 = img[r + 1, c - 1]
+            x7 = img[r + 1, c]
+            x8 = img[r + 1, c + 1]
+            n = x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8
+            if n < 2:
+                continue
+            y1, y2, y3, y4, y5, y6, y7, y8 = 1 - x1, 1 - x2, 1 - x3, 1 - x4, 1 - x5, 1 - x6, 1 - x7, 1 - x8
+            n8 = (y1 - y1 * y2 * y3) + (y3 - y3 * y4 * y5) + (y5 - y5 * y6 * y7) + (y7 - y7 * y8 * y1)
+            if n8 == 1:
+                img[r, c] = 0
+
+
+@njit(cache=True, nogil=True)
+def thin(binary, tables):
+    """Zhang-Suen thinning of a uint8 0/1 image (border rows/cols must be 0), then staircase removal.
+
+    ``tables`` is :data:`ZHANG_SUEN_DELETE`."""
+    img = binary.copy()
+    h, w = img.shape
+    pix = np.empty(h * w, np.int64)
+    n_pix = 0
+    for r in range(1, h - 1):
+        for c in range(1, w - 1):
+            if img[r, c]:
+                pix[n_pix] = r * w + c
+                n_pix += 1
+    for _ in range(64):
+        before = n_pix
+        n_pix = _zhang_suen_pass(img, pix, n_pix, tables[0])
+        n_pix = _zhang_suen_pass(img, pix, n_pix, tables[1])
+        if n_pix == before:
+            break
+    _remove_staircase(img)
+    return img
+
+
+@njit(cache=True, nogil=True)
+def crossing_number_candidates(skel, valid):
+    """Skeleton pixels with crossing number 1 (ending) or >= 3 (bifurcation) inside ``valid``.
+
+    Returns (rows, cols, kinds) with kind 0 = ending, 1 = bifurcation.
+    """
+    h, w = skel.shape
+    rows = []
+    cols = []
+    kinds = []
+    for r in range(1, h - 1):
+        for c in range(1, w - 1):
+            if skel[r, c] == 0 or not valid[r, c]:
+                continue
+            t = 0
+            for k in range(8):
+                a = np.int64(skel[r + RING_DR[k], c + RING_DC[k]] != 0)
+                b = np.int64(skel[r + RING_DR[(k + 1) % 8], c + RING_DC[(k + 1) % 8]] != 0)
+                t += a ^ b
+            cn = t // 2
+            if cn == 1:
+                rows.append(r)
+                cols.append(c)
+                kinds.append(0)
+            elif cn >= 3:
+                rows.append(r)
+                cols.append(c)
+                kinds.append(1)
+    return np.array(rows, np.int64), np.array(cols, np.int64), np.array(kinds, np.int64)
+
+
+@njit(cache=True, nogil=True)
+def trace_branches(skel, label, rows, cols, max_len, probe):
+    """Follow every skeleton branch leaving each candidate.
+
+    label: int32 image, candidate index + 1 at candidate pixels (0 elsewhere).
+    For candidate i and branch j (up to 3) returns: status (TRACE_*), length in steps, the index of the
+    candidate reached (or -1) and the (row, col) reached after ``probe`` steps (or the last pixel).
+    """
+    n = rows.shape[0]
+    h, w = skel.shape
+    status = np.full((n, 3), -1, np.int64)
+    length = np.zeros((n, 3), np.int64)
+    hit = np.full((n, 3), -1, np.int64)
+    probe_rc = np.zeros((n, 3, 2), np.float64)
+    for i in range(n):
+        r0 = rows[i]
+        c0 = cols[i]
+        j = 0
+        for k0 in range(8):
+            if j >= 3:
+                break
+            r1 = r0 + RING_DR[k0]
+            c1 = c0 + RING_DC[k0]
+            if r1 < 0 or r1 >= h or c1 < 0 or c1 >= w or skel[r1, c1] == 0:
+                continue
+            # a 4-neighbour start is preferred: skip a diagonal start adjacent to a taken 4-neighbour start
+            if k0 % 2 == 1:
+                ka = (k0 + 7) % 8
+                kb = (k0 + 1) % 8
+                if skel[r0 + RING_DR[ka], c0 + RING_DC[ka]] or skel[r0 + RING_DR[kb], c0 + RING_DC[kb]]:
+                    continue
+            pr, pc = r0, c0
+            cr, cc = r1, c1
+            steps = 1
+            st = TRACE_OPEN
+            probe_rc[i, j, 0] = cr
+            probe_rc[i, j, 1] = cc
+            while True:
+                lab = label[cr, cc]
+                if lab != 0 and lab - 1 != i:
+                    st = TRACE_MINUTIA
+                    hit[i, j] = lab - 1
+                    break
+                if steps >= max_len:
+                    st = TRACE_OPEN
+                    break
+                # next pixel: a skeleton neighbour of (cr, cc) that is neither the previous pixel nor
+                # adjacent to it (4-neighbours first)
+                nr, nc = -1, -1
+                for kk in range(8):
+                    k = (kk * 2) % 8 + (kk // 4)
+                    qr = cr + RING_DR[k]
+                    qc = cc + RING_DC[k]
+                    if qr < 0 or qr >= h or qc < 0 or qc >= w or skel[qr, qc] == 0:
+                        continue
+                    if abs(qr - pr) <= 1 and abs(qc - pc) <= 1:
+                        continue
+                    if qr == r0 and qc == c0:
+                        continue
+                    nr, nc = qr, qc
+                    break
+                if nr < 0:
+                    st = TRACE_DEAD
+                    break
+                pr, pc = cr, cc
+                cr, cc = nr, nc
+                steps += 1
+                if steps == probe:
+                    probe_rc[i, j, 0] = cr
+                    probe_rc[i, j, 1] = cc
+            if steps < probe:
+                probe_rc[i, j, 0] = cr
+                probe_rc[i, j, 1] = cc
+            status[i, j] = st
+            length[i, j] = steps
+            j += 1
+    return status, length, hit, probe_rc
