@@ -21,7 +21,8 @@ Minutia conventions (ISO/IEC 19794-2:2005, also used by the ISO/ANSI codecs unch
   The direction is first measured by following the skeleton one ridge period from the minutia, then replaced by
   the smoothed orientation field's direction (of the two opposite ones, the nearer) when they agree within 45
   degrees. In NIST ``.xyt`` (MINDTCT) terms this angle is ``theta - 180``.
-* Quality 0-100: block coherence (ridge clarity) times a margin factor that drops to 0 at the mask edge.
+* Quality 0-100: block coherence (ridge clarity, full marks from 0.6) times a margin factor falling from 1 to 0.5
+  as the minutia nears the foreground edge.
 
 False minutiae removed (lengths scale with the median ridge period ``T`` of the print): candidates closer than
 ``EDGE_MARGIN_PERIODS * T`` to the foreground edge or in blocks of coherence below ``MIN_COHERENCE``; spurs
@@ -44,13 +45,14 @@ from .template import Minutia, Template
 
 __all__ = ["extract_minutiae", "minutiae_from_analysis", "visualize_minutiae"]
 
-EDGE_MARGIN_PERIODS = 1.0
+# tuned on 30 FVC images (fvc2002 DB1/DB3, fvc2000 DB2) for the best balance of agreement with FingerJet/MINDTCT
+EDGE_MARGIN_PERIODS = 1.3
 MIN_COHERENCE = 0.15
 TRACE_PERIODS = 2.5
 PROBE_PERIODS = 1.0
-SPUR_PERIODS = 1.5
-SHORT_RIDGE_PERIODS = 2.0
-BRIDGE_PERIODS = 1.5
+SPUR_PERIODS = 1.0
+SHORT_RIDGE_PERIODS = 1.5
+BRIDGE_PERIODS = 0.7
 BREAK_PERIODS = 1.6
 CLUSTER_PERIODS = 1.0
 CLUSTER_SIZE = 3
@@ -123,8 +125,6 @@ def _topology_rejects(kinds, status, length, hit, period: float) -> np.ndarray:
         for j in range(3):
             if status[i, j] < 0:
                 break
-            if status[i, j] == _k.TRACE_DEAD and kinds[i] == 0 and length[i, j] < SHORT_RIDGE_PERIODS * period:
-                bad[i] = True  # a ridge fragment that ends on the edge of the valid area
             if status[i, j] != _k.TRACE_MINUTIA:
                 continue
             other, steps = hit[i, j], length[i, j]
@@ -183,18 +183,21 @@ def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
     skeleton = analysis.skeleton
     edge_dist = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
     rows, cols, kinds = _candidates(skeleton, mask)
+    margin = edge_dist[rows, cols]
+    # ridges cut by the foreground edge end there: those ends are not minutiae and must not be traced as such
+    inner = margin >= EDGE_MARGIN_PERIODS * period
+    rows, cols, kinds, margin = rows[inner], cols[inner], kinds[inner], margin[inner]
     if rows.size == 0:
         return ()
     status, length, hit, probe = _trace(skeleton, rows, cols, period)
     angles = _traced_angles(rows, cols, kinds, status, probe)
     angles = _snap_to_orientation(angles, analysis.orientation_at(rows, cols))
     coherence = _block_values(np.asarray(analysis.coherence), rows, cols, analysis.block_size)
-    margin = edge_dist[rows, cols]
-    keep = ~_topology_rejects(kinds, status, length, hit, period)
-    keep &= (coherence >= MIN_COHERENCE) & (margin >= EDGE_MARGIN_PERIODS * period)
+    keep = ~_topology_rejects(kinds, status, length, hit, period) & (coherence >= MIN_COHERENCE)
     keep &= ~_break_rejects(rows, cols, kinds, angles, keep, period)
     keep &= ~_cluster_rejects(rows, cols, keep, period)
-    quality = np.clip(coherence / 0.6, 0, 1) * np.clip(margin / (3.0 * period), 0, 1) ** 0.5
+    edge_room = np.clip((margin - EDGE_MARGIN_PERIODS * period) / (2.0 * period), 0, 1)
+    quality = np.clip(coherence / 0.6, 0, 1) * (0.5 + 0.5 * edge_room)
     names = ("ending", "bifurcation")
     return tuple(
         Minutia(float(cols[i]), float(rows[i]), float(round(angles[i], 2)), names[kinds[i]],
