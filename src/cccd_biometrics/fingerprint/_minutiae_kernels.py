@@ -74,7 +74,7 @@ def _zhang_suen_tables() -> np.ndarray:
     table = np.zeros((2, 256), np.uint8)
     for code in range(256):
         p = [(code >> k) & 1 for k in range(8)]
-        p2, p3, p4, p5, p6, p7, p8, p9 = p
+        p2, p4, p6, p8 = p[0], p[2], p[4], p[6]
         n = sum(p)
         a = sum(1 for k in range(8) if p[k] == 0 and p[(k + 1) % 8] == 1)
         if 2 <= n <= 6 and a == 1:

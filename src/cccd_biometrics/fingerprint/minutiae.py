@@ -84,8 +84,8 @@ def _candidates(skeleton: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.
 def _trace(skeleton: np.ndarray, rows: np.ndarray, cols: np.ndarray, period: float) -> tuple[np.ndarray, ...]:
     label = np.zeros(skeleton.shape, np.int32)
     label[rows, cols] = np.arange(1, len(rows) + 1, dtype=np.int32)
-    return _k.trace_branches(skeleton, label, rows, cols, int(round(TRACE_PERIODS * period)),
-                             int(round(PROBE_PERIODS * period)))
+    return _k.trace_branches(skeleton, label, rows, cols, round(TRACE_PERIODS * period),
+                             round(PROBE_PERIODS * period))
 
 
 def _traced_angles(rows, cols, kinds, status, probe) -> np.ndarray:
@@ -201,7 +201,7 @@ def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
     names = ("ending", "bifurcation")
     return tuple(
         Minutia(float(cols[i]), float(rows[i]), float(round(angles[i], 2)), names[kinds[i]],
-                int(round(100 * quality[i])))
+                round(100 * float(quality[i])))
         for i in np.flatnonzero(keep)
     )
 
@@ -213,7 +213,7 @@ def _image_quality(analysis: Any) -> int | None:
     except ImportError:
         return None
     score = getattr(assess_fingerprint(analysis), "score", None)
-    return None if score is None else int(round(float(score)))
+    return None if score is None else round(float(score))
 
 
 def extract_minutiae(image: Any, *, with_quality: bool = True) -> Template:
@@ -274,8 +274,8 @@ def visualize_minutiae(image: Any, template: Template, *, tail: float = 12.0) ->
     for m in template.minutiae:
         x, y = m.x, m.y
         rad = np.radians(m.angle)
-        end = (int(round(x + tail * np.cos(rad))), int(round(y - tail * np.sin(rad))))
-        centre = (int(round(x)), int(round(y)))
+        end = (round(x + tail * float(np.cos(rad))), round(y - tail * float(np.sin(rad))))
+        centre = (round(x), round(y))
         color = (0, 0, 255) if m.kind == "ending" else (0, 170, 0)
         if m.kind == "ending":
             cv2.circle(canvas, centre, 4, color, 1, cv2.LINE_AA)
