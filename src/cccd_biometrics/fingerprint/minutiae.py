@@ -25,7 +25,8 @@ Minutia conventions (ISO/IEC 19794-2:2005, also used by the ISO/ANSI codecs unch
   as the minutia nears the foreground edge.
 
 False minutiae removed (lengths scale with the median ridge period ``T`` of the print): candidates closer than
-``EDGE_MARGIN_PERIODS * T`` to the foreground edge or in blocks of coherence below ``MIN_COHERENCE``; spurs
+``EDGE_MARGIN_PERIODS * T`` to the foreground edge (never traced, as cut ridges end there) or where the block
+coherence averaged over 3x3 foreground blocks is below ``MIN_COHERENCE`` (unclear or noise areas); spurs
 (an ending whose ridge reaches a bifurcation within ``SPUR_PERIODS * T``: both go); short ridges and islands (an
 ending reaching another ending within ``SHORT_RIDGE_PERIODS * T``); bridges and holes (a bifurcation reaching
 another bifurcation within ``BRIDGE_PERIODS * T``); breaks (two facing endings within ``BREAK_PERIODS * T``, the gap
@@ -45,9 +46,10 @@ from .template import Minutia, Template
 
 __all__ = ["extract_minutiae", "minutiae_from_analysis", "visualize_minutiae"]
 
-# tuned on 30 FVC images (fvc2002 DB1/DB3, fvc2000 DB2) for the best balance of agreement with FingerJet/MINDTCT
+# tuned on 30 FVC images (fvc2002 DB1/DB3, fvc2000 DB2) for the best balance of agreement with FingerJet/MINDTCT;
+# MIN_COHERENCE also keeps blurred random noise (coherence ~0.3) from yielding minutiae
 EDGE_MARGIN_PERIODS = 1.3
-MIN_COHERENCE = 0.15
+MIN_COHERENCE = 0.4
 TRACE_PERIODS = 2.5
 PROBE_PERIODS = 1.0
 SPUR_PERIODS = 1.0
@@ -166,6 +168,16 @@ def _cluster_rejects(rows, cols, keep, period: float) -> np.ndarray:
     return bad
 
 
+def _smoothed_coherence(analysis: Any) -> np.ndarray:
+    """Block coherence averaged over the 3x3 neighbourhood of foreground blocks: a minutia disturbs the
+    coherence of its own block, its neighbours tell whether the area is clear."""
+    weight = np.asarray(analysis.block_mask, dtype=np.float32)
+    coh = np.asarray(analysis.coherence, dtype=np.float32) * weight
+    num = cv2.blur(coh, (3, 3), borderType=cv2.BORDER_CONSTANT)
+    den = cv2.blur(weight, (3, 3), borderType=cv2.BORDER_CONSTANT)
+    return np.where(den > 0, num / np.maximum(den, 1e-6), 0.0)
+
+
 def _block_values(field: np.ndarray, rows: np.ndarray, cols: np.ndarray, block_size: int) -> np.ndarray:
     by, bx = field.shape
     return field[np.minimum(rows // block_size, by - 1), np.minimum(cols // block_size, bx - 1)]
@@ -192,7 +204,7 @@ def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
     status, length, hit, probe = _trace(skeleton, rows, cols, period)
     angles = _traced_angles(rows, cols, kinds, status, probe)
     angles = _snap_to_orientation(angles, analysis.orientation_at(rows, cols))
-    coherence = _block_values(np.asarray(analysis.coherence), rows, cols, analysis.block_size)
+    coherence = _block_values(_smoothed_coherence(analysis), rows, cols, analysis.block_size)
     keep = ~_topology_rejects(kinds, status, length, hit, period) & (coherence >= MIN_COHERENCE)
     keep &= ~_break_rejects(rows, cols, kinds, angles, keep, period)
     keep &= ~_cluster_rejects(rows, cols, keep, period)
@@ -200,7 +212,7 @@ def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
     quality = np.clip(coherence / 0.6, 0, 1) * (0.5 + 0.5 * edge_room)
     names = ("ending", "bifurcation")
     return tuple(
-        Minutia(float(cols[i]), float(rows[i]), float(round(angles[i], 2)), names[kinds[i]],
+        Minutia(float(cols[i]), float(rows[i]), round(float(angles[i]), 2) % 360.0, names[kinds[i]],
                 round(100 * float(quality[i])))
         for i in np.flatnonzero(keep)
     )
