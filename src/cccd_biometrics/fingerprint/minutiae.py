@@ -257,7 +257,9 @@ def extract_minutiae(image: Any, *, with_quality: bool = True) -> Template:
         for m in minutiae_from_analysis(analysis)
     )
     quality = _image_quality(analysis) if with_quality else None
-    return Template(minutiae=minutiae, width=int(ow), height=int(oh), ppi=float(img.original_ppi), quality=quality)
+    # metadata ppi such as 499.999 (pHYs in px/m) is reported rounded
+    return Template(minutiae=minutiae, width=int(ow), height=int(oh), ppi=round(float(img.original_ppi), 1),
+                    quality=quality)
 
 
 def visualize_minutiae(image: Any, template: Template, *, tail: float = 12.0) -> np.ndarray:
