@@ -8,7 +8,11 @@ are scaled by 500/569), origin top-left, ISO angles, and pair minutiae one-to-on
 with ("recall vs ref") and the share of ours that pair with the reference's ("precision vs ref"), averaged over
 images. The same figures between MINDTCT and FingerJet give the level two established extractors reach.
 
-    python benchmarks/minutiae_agreement.py [--dbs fvc2002/DB1_B ...] [--limit N] [--csv out.csv]
+    python benchmarks/minutiae_agreement.py [--dbs fvc2002/DB1_B ...] [--limit N] [--csv out.csv] [--eer]
+
+``--eer`` (needs the project's comparator, ``cccd_biometrics.fingerprint.match``): issue 4 target 1, the EER and
+FNMR at FMR = 1 % of the same comparator fed our minutiae, MINDTCT's and FingerJet's, on all i<j pairs of each DB
+(280 genuine, 2,880 impostor), per DB and pooled (one threshold over all DBs).
 """
 
 from __future__ import annotations
@@ -88,6 +92,82 @@ def _shares(ours: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
     return recall, precision
 
 
+def _xyt_template(data: bytes, height500: int) -> Template:
+    arr = _xyt_to_array(data, height500)
+    q = np.loadtxt(io.BytesIO(data), ndmin=2)[:, 3] if len(arr) else np.zeros(0)
+    return Template(tuple(cb.Minutia(float(x), float(y), float(a), "other", int(qq))
+                          for (x, y, a), qq in zip(arr, q, strict=True)), width=0, height=height500)
+
+
+def eer_and_fnmr(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float]:
+    """EER (mean of FMR and FNMR where they cross) and FNMR at FMR = 1 %; higher scores = more similar."""
+    thresholds = np.unique(np.concatenate([genuine, impostor]))
+    fmr = np.array([(impostor >= t).mean() for t in thresholds])
+    fnmr = np.array([(genuine < t).mean() for t in thresholds])
+    k = int(np.argmin(np.abs(fmr - fnmr)))
+    ok = fmr <= 0.01
+    return float((fmr[k] + fnmr[k]) / 2), float(fnmr[ok].min()) if ok.any() else 1.0
+
+
+def _all_pair_scores(templates: list[Template]) -> np.ndarray:
+    from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery, prepare_template
+
+    prepared = [prepare_template(t) for t in templates]
+    parts = [compare_one_to_many(prepared[i], prepare_gallery(prepared[i + 1:])) for i in range(len(prepared) - 1)]
+    return np.concatenate(parts)
+
+
+def eer_db(db: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Genuine and impostor scores of every minutiae source on all i<j pairs of ``db``."""
+    ds, name = db.split("/")
+    ppi = TRUE_PPI.get(db, 500.0)
+    mindtct = _tar_members(REF / "mindtct" / f"xyt_{ds}_{name}.tar.gz", ".xyt")
+    fjfx = _tar_members(REF / "fjfx" / f"fjfx_{ds}_{name}.tar.gz", ".ist")
+    images = sorted((DATA / f"{ds}_b" / name).glob("*.tif"))
+    sources: dict[str, list[Template]] = {"ours": [], "mindtct": [], "fjfx": []}
+    empty = Template((), 0, 0)
+    for path in images:
+        ours = cb.extract_minutiae(cb.load_fingerprint(path, ppi=ppi), with_quality=False)
+        sources["ours"].append(ours)
+        h500 = round(ours.height * 500.0 / ppi)
+        sources["mindtct"].append(_xyt_template(mindtct.get(path.stem, b""), h500))
+        sources["fjfx"].append(Template.from_bytes(fjfx[path.stem]) if path.stem in fjfx else empty)
+    finger = [p.stem.split("_")[0] for p in images]
+    ii, jj = np.triu_indices(len(images), 1)
+    genuine = np.array([finger[i] == finger[j] for i, j in zip(ii, jj, strict=True)])
+    out = {}
+    for src, templates in sources.items():
+        scores = _all_pair_scores(templates)
+        out[src] = (scores[genuine], scores[~genuine])
+    return out
+
+
+def run_eer(dbs: list[str]) -> None:
+    srcs = ("ours", "mindtct", "fjfx")
+    print("db".ljust(14) + "".join(f"{s + ' EER':>13}{s + ' FNMR1%':>14}" for s in srcs))
+    pooled: dict[str, list] = {s: [[], []] for s in srcs}
+    eers: dict[str, list[float]] = {s: [] for s in srcs}
+    for db in dbs:
+        res = eer_db(db)
+        cells = []
+        for s in srcs:
+            g, i = res[s]
+            e, f = eer_and_fnmr(g, i)
+            eers[s].append(e)
+            pooled[s][0].append(g)
+            pooled[s][1].append(i)
+            cells.append(f"{100 * e:13.2f}{100 * f:14.2f}")
+        print(db.ljust(14) + "".join(cells), flush=True)
+    cells = []
+    for s in srcs:
+        e, f = eer_and_fnmr(np.concatenate(pooled[s][0]), np.concatenate(pooled[s][1]))
+        cells.append(f"{100 * e:13.2f}{100 * f:14.2f}")
+    print("pooled".ljust(14) + "".join(cells))
+    print("mean".ljust(14) + "".join(f"{100 * np.mean(eers[s]):13.2f}{'':14}" for s in srcs))
+    wins = sum(eers["ours"][k] <= min(eers["mindtct"][k], eers["fjfx"][k]) for k in range(len(dbs)))
+    print(f"DBs where our EER <= both references: {wins} of {len(dbs)}")
+
+
 def run_db(db: str, limit: int | None, writer) -> dict[str, float]:
     ds, name = db.split("/")
     ppi = TRUE_PPI.get(db, 500.0)
@@ -131,10 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dbs", nargs="*", default=DBS)
     ap.add_argument("--limit", type=int, default=None, help="images per DB")
     ap.add_argument("--csv", type=Path, default=None, help="per-image rows")
+    ap.add_argument("--eer", action="store_true", help="EER with the project's comparator instead of agreement")
     args = ap.parse_args(argv)
     if not REF.is_dir():
         print("../shared/data/reference is not available", file=sys.stderr)
         return 2
+    if args.eer:
+        run_eer(args.dbs)
+        return 0
     fields = ["key", "n_ours"] + [f"{k}_{r}" for r in ("mindtct", "fjfx", "secugen") for k in ("n", "recall",
                                                                                                "precision")]
     fields += ["recall_fjfx_by_mindtct", "recall_mindtct_by_fjfx"]

@@ -53,7 +53,7 @@ def test_blank_image_gives_no_minutiae(value):
     assert len(t) == 0 and isinstance(t, Template)
 
 
-@pytest.mark.parametrize("sigma", [0.0, 2.0, 3.0])
+@pytest.mark.parametrize("sigma", [0.0, 1.0, 2.0, 3.0, 4.0])
 def test_noise_gives_few_minutiae(sigma):
     noise = np.random.default_rng(1).integers(0, 256, (320, 320)).astype(np.uint8)
     if sigma:

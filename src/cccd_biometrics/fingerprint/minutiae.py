@@ -26,10 +26,13 @@ Minutia conventions (ISO/IEC 19794-2:2005, also used by the ISO/ANSI codecs unch
 
 False minutiae removed (lengths scale with the median ridge period ``T`` of the print): candidates closer than
 ``EDGE_MARGIN_PERIODS * T`` to the foreground edge (never traced, as cut ridges end there) or where the block
-coherence averaged over 3x3 foreground blocks is below ``MIN_COHERENCE`` (unclear or noise areas); spurs
-(an ending whose ridge reaches a bifurcation within ``SPUR_PERIODS * T``: both go); short ridges and islands (an
-ending reaching another ending within ``SHORT_RIDGE_PERIODS * T``); bridges and holes (a bifurcation reaching
-another bifurcation within ``BRIDGE_PERIODS * T``); breaks (two facing endings within ``BREAK_PERIODS * T``, the gap
+coherence averaged over 3x3 foreground blocks is below ``MIN_COHERENCE`` (unclear areas; the threshold is low
+because coherence also drops at cores and deltas); every minutia of a foreground without ridge structure
+(random texture: see ``NOISE_COHERENCE``); short skeleton links between two candidates (the ridge followed from
+one reaches the other) when they cross the ridge flow by more than ``LINK_ALONG_FLOW_DEG`` or are shorter than
+``MIN_LINK_PERIODS * T``: spurs (ending to bifurcation within ``SPUR_PERIODS * T``), specks and short ridges
+(ending to ending within ``SHORT_RIDGE_PERIODS * T``), bridges and holes (bifurcation to bifurcation within
+``BRIDGE_PERIODS * T``), both ends going; breaks (two facing endings within ``BREAK_PERIODS * T``, the gap
 aligned with both ridges); clusters (a minutia with ``CLUSTER_SIZE`` or more others within ``CLUSTER_PERIODS * T``).
 """
 
@@ -47,14 +50,19 @@ from .template import Minutia, Template
 __all__ = ["extract_minutiae", "minutiae_from_analysis", "visualize_minutiae"]
 
 # tuned on 30 FVC images (fvc2002 DB1/DB3, fvc2000 DB2) for the best balance of agreement with FingerJet/MINDTCT;
-# MIN_COHERENCE also keeps blurred random noise (coherence ~0.3) from yielding minutiae
 EDGE_MARGIN_PERIODS = 1.3
-MIN_COHERENCE = 0.4
+MIN_COHERENCE = 0.25
+# a foreground without ridge structure (random texture): median block coherence below this, or median ridge
+# period above NOISE_PERIOD px, gives no minutiae (FVC prints: median coherence >= 0.30, period <= 14.7 px)
+NOISE_COHERENCE = 0.28
+NOISE_PERIOD = 15.5
 TRACE_PERIODS = 2.5
 PROBE_PERIODS = 1.0
-SPUR_PERIODS = 1.0
+SPUR_PERIODS = 1.5
 SHORT_RIDGE_PERIODS = 1.5
 BRIDGE_PERIODS = 0.7
+MIN_LINK_PERIODS = 0.7
+LINK_ALONG_FLOW_DEG = 30.0
 BREAK_PERIODS = 1.6
 CLUSTER_PERIODS = 1.0
 CLUSTER_SIZE = 3
@@ -119,22 +127,24 @@ def _snap_to_orientation(angles: np.ndarray, local_theta: np.ndarray) -> np.ndar
     return np.where(diffs.min(axis=1) <= ANGLE_SNAP_DEG, pick, angles) % 360.0
 
 
-def _topology_rejects(kinds, status, length, hit, period: float) -> np.ndarray:
-    """Spurs, short ridges/islands and bridges/holes, from the traced branches."""
-    n = len(kinds)
-    bad = np.zeros(n, bool)
-    for i in range(n):
-        for j in range(3):
-            if status[i, j] < 0:
-                break
-            if status[i, j] != _k.TRACE_MINUTIA:
-                continue
-            other, steps = hit[i, j], length[i, j]
-            pair = (kinds[i], kinds[other])
-            limit = {(0, 1): SPUR_PERIODS, (1, 0): SPUR_PERIODS, (0, 0): SHORT_RIDGE_PERIODS,
-                     (1, 1): BRIDGE_PERIODS}[pair] * period
-            if steps <= limit:
-                bad[i] = bad[other] = True
+def _topology_rejects(rows, cols, kinds, status, length, hit, flow_deg, period: float) -> np.ndarray:
+    """Spurs, short ridges/islands and bridges/holes, from the traced branches.
+
+    A short skeleton link between two candidates is an artefact when it crosses the ridge flow (spurs,
+    bridges between neighbouring ridges, specks) or is very short; a link along the flow longer than
+    ``MIN_LINK_PERIODS`` is kept (short ridges and branches along the flow are real minutiae).
+    """
+    bad = np.zeros(len(kinds), bool)
+    limits = {(0, 0): SHORT_RIDGE_PERIODS * period, (0, 1): SPUR_PERIODS * period, (1, 0): SPUR_PERIODS * period,
+              (1, 1): BRIDGE_PERIODS * period}
+    for i, j in zip(*np.nonzero(status == _k.TRACE_MINUTIA), strict=True):
+        other, steps = hit[i, j], length[i, j]
+        if steps > limits[(kinds[i], kinds[other])]:
+            continue
+        link = np.degrees(np.arctan2(rows[i] - rows[other], cols[other] - cols[i])) % 180.0
+        across = _angle_diff(link, flow_deg[i]) % 180.0 > LINK_ALONG_FLOW_DEG
+        if across or steps < MIN_LINK_PERIODS * period:
+            bad[i] = bad[other] = True
     return bad
 
 
@@ -183,13 +193,25 @@ def _block_values(field: np.ndarray, rows: np.ndarray, cols: np.ndarray, block_s
     return field[np.minimum(rows // block_size, by - 1), np.minimum(cols // block_size, bx - 1)]
 
 
+def _has_ridge_structure(analysis: Any) -> bool:
+    """False when the foreground looks like random texture rather than ridges (see ``NOISE_COHERENCE``)."""
+    blocks = np.asarray(analysis.block_mask, dtype=bool)
+    if not blocks.any():
+        return False
+    period = np.asarray(analysis.ridge_profiles["period"])[blocks]
+    period = period[np.isfinite(period)]
+    if period.size == 0 or float(np.median(period)) > NOISE_PERIOD:
+        return False
+    return float(np.median(np.asarray(analysis.coherence)[blocks])) >= NOISE_COHERENCE
+
+
 def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
     """Minutiae of an :class:`.analysis.Analysis` in WORKING-resolution (500 ppi) pixel coordinates.
 
     See the module docstring for the conventions and the filtering rules.
     """
     mask = np.asarray(analysis.mask, dtype=np.bool_)
-    if not mask.any():
+    if not mask.any() or not _has_ridge_structure(analysis):
         return ()
     period = _median_period(analysis)
     skeleton = analysis.skeleton
@@ -203,9 +225,11 @@ def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
         return ()
     status, length, hit, probe = _trace(skeleton, rows, cols, period)
     angles = _traced_angles(rows, cols, kinds, status, probe)
-    angles = _snap_to_orientation(angles, analysis.orientation_at(rows, cols))
+    local_theta = analysis.orientation_at(rows, cols)
+    angles = _snap_to_orientation(angles, local_theta)
     coherence = _block_values(_smoothed_coherence(analysis), rows, cols, analysis.block_size)
-    keep = ~_topology_rejects(kinds, status, length, hit, period) & (coherence >= MIN_COHERENCE)
+    flow = np.degrees(local_theta) % 180.0
+    keep = ~_topology_rejects(rows, cols, kinds, status, length, hit, flow, period) & (coherence >= MIN_COHERENCE)
     keep &= ~_break_rejects(rows, cols, kinds, angles, keep, period)
     keep &= ~_cluster_rejects(rows, cols, keep, period)
     edge_room = np.clip((margin - EDGE_MARGIN_PERIODS * period) / (2.0 * period), 0, 1)
