@@ -1,11 +1,12 @@
 """Contextual ridge enhancement, binarisation and thinning, driven by the fields of :class:`.analysis.Analysis`.
 
-Enhancement is a separable-in-spirit oriented filter: each pixel is first averaged along its ridge (Gaussian
-weights over +-8 px, sampled every 2 px), then convolved across the ridge with an even Gabor profile tuned to the
-local ridge period (zero-mean, so the output is a signed ridge/valley response: negative on ridges, which are
-dark). Orientation and period come from the Analysis block fields, interpolated per pixel; nothing about them is
-re-estimated here. Offsets are precomputed per orientation bin (24 bins of 7.5 degrees) and period bin (0.5 px
-steps), so the per-pixel work in :func:`._minutiae_kernels.oriented_filter` is a short integer-indexed dot product.
+Enhancement is a two-pass oriented filter: each pixel is first averaged along its ridge (Gaussian weights, sigma
+6 px over +-12 px, sampled every 2 px: long enough to bridge the gaps of faint ridges), then convolved across the
+ridge with an even Gabor profile tuned to the local ridge period (sigma 0.45 period; zero-mean, so the output is a
+signed ridge/valley response: negative on ridges, which are dark). Orientation and period come from the Analysis
+block fields, interpolated per pixel; nothing about them is re-estimated here. Offsets are precomputed per
+orientation bin (24 bins of 7.5 degrees) and period bin (0.5 px steps), so the per-pixel work in
+:func:`._minutiae_kernels.oriented_filter` is a short integer-indexed dot product.
 
 The functions are pure: each takes arrays and returns a new array; :class:`Analysis` caches their results as
 ``enhanced``, ``binary`` and ``skeleton``.
@@ -24,13 +25,18 @@ __all__ = ["binarize", "enhance", "pixel_doubled_angle", "pixel_period", "skelet
 
 N_ORIENT_BINS = 24
 PERIOD_MIN, PERIOD_MAX, PERIOD_STEP = 4.0, 16.0, 0.5
-ALONG_HALF, ALONG_STEP, ALONG_SIGMA = 8, 2, 4.0
+ALONG_HALF, ALONG_STEP, ALONG_SIGMA = 12, 2, 6.0
 ACROSS_HALF = 11
 GABOR_SIGMA_PER_PERIOD = 0.45
 
 
 def _period_bins() -> np.ndarray:
     return np.arange(PERIOD_MIN, PERIOD_MAX + 1e-9, PERIOD_STEP)
+
+
+def _pad() -> int:
+    """Border added around the image so that no tap of either pass reads outside it."""
+    return max(ACROSS_HALF, ALONG_HALF) + 1
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,9 +57,9 @@ def _offset_geometry() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, 
 
 @functools.lru_cache(maxsize=8)
 def _filter_tables(width: int) -> tuple[np.ndarray, ...]:
-    """Flat offsets (for a row stride of ``width + 2 * ACROSS_HALF``) and weights of both passes."""
+    """Flat offsets (for a row stride of ``width + 2 * _pad()``) and weights of both passes."""
     along, along_w, across, dist, t_across = _offset_geometry()
-    stride = width + 2 * ACROSS_HALF
+    stride = width + 2 * _pad()
     along_off = along[..., 0] * stride + along[..., 1]
     periods = _period_bins()
     n_taps = len(t_across)
@@ -120,7 +126,7 @@ def enhance(gray: np.ndarray, orientation: np.ndarray, ridge_period: np.ndarray,
     """
     shape = gray.shape[:2]
     along_off, along_w, across_off, across_w, across_n = _filter_tables(shape[1])
-    pad = ACROSS_HALF
+    pad = _pad()
     padded = cv2.copyMakeBorder(np.asarray(gray, dtype=np.float32), pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     phase2 = pixel_doubled_angle(orientation, block_size, shape)
     period = pixel_period(ridge_period, block_size, shape)
