@@ -100,7 +100,7 @@ def test_thinning_keeps_topology_of_a_thick_bar():
     assert sk.sum() >= 40
     n, _ = cv2.connectedComponents(sk, connectivity=8)
     assert n == 2  # background + one line
-    _, _, kinds = kernels.crossing_number_candidates(sk, np.ones(sk.shape, np.bool_))
+    _, _, kinds = kernels.crossing_number_candidates(sk, np.ones(sk.shape, np.bool_), kernels.CROSSING_NUMBER)
     assert sorted(kinds.tolist()) == [0, 0]  # two endings, no bifurcation
 
 

@@ -161,11 +161,23 @@ def thin(binary, tables):
     return img
 
 
+def _crossing_number_table() -> np.ndarray:
+    """Crossing number (half the 0/1 transitions around the ring) of each of the 256 neighbourhoods."""
+    table = np.zeros(256, np.uint8)
+    for code in range(256):
+        p = [(code >> k) & 1 for k in range(8)]
+        table[code] = sum(p[k] != p[(k + 1) % 8] for k in range(8)) // 2
+    return table
+
+
+CROSSING_NUMBER = _crossing_number_table()
+
+
 @njit(cache=True, nogil=True)
-def crossing_number_candidates(skel, valid):
+def crossing_number_candidates(skel, valid, table):
     """Skeleton pixels with crossing number 1 (ending) or >= 3 (bifurcation) inside ``valid``.
 
-    Returns (rows, cols, kinds) with kind 0 = ending, 1 = bifurcation.
+    ``table`` is :data:`CROSSING_NUMBER`. Returns (rows, cols, kinds) with kind 0 = ending, 1 = bifurcation.
     """
     h, w = skel.shape
     rows = []
@@ -175,20 +187,15 @@ def crossing_number_candidates(skel, valid):
         for c in range(1, w - 1):
             if skel[r, c] == 0 or not valid[r, c]:
                 continue
-            t = 0
-            for k in range(8):
-                a = np.int64(skel[r + RING_DR[k], c + RING_DC[k]] != 0)
-                b = np.int64(skel[r + RING_DR[(k + 1) % 8], c + RING_DC[(k + 1) % 8]] != 0)
-                t += a ^ b
-            cn = t // 2
-            if cn == 1:
+            code = ((skel[r - 1, c] != 0) | ((skel[r - 1, c + 1] != 0) << 1) | ((skel[r, c + 1] != 0) << 2)
+                    | ((skel[r + 1, c + 1] != 0) << 3) | ((skel[r + 1, c] != 0) << 4)
+                    | ((skel[r + 1, c - 1] != 0) << 5) | ((skel[r, c - 1] != 0) << 6)
+                    | ((skel[r - 1, c - 1] != 0) << 7))
+            cn = table[code]
+            if cn == 1 or cn >= 3:
                 rows.append(r)
                 cols.append(c)
-                kinds.append(0)
-            elif cn >= 3:
-                rows.append(r)
-                cols.append(c)
-                kinds.append(1)
+                kinds.append(0 if cn == 1 else 1)
     return np.array(rows, np.int64), np.array(cols, np.int64), np.array(kinds, np.int64)
 
 
