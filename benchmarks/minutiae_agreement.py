@@ -8,11 +8,12 @@ are scaled by 500/569), origin top-left, ISO angles, and pair minutiae one-to-on
 with ("recall vs ref") and the share of ours that pair with the reference's ("precision vs ref"), averaged over
 images. The same figures between MINDTCT and FingerJet give the level two established extractors reach.
 
-    python benchmarks/minutiae_agreement.py [--dbs fvc2002/DB1_B ...] [--limit N] [--csv out.csv] [--eer]
+    python benchmarks/minutiae_agreement.py [--dbs fvc2002/DB1_B ...] [--limit N] [--csv out.csv] [--eer | --gt]
 
 ``--eer`` (needs the project's comparator, ``cccd_biometrics.fingerprint.match``): issue 4 target 1, the EER and
 FNMR at FMR = 1 % of the same comparator fed our minutiae, MINDTCT's and FingerJet's, on all i<j pairs of each DB
 (280 genuine, 2,880 impostor), per DB and pooled (one threshold over all DBs).
+``--gt``: issue 4 target 2, precision and recall against the manually marked minutiae of ``minutiae_gt_samples``.
 """
 
 from __future__ import annotations
@@ -168,6 +169,39 @@ def run_eer(dbs: list[str]) -> None:
     print(f"DBs where our EER <= both references: {wins} of {len(dbs)}")
 
 
+def _read_mnt(path: Path) -> np.ndarray:
+    """FingerNet/MinutiaeNet ``.mnt``: name, ``count width height``, then ``x y angle_radians`` per line."""
+    lines = path.read_text().split("\n")
+    rows = [list(map(float, ln.split()[:3])) for ln in lines[2:] if ln.strip()]
+    return np.array(rows, dtype=np.float64).reshape(-1, 3)
+
+
+def run_gt() -> None:
+    """Precision and recall against the manual minutiae of ``minutiae_gt_samples`` (latents; 500 ppi assumed).
+
+    The .mnt angle convention is not documented: the figures with angles use whichever of
+    ``degrees(a)``/``-degrees(a)`` (+0/180) agrees best, and location-only figures are given too.
+    """
+    root = DATA / "minutiae_gt_samples"
+    pairs = sorted((m, img) for m in root.rglob("*.mnt")
+                   for img in m.parent.parent.rglob(m.stem + ".bmp") if "image" in img.parent.name
+                   or "img" in img.parent.name)
+    print(f"{'sample':40} {'n_gt':>5} {'n_ours':>6} {'P(loc)':>7} {'R(loc)':>7} {'P(+ang)':>8} {'R(+ang)':>8}")
+    for mnt, img_path in pairs:
+        gt = _read_mnt(mnt)
+        ours = _template_to_array(cb.extract_minutiae(cb.load_fingerprint(img_path, ppi=500), with_quality=False))
+        n_loc = pair_count(ours, gt, max_angle=360.0)
+        best = 0
+        for sign in (1.0, -1.0):
+            for offset in (0.0, 180.0):
+                g = gt.copy()
+                g[:, 2] = (sign * np.degrees(gt[:, 2]) + offset) % 360.0
+                best = max(best, pair_count(ours, g))
+        n_gt, n_ours = len(gt), max(len(ours), 1)
+        print(f"{mnt.relative_to(root)!s:40} {n_gt:5d} {len(ours):6d} {n_loc / n_ours:7.3f} {n_loc / n_gt:7.3f}"
+              f" {best / n_ours:8.3f} {best / n_gt:8.3f}")
+
+
 def run_db(db: str, limit: int | None, writer) -> dict[str, float]:
     ds, name = db.split("/")
     ppi = TRUE_PPI.get(db, 500.0)
@@ -212,12 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="images per DB")
     ap.add_argument("--csv", type=Path, default=None, help="per-image rows")
     ap.add_argument("--eer", action="store_true", help="EER with the project's comparator instead of agreement")
+    ap.add_argument("--gt", action="store_true", help="precision/recall on minutiae_gt_samples instead")
     args = ap.parse_args(argv)
     if not REF.is_dir():
         print("../shared/data/reference is not available", file=sys.stderr)
         return 2
     if args.eer:
         run_eer(args.dbs)
+        return 0
+    if args.gt:
+        run_gt()
         return 0
     fields = ["key", "n_ours"] + [f"{k}_{r}" for r in ("mindtct", "fjfx", "secugen") for k in ("n", "recall",
                                                                                                "precision")]

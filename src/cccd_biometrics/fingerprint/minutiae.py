@@ -28,7 +28,8 @@ False minutiae removed (lengths scale with the median ridge period ``T`` of the 
 ``EDGE_MARGIN_PERIODS * T`` to the foreground edge (never traced, as cut ridges end there) or where the block
 coherence averaged over 3x3 foreground blocks is below ``MIN_COHERENCE`` (unclear areas; the threshold is low
 because coherence also drops at cores and deltas); every minutia of a foreground without ridge structure
-(random texture: see ``NOISE_COHERENCE``); short skeleton links between two candidates (the ridge followed from
+(random texture: see ``NOISE_COHERENCE``) and those in areas where fewer than half the blocks have a plausible
+ridge period (textured backgrounds, noise); short skeleton links between two candidates (the ridge followed from
 one reaches the other) when they cross the ridge flow by more than ``LINK_ALONG_FLOW_DEG`` or are shorter than
 ``MIN_LINK_PERIODS * T``: spurs (ending to bifurcation within ``SPUR_PERIODS * T``), specks and short ridges
 (ending to ending within ``SHORT_RIDGE_PERIODS * T``), bridges and holes (bifurcation to bifurcation within
@@ -52,10 +53,12 @@ __all__ = ["extract_minutiae", "minutiae_from_analysis", "visualize_minutiae"]
 # tuned on 30 FVC images (fvc2002 DB1/DB3, fvc2000 DB2) for the best balance of agreement with FingerJet/MINDTCT;
 EDGE_MARGIN_PERIODS = 1.3
 MIN_COHERENCE = 0.25
-# a foreground without ridge structure (random texture): median block coherence below this, or median ridge
-# period above NOISE_PERIOD px, gives no minutiae (FVC prints: median coherence >= 0.30, period <= 14.7 px)
+# a foreground without ridge structure (random texture): median block coherence below NOISE_COHERENCE gives no
+# minutiae (FVC prints: median >= 0.30); a minutia needs MIN_RIDGE_LIKE of its 3x3 blocks to have a ridge period
+# <= NOISE_PERIOD px (FVC DBs: median period <= 14.7 px)
 NOISE_COHERENCE = 0.28
 NOISE_PERIOD = 15.5
+MIN_RIDGE_LIKE = 0.5
 TRACE_PERIODS = 2.5
 PROBE_PERIODS = 1.0
 SPUR_PERIODS = 1.5
@@ -206,15 +209,23 @@ def _block_values(field: np.ndarray, rows: np.ndarray, cols: np.ndarray, block_s
 
 
 def _has_ridge_structure(analysis: Any) -> bool:
-    """False when the foreground looks like random texture rather than ridges (see ``NOISE_COHERENCE``)."""
+    """False when the foreground looks like random texture rather than ridges (median block coherence below
+    ``NOISE_COHERENCE``)."""
     blocks = np.asarray(analysis.block_mask, dtype=bool)
     if not blocks.any():
         return False
-    period = np.asarray(analysis.ridge_profiles["period"])[blocks]
-    period = period[np.isfinite(period)]
-    if period.size == 0 or float(np.median(period)) > NOISE_PERIOD:
-        return False
     return float(np.median(np.asarray(analysis.coherence)[blocks])) >= NOISE_COHERENCE
+
+
+def _ridge_like_blocks(analysis: Any) -> np.ndarray:
+    """Share (0-1) of the 3x3 neighbouring foreground blocks whose measured ridge period is plausible (at most
+    ``NOISE_PERIOD`` px): textured backgrounds and noise give no period or one at the search's upper bound."""
+    blocks = np.asarray(analysis.block_mask, dtype=np.float32)
+    period = np.asarray(analysis.ridge_profiles["period"], dtype=np.float32)
+    plausible = (np.isfinite(period) & (period <= NOISE_PERIOD)).astype(np.float32) * blocks
+    num = cv2.blur(plausible, (3, 3), borderType=cv2.BORDER_CONSTANT)
+    den = cv2.blur(blocks, (3, 3), borderType=cv2.BORDER_CONSTANT)
+    return np.where(den > 0, num / np.maximum(den, 1e-6), 0.0)
 
 
 def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
@@ -240,7 +251,9 @@ def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
     angles = _snap_to_orientation(angles, local_theta)
     coherence = _block_values(_smoothed_coherence(analysis), rows, cols, analysis.block_size)
     flow = np.degrees(local_theta) % 180.0
+    ridge_like = _block_values(_ridge_like_blocks(analysis), rows, cols, analysis.block_size)
     keep = ~_topology_rejects(rows, cols, kinds, status, length, hit, flow, period) & (coherence >= MIN_COHERENCE)
+    keep &= ridge_like >= MIN_RIDGE_LIKE
     keep &= ~_break_rejects(rows, cols, kinds, angles, keep, period)
     keep &= ~_cluster_rejects(rows, cols, keep, period)
     edge_room = np.clip((margin - EDGE_MARGIN_PERIODS * period) / (2.0 * period), 0, 1)
