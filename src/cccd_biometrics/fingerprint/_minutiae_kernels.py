@@ -20,7 +20,7 @@ TRACE_MINUTIA = 1   # reached another candidate minutia
 TRACE_DEAD = 2      # stopped: left the valid area or the skeleton ended without a candidate
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=True)
 def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_w, across_off, across_w, across_n,
                     period_min, period_step):
     """Contextual enhancement: smoothing along the ridge, then a frequency-tuned even Gabor profile across it.

@@ -2,10 +2,10 @@
 
 Enhancement is a two-pass oriented filter: each pixel is first averaged along its ridge (Gaussian weights, sigma
 6 px over +-12 px, sampled every 2 px: long enough to bridge the gaps of faint ridges), then convolved across the
-ridge with an even Gabor profile tuned to the local ridge period (sigma 0.45 period; zero-mean, so the output is a
-signed ridge/valley response: negative on ridges, which are dark). Orientation and period come from the Analysis
-block fields, interpolated per pixel; nothing about them is re-estimated here. Offsets are precomputed per
-orientation bin (24 bins of 7.5 degrees) and period bin (0.5 px steps), so the per-pixel work in
+ridge with an even Gabor profile tuned to the local ridge period (sigma 0.45 period, cut at 2.5 sigma; zero-mean, so
+the output is a signed ridge/valley response: negative on ridges, which are dark). Orientation and period come
+from the Analysis block fields, interpolated per pixel; nothing about them is re-estimated here. Offsets are
+precomputed per orientation bin (24 bins of 7.5 degrees) and period bin (0.5 px steps), so the per-pixel work in
 :func:`._minutiae_kernels.oriented_filter` is a short integer-indexed dot product.
 
 The functions are pure: each takes arrays and returns a new array; :class:`Analysis` caches their results as
@@ -28,6 +28,7 @@ PERIOD_MIN, PERIOD_MAX, PERIOD_STEP = 4.0, 16.0, 0.5
 ALONG_HALF, ALONG_STEP, ALONG_SIGMA = 12, 2, 6.0
 ACROSS_HALF = 11
 GABOR_SIGMA_PER_PERIOD = 0.45
+GABOR_HALF_WIDTH_SIGMAS = 2.5
 
 
 def _period_bins() -> np.ndarray:
@@ -68,7 +69,7 @@ def _filter_tables(width: int) -> tuple[np.ndarray, ...]:
     across_n = np.zeros(len(periods), np.int64)
     for p, period in enumerate(periods):
         sigma = GABOR_SIGMA_PER_PERIOD * period
-        half = min(ACROSS_HALF, int(np.ceil(2.5 * sigma)))
+        half = min(ACROSS_HALF, int(np.ceil(GABOR_HALF_WIDTH_SIGMAS * sigma)))
         taps = slice(ACROSS_HALF - half, ACROSS_HALF + half + 1)
         d = dist[:, taps]
         env = np.exp(-0.5 * (d / sigma) ** 2)
