@@ -1,12 +1,14 @@
-"""Agreement of our minutiae with MINDTCT, FingerJet FX OSE and (FVC2002) the SecuGen SDK templates.
+"""Agreement of our minutiae with MINDTCT and FingerJet FX OSE (issue 4 target 1, until/besides the EER).
 
 For every FVC B image: extract our minutiae, load the reference tools' minutiae from ``../shared/data/reference``
-(MINDTCT ``.xyt``; FingerJet's ISO ``.ist``, decoded with our own codec; SecuGen's ``.iso`` beside FVC2002),
+(MINDTCT ``.xyt``; FingerJet's ISO ``.ist``, decoded with our own codec),
 bring everything to the 500 ppi frame the reference tools were given (FVC2002 DB2 is 569 ppi: our coordinates
 are scaled by 500/569), origin top-left, ISO angles, and pair minutiae one-to-one (greedy, nearest first) within
 12 px and 30 degrees. Reported per DB: mean minutiae counts, the share of the reference's minutiae that ours pair
 with ("recall vs ref") and the share of ours that pair with the reference's ("precision vs ref"), averaged over
 images. The same figures between MINDTCT and FingerJet give the level two established extractors reach.
+(The SecuGen ``.iso`` templates beside FVC2002 are left out: their minutiae are in a 300x400 frame cropped around
+each finger at an offset that varies per image, so they cannot be compared point by point.)
 
     python benchmarks/minutiae_agreement.py [--dbs fvc2002/DB1_B ...] [--limit N] [--csv out.csv] [--eer | --gt]
 
@@ -220,9 +222,6 @@ def run_db(db: str, limit: int | None, writer) -> dict[str, float]:
         refs = {"mindtct": _xyt_to_array(mindtct.get(path.stem, b""), h500)}
         if path.stem in fjfx:
             refs["fjfx"] = _template_to_array(Template.from_bytes(fjfx[path.stem]))
-        iso = path.with_suffix(".iso")
-        if iso.exists():
-            refs["secugen"] = _template_to_array(Template.from_bytes(iso.read_bytes()), 500.0 / ppi)
         row = {"key": f"{db}/{path.stem}", "n_ours": len(ours)}
         for ref_name, ref in refs.items():
             r, p = _shares(ours, ref)
@@ -257,15 +256,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.gt:
         run_gt()
         return 0
-    fields = ["key", "n_ours"] + [f"{k}_{r}" for r in ("mindtct", "fjfx", "secugen") for k in ("n", "recall",
-                                                                                               "precision")]
+    fields = ["key", "n_ours"] + [f"{k}_{r}" for r in ("mindtct", "fjfx") for k in ("n", "recall", "precision")]
     fields += ["recall_fjfx_by_mindtct", "recall_mindtct_by_fjfx"]
     handle = args.csv.open("w", newline="") if args.csv else None
     writer = csv.DictWriter(handle, fields, restval="") if handle else None
     if writer:
         writer.writeheader()
     cols = ["n_ours", "n_mindtct", "n_fjfx", "recall_mindtct", "precision_mindtct", "recall_fjfx", "precision_fjfx",
-            "recall_secugen", "precision_secugen", "recall_fjfx_by_mindtct", "recall_mindtct_by_fjfx", "median_ms"]
+"recall_fjfx_by_mindtct", "recall_mindtct_by_fjfx", "median_ms"]
     print("db".ljust(14) + "".join(c.replace("recall_", "R_").replace("precision_", "P_")[:12].rjust(13)
                                    for c in cols))
     pooled: dict[str, list[float]] = {}
