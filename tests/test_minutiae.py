@@ -119,3 +119,25 @@ def test_fvc_plain_prints_give_sane_counts(shared_data):
         for path in sorted((shared_data / "fvc2002_b" / db).glob("*_1.tif"))[:4]:
             counts.append(len(cb.extract_minutiae(cb.load_fingerprint(path, ppi=500))))
     assert 15 <= np.median(counts) <= 80 and max(counts) <= 120, counts
+
+
+@pytest.mark.parametrize("shape", [(301, 257), (300, 65), (257, 300)])
+def test_no_minutiae_on_image_border_for_odd_sizes(sample_data, shape):
+    pixels = cb.load_fingerprint(sample_data / "fingerprints" / "nist_sd4_f0001_01.png").pixels
+    crop = np.ascontiguousarray(pixels[100:100 + shape[0], 120:120 + shape[1]])
+    t = cb.extract_minutiae(cb.load_fingerprint(crop, ppi=500))
+    arr = t.as_array()
+    if len(arr):
+        margin = np.minimum.reduce([arr[:, 0], arr[:, 1], shape[1] - 1 - arr[:, 0], shape[0] - 1 - arr[:, 1]])
+        assert margin.min() >= 8
+
+
+def test_threads_sharing_one_analysis_agree(sample_data):
+    from concurrent.futures import ThreadPoolExecutor
+
+    img = cb.load_fingerprint(sample_data / "fingerprints" / "nist_sd4_f0001_01.png")
+    expected = cb.extract_minutiae(img, with_quality=False).minutiae
+    a = cb.analyze_fingerprint(img)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: cb.extract_minutiae(a, with_quality=False).minutiae, range(8)))
+    assert all(r == expected for r in results)
