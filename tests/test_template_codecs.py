@@ -42,7 +42,7 @@ def _record_fields(t: Template) -> tuple:
 
 # ------------------------------------------------------------------------------------------------ round trips
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=2000)
 @given(st.lists(iso_minutia, max_size=60), st.integers(1, 16383), st.sampled_from([500.0, 569.0, 1000.0]),
        st.integers(0, 100), st.integers(0, 10))
 def test_iso_round_trip_is_exact(minutiae, size, ppi, quality, pos):
@@ -54,7 +54,7 @@ def test_iso_round_trip_is_exact(minutiae, size, ppi, quality, pos):
     assert back.to_bytes("iso19794-2") == data
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=2000)
 @given(st.lists(ansi_minutia, max_size=60))
 def test_ansi_round_trip_is_exact(minutiae):
     t = _template(minutiae)
@@ -66,7 +66,7 @@ def test_ansi_round_trip_is_exact(minutiae):
     assert back.to_bytes("ansi") == data
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=2000)
 @given(st.lists(st.builds(Minutia, x=st.floats(0, 5000), y=st.floats(0, 5000), angle=st.floats(0, 359.999),
                           kind=st.sampled_from(["ending", "bifurcation", "other"]), quality=st.integers(0, 100)),
                 max_size=40))
@@ -157,7 +157,7 @@ def _decode_or_format_error(data: bytes, fmt=None, **kw):
     return t
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=2000)
 @given(st.binary(max_size=600))
 def test_fuzz_random_bytes(data):
     _decode_or_format_error(data)
@@ -168,7 +168,7 @@ def test_fuzz_random_bytes(data):
 _SEED = _template([Minutia(10 * i, 20 * i, 3.0 * i, "ending" if i % 2 else "bifurcation", i) for i in range(12)])
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=2000)
 @given(st.sampled_from(["iso", "ansi"]), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)),
                                                   max_size=6), st.integers(0, 120))
 def test_fuzz_mutated_records(fmt, edits, cut):
@@ -181,7 +181,7 @@ def test_fuzz_mutated_records(fmt, edits, cut):
     _decode_or_format_error(data, fmt)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=2000)
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
                     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c, max_size=4),
                     max_leaves=20))
@@ -195,3 +195,22 @@ def test_deeply_nested_json_is_a_format_error():
         Template.from_bytes(b"[" * 100000 + b"]" * 100000, "json")
     with pytest.raises(TemplateFormatError):
         Template.from_bytes(b"{" + b'"a":[' * 100000, "json")
+
+
+@settings(max_examples=200, deadline=2000)
+@given(st.dictionaries(st.sampled_from(["capture_equipment", "y_res", "view_number", "impression_type",
+                                        "extended_data", "extra_views", "minutia_reserved_bits", "header_reserved",
+                                        "cbeff_product", "record_format"]),
+                       st.one_of(st.integers(-5, 70000), st.text(max_size=6), st.lists(st.integers(-3, 300),
+                                                                                          max_size=3)),
+                       max_size=4),
+       st.integers(-3, 300), st.floats(-10, 20000) | st.just(float("nan")))
+def test_fuzz_encoding_odd_templates(meta, quality, x):
+    t = Template(minutiae=(Minutia(x, 5.0, 10.0, "ending", 50),), width=300, height=400, quality=quality,
+                 metadata=meta)
+    for fmt in ("iso", "ansi", "xyt", "json"):
+        try:
+            data = t.to_bytes(fmt)
+        except TemplateFormatError:
+            continue
+        assert isinstance(data, bytes)

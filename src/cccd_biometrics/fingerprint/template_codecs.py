@@ -330,13 +330,20 @@ def _finite(v: Any) -> float:
 # ------------------------------------------------------------------------------------------------------ public
 
 def encode(t: Template, fmt: str) -> bytes:
-    """Serialise ``t`` in format ``fmt`` (see the module docstring)."""
+    """Serialise ``t`` in format ``fmt`` (see the module docstring); a template that does not fit the format
+    raises :class:`~cccd_biometrics.errors.TemplateFormatError`."""
     fmt = normalise_format(fmt)
-    if fmt in ("iso", "ansi"):
-        return _encode_fmr(t, fmt)
-    if fmt == "xyt":
-        return _encode_xyt(t)
-    return _encode_json(t)
+    try:
+        if fmt in ("iso", "ansi"):
+            return _encode_fmr(t, fmt)
+        if fmt == "xyt":
+            return _encode_xyt(t)
+        return _encode_json(t)
+    except TemplateFormatError:
+        raise
+    except (ValueError, TypeError, OverflowError, struct.error) as exc:
+        # e.g. metadata or values that do not fit the format's fields
+        raise TemplateFormatError(f"template does not fit the {fmt} format ({exc})") from None
 
 
 def decode(data: bytes, fmt: str | None = None, *, width: int | None = None, height: int | None = None,
