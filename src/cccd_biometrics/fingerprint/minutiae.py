@@ -52,7 +52,8 @@ from .template import Minutia, Template
 
 __all__ = ["extract_minutiae", "minutiae_from_analysis", "visualize_minutiae"]
 
-# tuned on 30 FVC images (fvc2002 DB1/DB3, fvc2000 DB2) for the best balance of agreement with FingerJet/MINDTCT;
+# Thresholds tuned on the FVC B dev sets (agreement with FingerJet/MINDTCT on 30-40 images, then the EER of the
+# project's comparator on 2-3 DBs at a time: benchmarks/minutiae_agreement.py); lengths in ridge periods.
 EDGE_MARGIN_PERIODS = 1.3
 MIN_COHERENCE = 0.25
 # a foreground without ridge structure (random texture): median block coherence below NOISE_COHERENCE gives no
