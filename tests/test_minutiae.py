@@ -141,3 +141,15 @@ def test_threads_sharing_one_analysis_agree(sample_data):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: cb.extract_minutiae(a, with_quality=False).minutiae, range(8)))
     assert all(r == expected for r in results)
+
+
+def test_enhancement_tables_are_mirror_symmetric():
+    from cccd_biometrics.fingerprint.enhance import _filter_tables
+
+    along_off, along_w, across_off, across_w, across_n = _filter_tables(388)
+    assert np.array_equal(along_off, -along_off[:, ::-1]) and np.allclose(along_w, along_w[::-1])
+    for p, n in enumerate(across_n):
+        assert n % 2 == 1
+        assert np.array_equal(across_off[p, :, :n], -across_off[p, :, :n][:, ::-1])
+        assert np.allclose(across_w[p, :, :n], across_w[p, :, :n][:, ::-1], atol=1e-6)
+        assert abs(across_w[p, :, :n].sum(axis=1)).max() < 1e-5  # zero mean: no response to flat grey

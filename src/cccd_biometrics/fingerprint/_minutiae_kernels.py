@@ -30,7 +30,8 @@ def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_
     steps); near: bool, where the along-ridge pass is needed; inside: bool, where output is wanted.
     along_off: (NB, NA) flat offsets in the padded image; along_w: (NA,) weights summing to 1.
     across_off: (NP, NB, NC) flat offsets; across_w: (NP, NB, NC) zero-mean weights, the first
-    across_n[p] taps of each row in use. Flat offsets make the inner loops plain indexed dot products.
+    across_n[p] taps of each row in use. Both kernels must be symmetric (tap k and tap n-1-k: opposite offsets,
+    equal weights), which halves the multiplications. Flat offsets make the inner loops plain dot products.
     """
     h, w = phase2.shape
     n_orient = along_off.shape[0]
@@ -39,7 +40,7 @@ def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_
     wp = w + 2 * pad
     flat = padded.ravel()
     smooth = padded.copy().ravel()
-    na = along_w.shape[0]
+    ma = along_w.shape[0] // 2  # both kernels are symmetric: tap k and its mirror share a weight
     for r in range(h):
         base = (r + pad) * wp + pad
         for c in range(w):
@@ -47,9 +48,10 @@ def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_
                 continue
             b = int(phase2[r, c] * to_bin + 0.5) % n_orient
             i = base + c
-            acc = np.float32(0.0)
-            for k in range(na):
-                acc += along_w[k] * flat[i + along_off[b, k]]
+            acc = along_w[ma] * flat[i]
+            for k in range(ma):
+                o = along_off[b, k]
+                acc += along_w[k] * (flat[i + o] + flat[i - o])
             smooth[i] = acc
     out = np.zeros((h, w), np.float32)
     for r in range(h):
@@ -60,9 +62,11 @@ def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_
             b = int(phase2[r, c] * to_bin + 0.5) % n_orient
             p = min(max(int((period[r, c] - period_min) / period_step + 0.5), 0), n_period - 1)
             i = base + c
-            acc = np.float32(0.0)
-            for k in range(across_n[p]):
-                acc += across_w[p, b, k] * smooth[i + across_off[p, b, k]]
+            mc = across_n[p] // 2
+            acc = across_w[p, b, mc] * smooth[i]
+            for k in range(mc):
+                o = across_off[p, b, k]
+                acc += across_w[p, b, k] * (smooth[i + o] + smooth[i - o])
             out[r, c] = acc
     return out
 

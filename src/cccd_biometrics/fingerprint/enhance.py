@@ -58,7 +58,8 @@ def _offset_geometry() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, 
 
 @functools.lru_cache(maxsize=8)
 def _filter_tables(width: int) -> tuple[np.ndarray, ...]:
-    """Flat offsets (for a row stride of ``width + 2 * _pad()``) and weights of both passes."""
+    """Flat offsets (for a row stride of ``width + 2 * _pad()``) and weights of both passes; both are mirror
+    symmetric (the tap at -t has minus the offset and the weight of the tap at +t), as the kernel requires."""
     along, along_w, across, dist, t_across = _offset_geometry()
     stride = width + 2 * _pad()
     along_off = along[..., 0] * stride + along[..., 1]
