@@ -114,38 +114,42 @@ def _zhang_suen_pass(img, pix, n_pix, table):
     return keep
 
 
-@njit(cache=True, nogil=True)
-def _remove_staircase(img):
-    """Delete skeleton pixels whose removal keeps their neighbours 8-connected (Yokoi number 1, >= 2
-    neighbours): leaves a one-pixel-wide 8-connected skeleton without 4-connected corners."""
-    h, w = img.shape
-    for r in range(1, h - 1):
-        for c in range(1, w - 1):
-            if img[r, c] == 0:
-                continue
-            # ring E, NE, N, NW, W, SW, S, SE (Yokoi's x1..x8)
-            x1 = img[r, c + 1]
-            x2 = img[r - 1, c + 1]
-            x3 = img[r - 1, c]
-            x4 = img[r - 1, c - 1]
-            x5 = img[r, c - 1]
-            x6 = img[r + 1, c - 1]
-            x7 = img[r + 1, c]
-            x8 = img[r + 1, c + 1]
-            n = x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8
-            if n < 2:
-                continue
-            y1, y2, y3, y4, y5, y6, y7, y8 = 1 - x1, 1 - x2, 1 - x3, 1 - x4, 1 - x5, 1 - x6, 1 - x7, 1 - x8
-            n8 = (y1 - y1 * y2 * y3) + (y3 - y3 * y4 * y5) + (y5 - y5 * y6 * y7) + (y7 - y7 * y8 * y1)
-            if n8 == 1:
-                img[r, c] = 0
+def _staircase_table() -> np.ndarray:
+    """For each of the 256 neighbourhoods (bit order of :func:`_zhang_suen_tables`): 1 when the centre can go
+    without disconnecting its neighbours (8-connectivity Yokoi number 1) and is not an end point (>= 2
+    neighbours) -- the redundant corner pixels of a Zhang-Suen skeleton."""
+    table = np.zeros(256, np.uint8)
+    for code in range(256):
+        n_, ne, e, se, s_, sw, w_, nw = [(code >> k) & 1 for k in range(8)]
+        x = [e, ne, n_, nw, w_, sw, s_, se]  # Yokoi's x1..x8: E, NE, N, NW, W, SW, S, SE
+        y = [1 - v for v in x]
+        n8 = sum(y[k] - y[k] * y[k + 1] * y[(k + 2) % 8] for k in (0, 2, 4, 6))
+        table[code] = n8 == 1 and sum(x) >= 2
+    return table
+
+
+STAIRCASE_DELETE = _staircase_table()
 
 
 @njit(cache=True, nogil=True)
-def thin(binary, tables):
+def _remove_staircase(img, pix, n_pix, table):
+    """Delete, in raster order and in place, the listed skeleton pixels that ``table`` marks as redundant:
+    leaves a one-pixel-wide 8-connected skeleton without 4-connected corners."""
+    w = img.shape[1]
+    flat = img.ravel()
+    for t in range(n_pix):
+        m = pix[t]
+        code = (flat[m - w] | (flat[m - w + 1] << 1) | (flat[m + 1] << 2) | (flat[m + w + 1] << 3)
+                | (flat[m + w] << 4) | (flat[m + w - 1] << 5) | (flat[m - 1] << 6) | (flat[m - w - 1] << 7))
+        if table[code]:
+            flat[m] = 0
+
+
+@njit(cache=True, nogil=True)
+def thin(binary, tables, staircase):
     """Zhang-Suen thinning of a uint8 0/1 image (border rows/cols must be 0), then staircase removal.
 
-    ``tables`` is :data:`ZHANG_SUEN_DELETE`."""
+    ``tables`` is :data:`ZHANG_SUEN_DELETE`, ``staircase`` :data:`STAIRCASE_DELETE`."""
     img = binary.copy()
     h, w = img.shape
     pix = np.empty(h * w, np.int64)
@@ -161,7 +165,7 @@ def thin(binary, tables):
         n_pix = _zhang_suen_pass(img, pix, n_pix, tables[1])
         if n_pix == before:
             break
-    _remove_staircase(img)
+    _remove_staircase(img, pix, n_pix, staircase)  # the list is still in raster order
     return img
 
 

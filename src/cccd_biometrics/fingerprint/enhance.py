@@ -149,4 +149,4 @@ def binarize(enhanced: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def skeletonize(binary: np.ndarray) -> np.ndarray:
     """One-pixel-wide, 8-connected ridge skeleton (uint8 0/1) of a binary ridge image."""
-    return _k.thin(np.ascontiguousarray(binary, dtype=np.uint8), _k.ZHANG_SUEN_DELETE)
+    return _k.thin(np.ascontiguousarray(binary, dtype=np.uint8), _k.ZHANG_SUEN_DELETE, _k.STAIRCASE_DELETE)
