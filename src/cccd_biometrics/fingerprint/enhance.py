@@ -2,7 +2,7 @@
 
 Enhancement is a two-pass oriented filter: each pixel is first averaged along its ridge (Gaussian weights, sigma
 6 px over +-12 px, sampled every 2 px: long enough to bridge the gaps of faint ridges), then convolved across the
-ridge with an even Gabor profile tuned to the local ridge period (sigma 0.45 period, cut at 2.5 sigma; zero-mean, so
+ridge with an even Gabor profile tuned to the local ridge period (sigma 0.45 period, cut at 2 sigma; zero-mean, so
 the output is a signed ridge/valley response: negative on ridges, which are dark). Orientation and period come
 from the Analysis block fields, interpolated per pixel; nothing about them is re-estimated here. Offsets are
 precomputed per orientation bin (24 bins of 7.5 degrees) and period bin (0.5 px steps), so the per-pixel work in
@@ -28,7 +28,7 @@ PERIOD_MIN, PERIOD_MAX, PERIOD_STEP = 4.0, 16.0, 0.5
 ALONG_HALF, ALONG_STEP, ALONG_SIGMA = 12, 2, 6.0
 ACROSS_HALF = 11
 GABOR_SIGMA_PER_PERIOD = 0.45
-GABOR_HALF_WIDTH_SIGMAS = 2.5
+GABOR_HALF_WIDTH_SIGMAS = 2.0
 
 
 def _period_bins() -> np.ndarray:
