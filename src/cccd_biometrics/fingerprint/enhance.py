@@ -1,12 +1,13 @@
 """Contextual ridge enhancement, binarisation and thinning, driven by the fields of :class:`.analysis.Analysis`.
 
 Enhancement is a two-pass oriented filter: each pixel is first averaged along its ridge (Gaussian weights, sigma
-6 px over +-12 px, sampled every 2 px: long enough to bridge the gaps of faint ridges), then convolved across the
-ridge with an even Gabor profile tuned to the local ridge period (sigma 0.45 period, cut at 2 sigma; zero-mean, so
-the output is a signed ridge/valley response: negative on ridges, which are dark). Orientation and period come
-from the Analysis block fields, interpolated per pixel; nothing about them is re-estimated here. Offsets are
-precomputed per orientation bin (24 bins of 7.5 degrees) and period bin (0.5 px steps), so the per-pixel work in
-:func:`._minutiae_kernels.oriented_filter` is a short integer-indexed dot product.
+4 px over +-8 px, sampled every 2 px), then convolved across the ridge with an even Gabor profile tuned to the
+local ridge period (sigma 0.45 period, cut at 2 sigma; zero-mean, so the output is a signed ridge/valley response:
+negative on ridges, which are dark). Orientation and period come from the Analysis block fields, interpolated per
+pixel; nothing about them is re-estimated here. Offsets are precomputed per orientation bin (24 bins of 7.5
+degrees) and period bin (0.5 px steps), so the per-pixel work in :func:`._minutiae_kernels.oriented_filter` is a
+short integer-indexed dot product. The smoothing lengths were chosen on the FVC B dev sets by the EER of the
+project's comparator (sigma 4 px: mean EER 3.4 % over the 8 DBs, against 4.3 % with 6 px and 4.0 % with 3 or 5 px).
 
 The functions are pure: each takes arrays and returns a new array; :class:`Analysis` caches their results as
 ``enhanced``, ``binary`` and ``skeleton``.
@@ -25,7 +26,7 @@ __all__ = ["binarize", "enhance", "pixel_doubled_angle", "pixel_period", "skelet
 
 N_ORIENT_BINS = 24
 PERIOD_MIN, PERIOD_MAX, PERIOD_STEP = 4.0, 16.0, 0.5
-ALONG_HALF, ALONG_STEP, ALONG_SIGMA = 12, 2, 6.0
+ALONG_HALF, ALONG_STEP, ALONG_SIGMA = 8, 2, 4.0
 ACROSS_HALF = 11
 GABOR_SIGMA_PER_PERIOD = 0.45
 GABOR_HALF_WIDTH_SIGMAS = 2.0
