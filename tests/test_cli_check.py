@@ -138,7 +138,8 @@ def test_progress_total_counted_in_the_background_gives_an_eta(captures, monkeyp
     monkeypatch.setattr(sys, "stderr", _Terminal())
     progress = _Progress(argparse.Namespace(paths=[str(captures[0].parent)], from_list=[], recursive=False))
     progress.update(1)  # the first rows start the bar and the count
-    progress._count.result(timeout=30)
+    if progress._count is not None:  # the count may already have finished and been taken in by update()
+        progress._count.result(timeout=30)
     progress.update(1)
     assert progress.bar.total == 6 and progress.bar.n == 2
     progress.close()
