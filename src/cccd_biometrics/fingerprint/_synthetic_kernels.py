@@ -22,10 +22,13 @@ def space_variant_filter(
     src: np.ndarray, orient_bin: np.ndarray, period_bin: np.ndarray, bank: np.ndarray, active: np.ndarray
 ) -> np.ndarray:
     """Filter ``src`` (float32 HxW) with ``bank[orient_bin[y, x], period_bin[y, x]]`` centred on each active
-    pixel; inactive pixels get 0. ``bank`` has shape (n_orient, n_period, K, K), K odd; borders are zero."""
+    pixel; inactive pixels get 0. ``bank`` has shape (n_orient, n_period, K, K), K odd; outside is zero.
+    The summation order is fixed, so results are bit-identical from run to run."""
     h, w = src.shape
     k = bank.shape[2]
     r = k // 2
+    padded = np.zeros((h + 2 * r, w + 2 * r), dtype=np.float32)
+    padded[r:r + h, r:r + w] = src
     out = np.zeros((h, w), dtype=np.float32)
     for y in range(h):
         for x in range(w):
@@ -33,16 +36,11 @@ def space_variant_filter(
                 continue
             kern = bank[orient_bin[y, x], period_bin[y, x]]
             acc = np.float32(0.0)
-            y0 = max(0, y - r)
-            y1 = min(h, y + r + 1)
-            x0 = max(0, x - r)
-            x1 = min(w, x + r + 1)
-            for yy in range(y0, y1):
-                ky = yy - y + r
-                for xx in range(x0, x1):
-                    v = src[yy, xx]
-                    if v != 0.0:
-                        acc += v * kern[ky, xx - x + r]
+            for ky in range(k):
+                row = padded[y + ky]
+                krow = kern[ky]
+                for kx in range(k):
+                    acc += row[x + kx] * krow[kx]
             out[y, x] = acc
     return out
 

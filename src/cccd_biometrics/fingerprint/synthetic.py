@@ -35,9 +35,12 @@ from .template import Minutia, Template
 
 __all__ = [
     "PATTERNS",
+    "QUALITY_LEVELS",
     "MasterFingerprint",
     "SyntheticImpression",
+    "generate_impression",
     "generate_master",
+    "quality_parameters",
     "render_impression",
 ]
 
@@ -55,6 +58,8 @@ _BORDER_MARGIN = 10                  # px from the silhouette edge where master 
 _MIN_SEPARATION = 6.0                # px: closer minutiae are thinning artefacts of one structure
 _GT_CONTACT_MARGIN = 6               # px: minutiae this close to the contact edge are dropped
 PPI = 500
+_RIDGE_SPREAD = 0.2                  # shifts the ridge/valley boundary into the valleys
+_PORE_DEPTH = 2.5                    # peak lightening of a pore (x ink), before clipping
 
 
 # --------------------------------------------------------------------------------------------- data classes
@@ -477,23 +482,29 @@ def _contact_mask(silhouette: np.ndarray, contact: float, partial: float, rng: n
     return mask
 
 
-def _render_skin(ridges: np.ndarray, contact: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _render_skin(ridges: np.ndarray, contact: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
     """Grey image of ridges pressed on an optical platen: ink fades toward the contact rim, ridges carry
-    pores and uneven texture."""
+    pores and uneven texture, and the exposure saturates the background and most of the valleys (as on
+    FTIR optical sensors such as FVC2002 DB1's). Sensor noise (``noise`` x 60 grey levels) is added before the
+    saturation, so the saturated background stays clean."""
     h, w = ridges.shape
-    ink = np.clip(ridges / 0.7 + 0.5, 0.0, 1.0)
-    ink = ink * ink * (3.0 - 2.0 * ink)     # smoothstep: ridges with soft flanks
+    # ridges a little wider than valleys, as skin pressed on glass; smoothstep gives them soft flanks
+    ink = np.clip((ridges + _RIDGE_SPREAD) / 0.7 + 0.5, 0.0, 1.0)
+    ink = ink * ink * (3.0 - 2.0 * ink)
     rim = cv2.distanceTransform(contact.astype(np.uint8), cv2.DIST_L2, 5)
     pressure = np.sqrt(np.clip(rim / 25.0, 0.3, 1.0)) * contact
     pores = np.zeros((h, w), np.float32)
     n_pores = int(h * w / 180)
     pores[rng.integers(0, h, n_pores), rng.integers(0, w, n_pores)] = 1.0
-    pores = cv2.GaussianBlur(pores, (0, 0), 0.9) * 6.0
-    texture = 1.0 - 0.18 * np.abs(cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 1.5)) * 2
+    pores = cv2.GaussianBlur(pores, (0, 0), 0.9) * _PORE_DEPTH
+    # uneven skin: contact along a ridge varies on the scale of a ridge width
+    grain = np.abs(cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 2.0))
+    texture = 1.0 - 0.22 * grain / max(float(grain.mean()), 1e-6)
     ink = np.clip(ink * texture - pores, 0.0, 1.0) * pressure
-    background, dark = rng.uniform(228.0, 252.0), rng.uniform(10.0, 50.0)
-    grey = background - (background - dark) * ink
+    exposure, dark = rng.uniform(255.0, 290.0), rng.uniform(0.0, 35.0)
+    grey = exposure - (exposure - dark) * ink
     grey = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 0.7)   # optics: no perfectly sharp edge
+    grey += rng.standard_normal((h, w)).astype(np.float32) * (60.0 * noise)
     return np.clip(np.rint(grey), 0, 255).astype(np.uint8)
 
 
@@ -549,9 +560,11 @@ def render_impression(
         From :func:`generate_master`.
     seed:
         Seed of this capture; ``(master.seed, seed)`` fixes every random choice.
-    dryness, wetness, smudge, blur, noise:
-        Strengths in [0, 1] of the :mod:`~cccd_biometrics.fingerprint.degrade` effects of the same names
-        (``noise`` 0.05, 3 grey levels, is a clean sensor).
+    dryness, wetness, smudge, blur:
+        Strengths in [0, 1] of the :mod:`~cccd_biometrics.fingerprint.degrade` effects of the same names.
+    noise:
+        Sensor noise in [0, 1]: standard deviation ``60 * noise`` grey levels before the sensor saturates
+        (0.05, 3 grey levels, is a clean sensor).
     contrast:
         In (0, 1]: 1 keeps the rendered contrast, 0.1 leaves a tenth of it.
     rotation:
@@ -593,14 +606,13 @@ def render_impression(
     silhouette = cv2.remap(master.mask.astype(np.uint8), map_x, map_y, cv2.INTER_NEAREST,
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
     contact_mask = _contact_mask(silhouette, contact, float(partial), rng)
-    image = _render_skin(ridges, contact_mask, rng)
-    effect_seeds = rng.integers(0, 2**31, 4)
+    image = _render_skin(ridges, contact_mask, float(noise), rng)
+    effect_seeds = rng.integers(0, 2**31, 3)
     image = degrade.dry(image, dryness, seed=int(effect_seeds[0]))
     image = degrade.wet(image, wetness, seed=int(effect_seeds[1]))
     image = degrade.smudge(image, smudge, seed=int(effect_seeds[2]))
     image = degrade.blur(image, blur)
     image = degrade.reduce_contrast(image, min(1.0, (1.0 - float(contrast)) / 0.9))
-    image = degrade.add_noise(image, noise, seed=int(effect_seeds[3]))
     parameters = {
         "rotation": round(rotation, 3), "translation": [round(t, 3) for t in translation],
         "distortion": round(distortion, 4), "contact": round(contact, 4), "partial": float(partial),
@@ -610,3 +622,53 @@ def render_impression(
     return SyntheticImpression(image=image, minutiae=_carry_minutiae(master, geometry, contact_mask),
                                contact_mask=contact_mask, master_seed=master.seed, seed=int(seed),
                                pattern=master.pattern, parameters=parameters)
+
+
+# ------------------------------------------------------------------------------------------- quality recipes
+
+QUALITY_LEVELS = ("good", "dry", "wet", "smudged", "partial")
+
+
+def quality_parameters(quality: str, seed: int) -> dict[str, float]:
+    """Capture parameters of one of :data:`QUALITY_LEVELS`, with a seeded spread inside the level.
+
+    ``good`` is a clean capture; ``dry``, ``wet`` and ``smudged`` set the matching effect to 0.45-0.7;
+    ``partial`` keeps 40-60 % of the contact area and shrinks it a little.
+    """
+    if quality not in QUALITY_LEVELS:
+        raise ValueError(f"quality must be one of {QUALITY_LEVELS}, got {quality!r}")
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xC0A1]))
+    strength = round(float(rng.uniform(0.45, 0.7)), 3)
+    if quality == "dry":
+        return {"dryness": strength}
+    if quality == "wet":
+        return {"wetness": strength}
+    if quality == "smudged":
+        return {"smudge": strength}
+    if quality == "partial":
+        return {"partial": round(float(rng.uniform(0.4, 0.6)), 3), "contact": round(float(rng.uniform(0.7, 0.85)), 3)}
+    return {}
+
+
+def generate_impression(seed: int, quality: str = "good", *, impression: int = 0, pattern: str | None = None,
+                        size: tuple[int, int] = (500, 400)) -> SyntheticImpression:
+    """One capture of the finger ``seed`` at a named quality level (the recipe the CLI and sample data use).
+
+    Parameters
+    ----------
+    seed:
+        Master seed (the finger).
+    quality:
+        One of :data:`QUALITY_LEVELS`.
+    impression:
+        Capture number: different impressions of one finger differ in placement, distortion and noise.
+    pattern, size:
+        As in :func:`generate_master`.
+
+    Returns
+    -------
+    SyntheticImpression
+    """
+    parameters = quality_parameters(quality, seed * 7919 + impression)
+    master = generate_master(seed, pattern=pattern, size=size)
+    return render_impression(master, impression, **parameters)
