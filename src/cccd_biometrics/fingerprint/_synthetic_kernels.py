@@ -107,36 +107,59 @@ def _crossing_number(img: np.ndarray, y: int, x: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _trace(img: np.ndarray, y: int, x: int, py: int, px: int, length: int, path: np.ndarray) -> int:
-    """Follow the skeleton from (y, x), coming from (py, px), for up to ``length`` steps; fills ``path`` with
-    visited (y, x) and returns the number of steps. Stops early at a junction (3+ skeleton neighbours)."""
-    n = 0
-    cy, cx = y, x
-    for _ in range(length):
-        nxt_y, nxt_x, count = -1, -1, 0
+def _visited(path: np.ndarray, n: int, y: int, x: int) -> bool:
+    found = False
+    for i in range(n):
+        if path[i, 0] == y and path[i, 1] == x:
+            found = True
+            break
+    return found
+
+
+@njit(cache=True, nogil=True)
+def _trace(img: np.ndarray, y: int, x: int, length: int, path: np.ndarray) -> tuple[int, bool]:
+    """Follow the skeleton from the free end (y, x) for up to ``length`` pixels, recording them in ``path``
+    (path[0] is the start). Returns (pixels visited, whether it stopped at a junction). On 8-connected
+    staircases two unvisited neighbours that touch each other are one branch: the 4-connected one is taken."""
+    h, w = img.shape
+    path[0, 0] = y
+    path[0, 1] = x
+    n = 1
+    while n < length:
+        cy, cx = path[n - 1, 0], path[n - 1, 1]
+        cand = np.zeros((8, 2), dtype=np.int64)
+        count = 0
         for i in range(8):
             yy = cy + _DY[i]
             xx = cx + _DX[i]
-            if yy < 0 or xx < 0 or yy >= img.shape[0] or xx >= img.shape[1]:
-                continue
-            if img[yy, xx] and not (yy == py and xx == px):
-                count += 1
-                # prefer 4-connected steps: they keep the traced direction honest on staircases
-                if nxt_y < 0 or (_DY[i] == 0 or _DX[i] == 0):
-                    nxt_y, nxt_x = yy, xx
-        if count != 1:
-            break
-        py, px = cy, cx
-        cy, cx = nxt_y, nxt_x
-        path[n, 0] = cy
-        path[n, 1] = cx
+            if 0 <= yy < h and 0 <= xx < w and img[yy, xx] and not _visited(path, n, yy, xx):
+                # a pixel touching an earlier pixel of the path (other than the current one) is the
+                # staircase shadow of the path itself, not a new branch
+                near_old = False
+                for j in range(max(0, n - 3), n - 1):
+                    if abs(path[j, 0] - yy) <= 1 and abs(path[j, 1] - xx) <= 1:
+                        near_old = True
+                if not near_old:
+                    cand[count, 0] = yy
+                    cand[count, 1] = xx
+                    count += 1
+        if count == 0:
+            return n, False
+        pick = 0
+        if count == 2 and abs(cand[0, 0] - cand[1, 0]) + abs(cand[0, 1] - cand[1, 1]) == 1:
+            pick = 0 if (cand[0, 0] == cy or cand[0, 1] == cx) else 1
+        elif count >= 2:
+            return n, True
+        path[n, 0] = cand[pick, 0]
+        path[n, 1] = cand[pick, 1]
         n += 1
-    return n
+    return n, False
 
 
 @njit(cache=True, nogil=True)
 def prune_spurs(skeleton: np.ndarray, max_length: int) -> np.ndarray:
-    """Delete branches that run from a free end to a junction in fewer than ``max_length`` pixels."""
+    """Delete branches that run from a free end to a junction in fewer than ``max_length`` pixels, and
+    isolated segments shorter than that (dots)."""
     img = skeleton.copy()
     h, w = img.shape
     path = np.zeros((max_length + 1, 2), dtype=np.int64)
@@ -144,14 +167,10 @@ def prune_spurs(skeleton: np.ndarray, max_length: int) -> np.ndarray:
         for x in range(w):
             if not img[y, x] or _crossing_number(img, y, x) != 1:
                 continue
-            n = _trace(img, y, x, -1, -1, max_length, path)
+            n, at_junction = _trace(img, y, x, max_length, path)
             if n >= max_length:
                 continue
-            # stopped early: at a junction (spur) or at the other free end (short isolated segment)
-            last_y = path[n - 1, 0] if n > 0 else y
-            last_x = path[n - 1, 1] if n > 0 else x
-            at_junction = n > 0 and _crossing_number(img, last_y, last_x) >= 3
-            img[y, x] = 0
+            # keep the junction pixel itself; an isolated short segment goes entirely
             for i in range(n - 1 if at_junction else n):
                 img[path[i, 0], path[i, 1]] = 0
     return img

@@ -310,7 +310,26 @@ def _minutia_angle(binary: np.ndarray, x: int, y: int, theta: float, kind: str) 
     forward_is_ridge = side_sum[0] >= side_sum[1]
     points_forward = forward_is_ridge if kind == "ending" else not forward_is_ridge
     angle = theta if points_forward else theta + np.pi
+    if kind == "bifurcation":
+        angle = _valley_bisector(binary, x, y, angle)
     return float(np.degrees(angle) % 360.0)
+
+
+def _valley_bisector(binary: np.ndarray, x: int, y: int, angle: float) -> float:
+    """Turn a bifurcation's direction (radians) by up to 25 degrees onto the middle of the valley between its
+    branches: when the trunk runs straight into one branch, the orientation field follows that branch, while
+    the ISO direction bisects the fork."""
+    h, w = binary.shape
+    t = np.arange(3.0, 11.0)
+    best, best_cover = angle, np.inf
+    for delta in np.radians(np.arange(-25.0, 26.0, 5.0)):
+        a = angle + delta
+        xi = np.clip(np.rint(x + t * np.cos(a)).astype(np.int64), 0, w - 1)
+        yi = np.clip(np.rint(y - t * np.sin(a)).astype(np.int64), 0, h - 1)
+        cover = float(binary[yi, xi].sum()) + 0.01 * abs(float(delta))   # ties: stay near the field
+        if cover < best_cover:
+            best, best_cover = a, cover
+    return best
 
 
 def _master_minutiae(ridges: np.ndarray, mask: np.ndarray, orientation: np.ndarray) -> tuple[Minutia, ...]:
