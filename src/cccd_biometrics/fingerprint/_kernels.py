@@ -1,0 +1,287 @@
+"""numba kernels of the fingerprint analysis (no I/O, no classes, no global state).
+
+Every kernel is compiled with ``cache=True`` (later processes load the machine code from ``__pycache__``) and
+``nogil=True`` (threads run them in parallel).
+
+Conventions shared with :mod:`.orientation`: a ridge direction ``theta`` is an angle in [0, pi) measured
+counter-clockwise from the +x axis *as the image is seen on screen*; since the row axis points down, the
+direction's unit vector in (row, column) coordinates is ``(-sin theta, cos theta)`` and the unit normal across
+the ridges is ``(cos theta, sin theta)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "PROFILE_FIELDS",
+    "block_ridge_profiles",
+]
+
+PROFILE_FIELDS = (
+    "period",  # ridge period (px) of the block's signature, NaN if no clear period
+    "fda",  # frequency-domain analysis (NFIQ 2 FDA): spectral peak share of the signature, [0, 1]
+    "lcs",  # local clarity score (NFIQ 2 LCS): 1 - mean ridge/valley misclassification, [0, 1]
+    "rv_ratio",  # mean ridge width / mean valley width (RVU input), NaN without a full ridge and valley
+    "amplitude",  # std of the signature (grey levels): contrast across the ridges
+    "residual",  # std of pixels around their column of the signature: breaks along ridges, noise
+    "dark_fraction",  # fraction of pixels darker than the local trend (wide ridges -> wet, thin -> dry)
+    "mean",  # mean grey level of the oriented window
+)
+N_PROFILE_FIELDS = len(PROFILE_FIELDS)
+
+
+@njit(cache=True, nogil=True)
+def _bilinear(img: np.ndarray, r: float, c: float) -> float:
+    h, w = img.shape
+    if r < 0.0:
+        r = 0.0
+    elif r > h - 1.0:
+        r = h - 1.0
+    if c < 0.0:
+        c = 0.0
+    elif c > w - 1.0:
+        c = w - 1.0
+    r0 = int(r)
+    c0 = int(c)
+    r1 = min(r0 + 1, h - 1)
+    c1 = min(c0 + 1, w - 1)
+    fr = r - r0
+    fc = c - c0
+    top = img[r0, c0] * (1.0 - fc) + img[r0, c1] * fc
+    bot = img[r1, c0] * (1.0 - fc) + img[r1, c1] * fc
+    return top * (1.0 - fr) + bot * fr
+
+
+@njit(cache=True, nogil=True)
+def _sample_window(img, cy, cx, cos_t, sin_t, window):
+    """Fill ``window[i, j]``: i across the ridges (along the normal), j along them; return the signature."""
+    length, width = window.shape
+    sig = np.empty(length, dtype=np.float64)
+    half_l = (length - 1) * 0.5
+    half_w = (width - 1) * 0.5
+    for i in range(length):
+        t = i - half_l
+        acc = 0.0
+        for j in range(width):
+            s = j - half_w
+            # normal (cos, sin) in (row, col); ridge direction (-sin, cos)
+            r = cy + t * cos_t - s * sin_t
+            c = cx + t * sin_t + s * cos_t
+            v = _bilinear(img, r, c)
+            window[i, j] = v
+            acc += v
+        sig[i] = acc / width
+    return sig
+
+
+@njit(cache=True, nogil=True)
+def _detrend(sig):
+    """Least-squares line through the signature: (trend, residual signature)."""
+    n = sig.shape[0]
+    xm = (n - 1) * 0.5
+    sm = sig.mean()
+    sxx = 0.0
+    sxy = 0.0
+    for i in range(n):
+        d = i - xm
+        sxx += d * d
+        sxy += d * (sig[i] - sm)
+    slope = sxy / sxx
+    trend = np.empty(n)
+    for i in range(n):
+        trend[i] = sm + slope * (i - xm)
+    return trend, sig - trend
+
+
+@njit(cache=True, nogil=True)
+def _dft_tables(n, min_period, max_period):
+    """Trigonometric tables shared by every block: Hann-windowed search grid (2x zero-padded) and plain DFT."""
+    pad = 2 * n
+    k_lo = max(2, math.ceil(pad / max_period))
+    k_hi = math.floor(pad / min_period)
+    # rows 0..(k_hi - k_lo + 2): frequencies k_lo - 1 .. k_hi + 1 (neighbours for the parabolic refinement)
+    n_search = k_hi - k_lo + 3
+    search_cos = np.empty((n_search, n))
+    search_sin = np.empty((n_search, n))
+    for r in range(n_search):
+        w = 2.0 * math.pi * (k_lo - 1 + r) / pad
+        for i in range(n):
+            hann = 0.5 - 0.5 * math.cos(2.0 * math.pi * (i + 0.5) / n)
+            search_cos[r, i] = hann * math.cos(w * i)
+            search_sin[r, i] = hann * math.sin(w * i)
+    half = n // 2
+    dft_cos = np.empty((half + 1, n))
+    dft_sin = np.empty((half + 1, n))
+    for k in range(half + 1):
+        w = 2.0 * math.pi * k / n
+        for i in range(n):
+            dft_cos[k, i] = math.cos(w * i)
+            dft_sin[k, i] = math.sin(w * i)
+    return k_lo, search_cos, search_sin, dft_cos, dft_sin
+
+
+@njit(cache=True, nogil=True)
+def _power(x, cos_row, sin_row):
+    re = 0.0
+    im = 0.0
+    for i in range(x.shape[0]):
+        re += x[i] * cos_row[i]
+        im += x[i] * sin_row[i]
+    return re * re + im * im
+
+
+@njit(cache=True, nogil=True)
+def _dominant_period(x, k_lo, search_cos, search_sin):
+    """Period of the strongest oscillation in ``x`` (Hann-windowed DFT on a 2x zero-padded grid)."""
+    pad = 2 * x.shape[0]
+    n_search = search_cos.shape[0]
+    powers = np.empty(n_search)
+    for r in range(n_search):
+        powers[r] = _power(x, search_cos[r], search_sin[r])
+    best_r = -1
+    best = 0.0
+    for r in range(1, n_search - 1):
+        if powers[r] > best:
+            best = powers[r]
+            best_r = r
+    if best_r < 0 or best <= 0.0:
+        return np.nan
+    a = powers[best_r - 1]
+    b = powers[best_r]
+    c = powers[best_r + 1]
+    denom = a - 2.0 * b + c
+    offset = 0.0
+    if denom < 0.0:
+        offset = min(0.5, max(-0.5, 0.5 * (a - c) / denom))
+    return pad / (k_lo - 1 + best_r + offset)
+
+
+@njit(cache=True, nogil=True)
+def _fda(x, dft_cos, dft_sin):
+    """NFIQ 2 style FDA: share of the DFT amplitude around the dominant (non-DC) frequency."""
+    half = dft_cos.shape[0] - 1
+    amp = np.zeros(half + 1)
+    for k in range(1, half + 1):
+        amp[k] = math.sqrt(_power(x, dft_cos[k], dft_sin[k]))
+    total = 0.0
+    best_k = 1
+    for k in range(1, half + 1):
+        total += amp[k]
+        if amp[k] > amp[best_k]:
+            best_k = k
+    if total <= 0.0:
+        return 0.0
+    side = 0.0
+    if best_k - 1 >= 1:
+        side += amp[best_k - 1]
+    if best_k + 1 <= half:
+        side += amp[best_k + 1]
+    return min(1.0, (amp[best_k] + 0.3 * side) / total)
+
+
+@njit(cache=True, nogil=True)
+def _ridge_valley_runs(is_ridge):
+    """Mean ridge run / mean valley run over complete runs (first and last runs are cut by the window)."""
+    n = is_ridge.shape[0]
+    ridge_sum = 0.0
+    ridge_n = 0
+    valley_sum = 0.0
+    valley_n = 0
+    start = 0
+    first = True
+    for i in range(1, n + 1):
+        if i == n or is_ridge[i] != is_ridge[start]:
+            if not first and i < n:
+                if is_ridge[start]:
+                    ridge_sum += i - start
+                    ridge_n += 1
+                else:
+                    valley_sum += i - start
+                    valley_n += 1
+            first = False
+            start = i
+    if ridge_n == 0 or valley_n == 0:
+        return np.nan
+    return (ridge_sum / ridge_n) / (valley_sum / valley_n)
+
+
+@njit(cache=True, nogil=True)
+def block_ridge_profiles(img, cos_t, sin_t, block_mask, block_size, length, width, min_period, max_period):
+    """Oriented ridge profile of every foreground block.
+
+    Parameters
+    ----------
+    img : float32 (H, W)
+        Grey levels (dark ridges).
+    cos_t, sin_t : float32 (BY, BX)
+        Cosine and sine of the ridge direction of each block.
+    block_mask : bool (BY, BX)
+        Blocks to measure; the others are NaN.
+    block_size : int
+        Block side in pixels; the window is centred on the block.
+    length, width : int
+        Window size across the ridges (signature length) and along them (averaged).
+    min_period, max_period : float
+        Range of ridge periods searched, in pixels.
+
+    Returns
+    -------
+    float32 (len(PROFILE_FIELDS), BY, BX)
+    """
+    by_n, bx_n = block_mask.shape
+    out = np.full((N_PROFILE_FIELDS, by_n, bx_n), np.nan, dtype=np.float32)
+    window = np.empty((length, width), dtype=np.float64)
+    is_ridge = np.empty(length, dtype=np.bool_)
+    k_lo, search_cos, search_sin, dft_cos, dft_sin = _dft_tables(length, min_period, max_period)
+    for by in range(by_n):
+        for bx in range(bx_n):
+            if not block_mask[by, bx]:
+                continue
+            cy = by * block_size + 0.5 * (block_size - 1)
+            cx = bx * block_size + 0.5 * (block_size - 1)
+            ct = cos_t[by, bx]
+            st = sin_t[by, bx]
+            sig = _sample_window(img, cy, cx, ct, st, window)
+            trend, x = _detrend(sig)
+            out[0, by, bx] = _dominant_period(x, k_lo, search_cos, search_sin)
+            out[1, by, bx] = _fda(x, dft_cos, dft_sin)
+            # classify each column of the window as ridge (darker than the trend) or valley
+            for i in range(length):
+                is_ridge[i] = x[i] < 0.0
+            mis_r = 0
+            n_r = 0
+            mis_v = 0
+            n_v = 0
+            dark = 0
+            res2 = 0.0
+            total = 0.0
+            for i in range(length):
+                for j in range(width):
+                    v = window[i, j]
+                    total += v
+                    below = v < trend[i]
+                    if below:
+                        dark += 1
+                    d = v - sig[i]
+                    res2 += d * d
+                    if is_ridge[i]:
+                        n_r += 1
+                        if not below:
+                            mis_r += 1
+                    else:
+                        n_v += 1
+                        if below:
+                            mis_v += 1
+            alpha = mis_r / n_r if n_r > 0 else 1.0
+            beta = mis_v / n_v if n_v > 0 else 1.0
+            out[2, by, bx] = 1.0 - 0.5 * (alpha + beta)
+            out[3, by, bx] = _ridge_valley_runs(is_ridge)
+            out[4, by, bx] = math.sqrt((x * x).mean())
+            out[5, by, bx] = math.sqrt(res2 / (length * width))
+            out[6, by, bx] = dark / (length * width)
+            out[7, by, bx] = total / (length * width)
+    return out
