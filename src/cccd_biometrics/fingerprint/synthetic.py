@@ -423,12 +423,13 @@ class _Geometry:
 
     def inverse_maps(self) -> tuple[np.ndarray, np.ndarray]:
         h, w = self.warp_x.shape
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        ox, oy = xx - self.centre[0] - self.shift[0], yy - self.centre[1] - self.shift[1]
-        r = self.rotation
-        map_x = self.centre[0] + r[0, 0] * ox + r[1, 0] * oy + self.warp_x
-        map_y = self.centre[1] + r[0, 1] * ox + r[1, 1] * oy + self.warp_y
-        return map_x.astype(np.float32), map_y.astype(np.float32)
+        # the affine part from broadcast 1-D offsets: no full coordinate grid needed
+        ox = (np.arange(w, dtype=np.float32) - np.float32(self.centre[0] + self.shift[0]))[None, :]
+        oy = (np.arange(h, dtype=np.float32) - np.float32(self.centre[1] + self.shift[1]))[:, None]
+        r = self.rotation.astype(np.float32)
+        map_x = (np.float32(self.centre[0]) + r[0, 0] * ox) + (r[1, 0] * oy + self.warp_x)
+        map_y = (np.float32(self.centre[1]) + r[0, 1] * ox) + (r[1, 1] * oy + self.warp_y)
+        return map_x, map_y
 
     def forward(self, points: np.ndarray) -> np.ndarray:
         """Master (N, 2) x, y -> output coordinates, solving the implicit warp by fixed-point iteration
@@ -457,8 +458,18 @@ def _rotation_matrix(degrees: float) -> np.ndarray:
 def _smooth_field(shape: tuple[int, int], cells: int, rng: np.random.Generator) -> np.ndarray:
     """Unit-scale random field that varies over about ``1/cells`` of the image (bicubic upsampling)."""
     h, w = shape
-    coarse = rng.standard_normal((cells + 1, cells + 1)).astype(np.float32)
+    coarse = rng.standard_normal((cells + 1, cells + 1), dtype=np.float32)
     return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def _coarse_axes(shape: tuple[int, int], step: int) -> tuple[tuple[int, int], np.ndarray, np.ndarray]:
+    """Coarse grid whose bilinear ``cv2.resize`` to ``shape`` lands on full-resolution pixel centres:
+    returns the coarse (h, w) and the full-resolution x and y of its samples."""
+    h, w = shape
+    hc, wc = max(2, h // step), max(2, w // step)
+    xs = (np.arange(wc, dtype=np.float32) + 0.5) * (w / wc) - 0.5
+    ys = (np.arange(hc, dtype=np.float32) + 0.5) * (h / hc) - 0.5
+    return (hc, wc), xs, ys
 
 
 def _geometry(master: MasterFingerprint, rng: np.random.Generator, rotation: float, translation: tuple[float, float],
@@ -466,37 +477,50 @@ def _geometry(master: MasterFingerprint, rng: np.random.Generator, rotation: flo
     h, w = master.shape
     ys, xs = np.nonzero(master.mask)
     centre = np.array([xs.mean(), ys.mean()])
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     target = centre + np.asarray(translation)
+    # the warp is smooth: build it on a coarse grid and interpolate
+    (hc, wc), gx, gy = _coarse_axes((h, w), 8)
     # Cappelli et al. 2001: skin under the centre of the contact stays put, the periphery is dragged
-    radius = np.hypot(xx - target[0], (yy - target[1]) * 0.8)
+    radius = np.hypot(gx[None, :] - target[0], (gy[:, None] - target[1]) * 0.8)
     ramp = np.clip((radius - 60.0) / 120.0, 0.0, 1.0) ** 1.5
     drag = rng.standard_normal(2)
     drag /= max(float(np.hypot(*drag)), 1e-6)
     amplitude = 7.0 * distortion
-    warp_x = amplitude * ramp * (0.7 * drag[0] + 0.5 * _smooth_field((h, w), 3, rng))
-    warp_y = amplitude * ramp * (0.7 * drag[1] + 0.5 * _smooth_field((h, w), 3, rng))
-    return _Geometry(centre, np.asarray(translation, dtype=np.float64), _rotation_matrix(rotation),
-                     warp_x.astype(np.float32), warp_y.astype(np.float32))
+    warp_x = amplitude * ramp * (0.7 * drag[0] + 0.5 * _smooth_field((hc, wc), 3, rng))
+    warp_y = amplitude * ramp * (0.7 * drag[1] + 0.5 * _smooth_field((hc, wc), 3, rng))
+    warp_x = cv2.resize(warp_x.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    warp_y = cv2.resize(warp_y.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    return _Geometry(centre, np.asarray(translation, dtype=np.float64), _rotation_matrix(rotation), warp_x, warp_y)
+
+
+def _mask_extent(mask: np.ndarray, axis: int) -> tuple[float, float, float]:
+    """Mean, 1st and 99th percentile of the mask's pixel coordinates along one axis (from projections)."""
+    counts = mask.sum(axis=axis).astype(np.float64)
+    cumulative = np.cumsum(counts) / counts.sum()
+    positions = np.arange(len(counts))
+    low, high = np.searchsorted(cumulative, 0.01), np.searchsorted(cumulative, 0.99)
+    return float((positions * counts).sum() / counts.sum()), float(low), float(high)
 
 
 def _contact_mask(silhouette: np.ndarray, contact: float, partial: float, rng: np.random.Generator) -> np.ndarray:
     """Where the finger touches the platen: the (warped) silhouette shrunk to ``contact`` of its size around
     its centre, with an irregular rim, minus a share ``partial`` cut off along a random straight edge."""
     h, w = silhouette.shape
-    ys, xs = np.nonzero(silhouette)
-    if len(ys) == 0:
+    if not silhouette.any():
         return silhouette.copy()
-    cx, cy = xs.mean() + rng.uniform(-10, 10), ys.mean() + rng.uniform(-10, 20)
-    half_w = 0.5 * (np.percentile(xs, 99) - np.percentile(xs, 1)) * contact
-    half_h = 0.5 * (np.percentile(ys, 99) - np.percentile(ys, 1)) * contact * 1.1
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    rho = np.hypot((xx - cx) / max(half_w, 1.0), (yy - cy) / max(half_h, 1.0))
+    mx, x1, x99 = _mask_extent(silhouette, 0)
+    my, y1, y99 = _mask_extent(silhouette, 1)
+    cx, cy = mx + rng.uniform(-10, 10), my + rng.uniform(-10, 20)
+    half_w = max(0.5 * (x99 - x1) * contact, 1.0)
+    half_h = max(0.5 * (y99 - y1) * contact * 1.1, 1.0)
+    xs = ((np.arange(w, dtype=np.float32) - cx) / half_w)[None, :]
+    ys = ((np.arange(h, dtype=np.float32) - cy) / half_h)[:, None]
     rim = 1.0 + 0.04 * _smooth_field((h, w), 6, rng)
-    mask = silhouette & (rho <= rim)
+    mask = silhouette & (xs * xs + ys * ys <= rim * rim)
     if partial > 0 and mask.any():
         angle = rng.uniform(0, 2 * np.pi)
-        projection = xx * np.cos(angle) + yy * np.sin(angle)
+        projection = (np.arange(w, dtype=np.float32) * np.cos(angle))[None, :] + \
+            (np.arange(h, dtype=np.float32) * np.sin(angle))[:, None]
         mask &= projection <= np.quantile(projection[mask], 1.0 - partial)
     return mask
 
@@ -517,13 +541,13 @@ def _render_skin(ridges: np.ndarray, contact: np.ndarray, noise: float, rng: np.
     pores[rng.integers(0, h, n_pores), rng.integers(0, w, n_pores)] = 1.0
     pores = cv2.GaussianBlur(pores, (0, 0), 0.9) * _PORE_DEPTH
     # uneven skin: contact along a ridge varies on the scale of a ridge width
-    grain = np.abs(cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 2.0))
+    grain = np.abs(cv2.GaussianBlur(rng.standard_normal((h, w), dtype=np.float32), (0, 0), 2.0))
     texture = 1.0 - 0.22 * grain / max(float(grain.mean()), 1e-6)
     ink = np.clip(ink * texture - pores, 0.0, 1.0) * pressure
     exposure, dark = rng.uniform(255.0, 290.0), rng.uniform(0.0, 35.0)
     grey = exposure - (exposure - dark) * ink
     grey = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 0.7)   # optics: no perfectly sharp edge
-    grey += rng.standard_normal((h, w)).astype(np.float32) * (60.0 * noise)
+    grey += rng.standard_normal((h, w), dtype=np.float32) * np.float32(60.0 * noise)
     return np.clip(np.rint(grey), 0, 255).astype(np.uint8)
 
 
