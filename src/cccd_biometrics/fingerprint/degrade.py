@@ -177,8 +177,10 @@ def wet(image: Any, strength: float, *, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     ink, background = _levels(pixels)
     finger = _finger_weight(pixels, ink, background)
-    out = _morph_ladder(pixels, s, cv2.MORPH_ERODE)
-    out = cv2.GaussianBlur(out, (0, 0), 0.3 + 1.2 * s)
+    original = pixels.astype(np.float32)
+    swollen = cv2.GaussianBlur(_morph_ladder(pixels, s, cv2.MORPH_ERODE), (0, 0), 0.3 + 1.2 * s)
+    # ridges swell only on the skin: eroding bare-platen noise would grey the background
+    out = original + (swollen - original) * finger
     blotches = _blotch_weight(pixels.shape, 0.8 * s, 6.0, rng) * finger
     out = out + (ink + 20.0 - out) * np.minimum(1.0, 1.2 * blotches)
     # valleys get darker where the skin is: moisture fills them, the platen sees less air

@@ -59,6 +59,7 @@ _MIN_SEPARATION = 6.0                # px: closer minutiae are thinning artefact
 _GT_CONTACT_MARGIN = 6               # px: minutiae this close to the contact edge are dropped
 PPI = 500
 _RIDGE_SPREAD = 0.2                  # shifts the ridge/valley boundary into the valleys
+_GRAIN = 0.26                        # depth of the ridge-scale skin grain (share of the ink)
 _PORE_DEPTH = 2.5                    # peak lightening of a pore (x ink), before clipping
 
 
@@ -243,7 +244,7 @@ def _orientation_field(pattern: str, shape: tuple[int, int], cores: list[complex
 
 def _period_field(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """Ridge period map around 9 px at 500 ppi, varying smoothly by about +-10 %."""
-    base = rng.uniform(8.3, 10.0)
+    base = rng.uniform(7.9, 9.8)
     wander = cv2.GaussianBlur(rng.standard_normal(shape).astype(np.float32), (0, 0), 50.0)
     wander /= max(float(wander.std()), 1e-6)
     return np.clip(base * (1.0 + 0.08 * wander), _PERIODS[0], _PERIODS[-1]).astype(np.float32)
@@ -525,26 +526,45 @@ def _contact_mask(silhouette: np.ndarray, contact: float, partial: float, rng: n
     return mask
 
 
-def _render_skin(ridges: np.ndarray, contact: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
-    """Grey image of ridges pressed on an optical platen: ink fades toward the contact rim, ridges carry
-    pores and uneven texture, and the exposure saturates the background and most of the valleys (as on
-    FTIR optical sensors such as FVC2002 DB1's). Sensor noise (``noise`` x 60 grey levels) is added before the
-    saturation, so the saturated background stays clean."""
+def _crease_map(shape: tuple[int, int], contact: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Flexion creases and scars: thin, mostly horizontal white lines across the ridges, in [0, 1]."""
+    canvas = np.zeros(shape, np.uint8)
+    ys, xs = np.nonzero(contact[::4, ::4])
+    for _ in range(count if len(ys) else 0):
+        i = int(rng.integers(len(ys)))
+        cx, cy = 4.0 * xs[i], 4.0 * ys[i]
+        angle = rng.normal(0.0, 0.35) + (np.pi / 2 if rng.random() < 0.2 else 0.0)
+        half = rng.uniform(20.0, 80.0)
+        dx, dy = half * np.cos(angle), half * np.sin(angle)
+        cv2.line(canvas, (round(cx - dx), round(cy - dy)), (round(cx + dx), round(cy + dy)),
+                 int(rng.integers(150, 256)), int(rng.integers(1, 3)), cv2.LINE_AA)
+    return cv2.GaussianBlur(canvas.astype(np.float32) / 255.0, (0, 0), 0.8)
+
+
+def _render_skin(ridges: np.ndarray, contact: np.ndarray, noise: float, creases: int,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Grey image of ridges pressed on an optical platen: ink fades toward the contact rim, ridge width and
+    pressure vary across the finger, ridges carry pores, grain and creases, and the exposure saturates the
+    background and most of the valleys (as on FTIR optical sensors such as FVC2002 DB1's). Sensor noise
+    (``noise`` x 60 grey levels) is added before the saturation, so the saturated background stays clean."""
     h, w = ridges.shape
-    # ridges a little wider than valleys, as skin pressed on glass; smoothstep gives them soft flanks
-    ink = np.clip((ridges + _RIDGE_SPREAD) / 0.7 + 0.5, 0.0, 1.0)
+    # ridges a little wider than valleys, as skin pressed on glass, more or less so from place to place;
+    # smoothstep gives them soft flanks
+    spread = _RIDGE_SPREAD + 0.18 * _smooth_field((h, w), max(h, w) // 30, rng)
+    ink = np.clip((ridges + spread) / 0.7 + 0.5, 0.0, 1.0)
     ink = ink * ink * (3.0 - 2.0 * ink)
     rim = cv2.distanceTransform(contact.astype(np.uint8), cv2.DIST_L2, 5)
     pressure = np.sqrt(np.clip(rim / 25.0, 0.3, 1.0)) * contact
+    pressure *= np.clip(1.0 - 0.15 * np.abs(_smooth_field((h, w), 6, rng)), 0.5, 1.0)
     pores = np.zeros((h, w), np.float32)
     n_pores = int(h * w / 180)
     pores[rng.integers(0, h, n_pores), rng.integers(0, w, n_pores)] = 1.0
     pores = cv2.GaussianBlur(pores, (0, 0), 0.9) * _PORE_DEPTH
     # uneven skin: contact along a ridge varies on the scale of a ridge width
-    grain = np.abs(cv2.GaussianBlur(rng.standard_normal((h, w), dtype=np.float32), (0, 0), 2.0))
-    texture = 1.0 - 0.22 * grain / max(float(grain.mean()), 1e-6)
-    ink = np.clip(ink * texture - pores, 0.0, 1.0) * pressure
-    exposure, dark = rng.uniform(255.0, 290.0), rng.uniform(0.0, 35.0)
+    grain = np.abs(cv2.GaussianBlur(rng.standard_normal((h, w), dtype=np.float32), (0, 0), 2.2))
+    texture = 1.0 - _GRAIN * grain / max(float(grain.mean()), 1e-6)
+    ink = np.clip(ink * texture - pores - _crease_map((h, w), contact, creases, rng), 0.0, 1.0) * pressure
+    exposure, dark = rng.uniform(262.0, 295.0), rng.uniform(0.0, 35.0)
     grey = exposure - (exposure - dark) * ink
     grey = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 0.7)   # optics: no perfectly sharp edge
     grey += rng.standard_normal((h, w), dtype=np.float32) * np.float32(60.0 * noise)
@@ -594,6 +614,7 @@ def render_impression(
     distortion: float | None = None,
     contact: float | None = None,
     partial: float = 0.0,
+    creases: int | None = None,
 ) -> SyntheticImpression:
     """Simulate one capture of ``master`` on a 500 ppi optical sensor.
 
@@ -620,6 +641,8 @@ def render_impression(
         Size of the contact area relative to the fingertip, in (0, 1]; ``None`` draws from 0.8-0.95.
     partial:
         Share of the contact area cut away along a random straight edge (a partial print), in [0, 1).
+    creases:
+        Number of flexion creases / scars drawn across the ridges; ``None`` draws from a Poisson law of mean 1.5.
 
     Returns
     -------
@@ -639,6 +662,9 @@ def render_impression(
     translation = tuple(rng.uniform(-20, 20, 2)) if translation is None else tuple(map(float, translation))
     distortion = float(rng.uniform(0.2, 0.6)) if distortion is None else _check_unit("distortion", distortion)
     contact = float(rng.uniform(0.8, 0.95)) if contact is None else float(contact)
+    creases = int(rng.poisson(1.5)) if creases is None else int(creases)
+    if creases < 0:
+        raise ValueError(f"creases must be >= 0, got {creases!r}")
     if not 0.0 < contact <= 1.0:
         raise ValueError(f"contact must be in (0, 1], got {contact!r}")
 
@@ -649,7 +675,7 @@ def render_impression(
     silhouette = cv2.remap(master.mask.astype(np.uint8), map_x, map_y, cv2.INTER_NEAREST,
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
     contact_mask = _contact_mask(silhouette, contact, float(partial), rng)
-    image = _render_skin(ridges, contact_mask, float(noise), rng)
+    image = _render_skin(ridges, contact_mask, float(noise), creases, rng)
     effect_seeds = rng.integers(0, 2**31, 3)
     image = degrade.dry(image, dryness, seed=int(effect_seeds[0]))
     image = degrade.wet(image, wetness, seed=int(effect_seeds[1]))
@@ -660,7 +686,7 @@ def render_impression(
         "rotation": round(rotation, 3), "translation": [round(t, 3) for t in translation],
         "distortion": round(distortion, 4), "contact": round(contact, 4), "partial": float(partial),
         "dryness": float(dryness), "wetness": float(wetness), "smudge": float(smudge), "blur": float(blur),
-        "noise": float(noise), "contrast": float(contrast),
+        "noise": float(noise), "contrast": float(contrast), "creases": creases,
     }
     return SyntheticImpression(image=image, minutiae=_carry_minutiae(master, geometry, contact_mask),
                                contact_mask=contact_mask, master_seed=master.seed, seed=int(seed),
