@@ -1,0 +1,176 @@
+"""Refit the unified fingerprint quality score and write ``fingerprint/data/quality_model.json``.
+
+Usage (from the project root, with ../shared/data present)::
+
+    python benchmarks/fit_quality_model.py            # fit, report leave-one-DB-out figures, write the table
+    python benchmarks/fit_quality_model.py --dry-run  # report only
+
+Model
+    ``z = sum_i w_i * (x_i - mean_i) / scale_i + intercept`` over a handful of native measures ``x_i``
+    (:data:`FEATURES`, with ``log`` applied to areas), then ``score = 100 * sigmoid(slope * z + offset)``.
+
+Fit (on the 640 FVC2000/2002 B dev images only)
+    The weights are a ridge regression (L2 = 1 on standardised measures) onto an equal blend of two
+    standardised targets:
+
+    * agreement with the standard: ``logit(NFIQ 2 score / 100)`` (failed NFIQ 2 images left out);
+    * comparison utility: for each image, the mean of its 4 lowest genuine BOZORTH3 (MINDTCT) scores, each as
+      ``log1p(score) / log1p(threshold at FMR 1 %)``, turned into a normal score by its rank within the DB.
+
+    ``slope`` and ``offset`` then map ``z`` onto NFIQ 2's 0-100 scale (least squares in the logit domain).
+    Leave-one-DB-out cross-validation (fit on 7 FVC DBs, predict the 8th) is reported with the in-sample
+    figures; both must hold before a refit is shipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import norm, spearmanr
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from erc import FVC_DBS, db_erc, read_pairs, threshold_at_fmr
+from quality_dataset import REFERENCE, ROOT, fvc_images, measure_all, nfiq2_scores
+
+MODEL_PATH = ROOT / "src" / "cccd_biometrics" / "fingerprint" / "data" / "quality_model.json"
+
+FEATURES: dict[str, str] = {
+    "lcs": "identity",
+    "ridge_noise": "identity",
+    "roi_area": "log",
+    "sharpness": "identity",
+    "mu": "identity",
+    "center_offset": "identity",
+    "ridge_width_imbalance": "identity",
+    "ridge_period": "identity",
+}
+UTILITY_WEIGHT = 0.5
+L2 = 1.0
+NFIQ2_ERC = dict(zip(FVC_DBS, (0.721, 0.577, 0.859, 0.711, 0.756, 0.557, 0.968, 0.967), strict=True))
+
+
+def design(rows: dict[str, dict[str, float]], keys: list[str]) -> np.ndarray:
+    cols = []
+    for name, transform in FEATURES.items():
+        x = np.array([rows[k][name] for k in keys], dtype=float)
+        cols.append(np.log(np.maximum(x, 1.0)) if transform == "log" else x)
+    return np.array(cols).T
+
+
+def utility_target(keys: list[str]) -> np.ndarray:
+    """Per-image comparison utility as a normal score of its rank within its DB (NaN if never compared)."""
+    util: dict[str, float] = {}
+    for group in FVC_DBS:
+        pairs, gen, imp = read_pairs(REFERENCE, group)
+        t = threshold_at_fmr(imp)
+        acc: dict[str, list[float]] = {}
+        for (a, b), s in zip(pairs, gen, strict=True):
+            v = float(np.log1p(s) / np.log1p(t))
+            acc.setdefault(a, []).append(v)
+            acc.setdefault(b, []).append(v)
+        ks = list(acc)
+        vals = np.array([np.mean(sorted(acc[k])[:4]) for k in ks])
+        ranks = (np.argsort(np.argsort(vals, kind="stable")) + 0.5) / len(vals)
+        util.update(zip(ks, norm.ppf(ranks), strict=True))
+    return np.array([util.get(k, np.nan) for k in keys])
+
+
+def nfiq2_target(nfiq2: np.ndarray) -> np.ndarray:
+    p = np.clip(nfiq2, 1, 99) / 100.0
+    t = np.log(p / (1 - p))
+    return (t - np.nanmean(t)) / np.nanstd(t)
+
+
+def fit_linear(X: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray | float]:
+    mean, scale = X.mean(0), X.std(0) + 1e-12
+    Z = np.c_[(X - mean) / scale, np.ones(len(X))]
+    reg = L2 * np.eye(Z.shape[1])
+    reg[-1, -1] = 0.0
+    w = np.linalg.solve(Z.T @ Z + reg, Z.T @ t)
+    return {"mean": mean, "scale": scale, "weights": w[:-1], "intercept": float(w[-1])}
+
+
+def predict_z(model: dict, X: np.ndarray) -> np.ndarray:
+    return ((X - model["mean"]) / model["scale"]) @ model["weights"] + model["intercept"]
+
+
+def fit(X: np.ndarray, nfiq2: np.ndarray, util: np.ndarray) -> dict:
+    target = (1 - UTILITY_WEIGHT) * nfiq2_target(nfiq2) + UTILITY_WEIGHT * util
+    ok = np.isfinite(target)
+    model = fit_linear(X[ok], target[ok])
+    z = predict_z(model, X)
+    good = np.isfinite(nfiq2)
+    p = np.clip(nfiq2[good], 1, 99) / 100.0
+    slope, offset = np.polyfit(z[good], np.log(p / (1 - p)), 1)
+    model["slope"], model["offset"] = float(slope), float(offset)
+    return model
+
+
+def score(model: dict, X: np.ndarray) -> np.ndarray:
+    return 100.0 / (1.0 + np.exp(-(model["slope"] * predict_z(model, X) + model["offset"])))
+
+
+def report(name: str, keys: list[str], s: np.ndarray, nfiq2: np.ndarray) -> None:
+    q = dict(zip(keys, s, strict=True))
+    ercs = {g: db_erc(REFERENCE, g, q) for g in FVC_DBS}
+    wins = sum(ercs[g] <= NFIQ2_ERC[g] for g in FVC_DBS)
+    ok = np.isfinite(nfiq2)
+    rho = spearmanr(s[ok], nfiq2[ok]).statistic
+    print(f"{name}: Spearman vs NFIQ 2 = {rho:.3f}; ERC mean = {np.mean(list(ercs.values())):.3f} "
+          f"(NFIQ 2 {np.mean(list(NFIQ2_ERC.values())):.3f}); DBs no worse than NFIQ 2: {wins}/8")
+    print("   " + "  ".join(f"{g.replace('_B', '')}={v:.3f}" for g, v in ercs.items()))
+
+
+def to_json(model: dict) -> dict:
+    return {
+        "description": "Unified fingerprint quality score: score = 100 * sigmoid(slope * z + offset), "
+                       "z = intercept + sum(weight * (T(value) - mean) / scale), T = identity or natural log "
+                       "(log of max(value, 1)). Fitted by benchmarks/fit_quality_model.py on FVC2000/2002 B dev "
+                       "images (see its docstring).",
+        "target": f"{1 - UTILITY_WEIGHT:.2f} * standardised logit(NFIQ 2.3 score) + {UTILITY_WEIGHT:.2f} * "
+                  "per-DB rank-normal comparison utility (BOZORTH3 on MINDTCT minutiae)",
+        "ridge_l2": L2,
+        "features": [
+            {"name": name, "transform": transform, "mean": round(float(m), 6), "scale": round(float(s), 6),
+             "weight": round(float(w), 6)}
+            for (name, transform), m, s, w in zip(FEATURES.items(), model["mean"], model["scale"],
+                                                 model["weights"], strict=True)
+        ],
+        "intercept": round(model["intercept"], 6),
+        "slope": round(model["slope"], 6),
+        "offset": round(model["offset"], 6),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dry-run", action="store_true", help="report only, do not write the model table")
+    args = parser.parse_args(argv)
+    images = fvc_images()
+    keys = list(images)
+    rows = measure_all(images)
+    X = design(rows, keys)
+    nfiq2_map = nfiq2_scores()
+    nfiq2 = np.array([nfiq2_map.get(k, np.nan) for k in keys])
+    util = utility_target(keys)
+    model = fit(X, nfiq2, util)
+    report("in-sample", keys, score(model, X), nfiq2)
+    dbs = np.array(["_".join(k.split("/")[:2]) for k in keys])
+    s_cv = np.empty(len(keys))
+    for group in FVC_DBS:
+        test = dbs == group
+        s_cv[test] = score(fit(X[~test], nfiq2[~test], util[~test]), X[test])
+    report("leave-one-DB-out", keys, s_cv, nfiq2)
+    if not args.dry_run:
+        MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
+        MODEL_PATH.write_text(json.dumps(to_json(model), indent=2) + "\n")
+        print(f"wrote {MODEL_PATH.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

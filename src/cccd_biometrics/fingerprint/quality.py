@@ -1,0 +1,288 @@
+"""Fingerprint quality: a 0-100 score, the native measures, a local quality map and operator findings.
+
+:func:`assess_fingerprint` reads everything from one :class:`~.analysis.Analysis`:
+
+* ``measures``: the NFIQ 2 family of ISO/IEC 29794-4 and our own diagnostic measures (:mod:`.measures`);
+* ``score``: the unified quality (ISO/IEC 29794-1 scale: higher predicts better comparison utility). A small
+  readable model (``data/quality_model.json``, fitted by ``benchmarks/fit_quality_model.py``) combines a few
+  measures; it is then scaled down by *gates* for conditions a model fitted on real prints never saw (no ridge
+  pattern, tiny area, no contrast), so a blank or non-fingerprint image scores near 0;
+* ``findings``: why a print is hard to read and what the operator should do, each with the measured value and
+  the threshold it crossed. ``hard_to_read`` is true when any finding is an error.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from ..findings import Finding, Severity, json_safe
+from ..images import FingerImage
+from .analysis import Analysis, analyze_fingerprint
+from .measures import block_clarity, compute_measures
+
+__all__ = ["THRESHOLDS", "FingerprintQuality", "assess_fingerprint", "quality_model"]
+
+THRESHOLDS: dict[str, float] = {
+    "no_finger_pattern": 0.18,  # ridge_pattern below: not a fingerprint
+    "no_finger_area": 15.0,  # roi_area (mm²) below: nothing there
+    "period_min": 5.0,  # ridge_period (px) outside [min, max]: the image is not at 500 ppi
+    "period_max": 15.5,
+    "small_area": 80.0,  # roi_area (mm²)
+    "off_center": 0.30,  # center_offset (fraction of the half-diagonal)
+    "low_contrast": 9.0,  # ridge_contrast (RMS grey levels across ridges)
+    "blurred": 0.40,  # sharpness (fine detail / ridge contrast)
+    "dry_darkness": 0.31,  # ridge_darkness below: thin, faint ridges
+    "dry_noise": 1.10,  # ridge_noise above (with a light print): broken ridges
+    "dry_grey": 195.0,  # roi_grey above: light print
+    "wet_darkness": 0.60,  # ridge_darkness above: wide, merged ridges
+    "wet_grey": 85.0,  # roi_grey below: dark print
+    "wet_imbalance": 0.45,  # ridge_width_imbalance above (with a dark print): valleys closed
+    "low_clarity": 20.0,  # score below
+    "low_ridge_pattern": 0.45,  # ridge_pattern below (with a finger present): scars, damage, smudges
+    "condition_error_score": 35.0,  # a condition finding (dry, wet, blur...) is an error below this score
+}
+"""Decision thresholds of the findings, by name (see :func:`_findings`)."""
+
+GATES: dict[str, tuple[str, float, float]] = {
+    # measure: the score is multiplied by clip((value - zero) / (full - zero), 0, 1)
+    "ridge_pattern": ("ridge_pattern", 0.15, 0.30),
+    "roi_area": ("roi_area", 20.0, 70.0),
+    "ridge_contrast": ("ridge_contrast", 3.0, 8.0),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def quality_model() -> dict[str, Any]:
+    """The shipped model table (``cccd_biometrics/fingerprint/data/quality_model.json``), read once."""
+    text = resources.files("cccd_biometrics.fingerprint").joinpath("data/quality_model.json").read_text()
+    return json.loads(text)
+
+
+def model_score(measures: dict[str, float], model: dict[str, Any] | None = None) -> float:
+    """The fitted model's 0-100 score from the measures (before gates)."""
+    model = model or quality_model()
+    z = float(model["intercept"])
+    for f in model["features"]:
+        x = float(measures[f["name"]])
+        if f["transform"] == "log":
+            x = math.log(max(x, 1.0))
+        z += f["weight"] * (x - f["mean"]) / f["scale"]
+    t = model["slope"] * z + model["offset"]
+    return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, t))))
+
+
+def gate_factor(measures: dict[str, float]) -> float:
+    """Product of the gates (each 0..1) for conditions outside the model's training data."""
+    factor = 1.0
+    for measure, zero, full in GATES.values():
+        factor *= min(1.0, max(0.0, (measures[measure] - zero) / (full - zero)))
+    return factor
+
+
+@dataclass(frozen=True)
+class FingerprintQuality:
+    """Quality of one fingerprint capture.
+
+    Attributes
+    ----------
+    score:
+        0-100 (higher predicts better comparison utility; ISO/IEC 29794-1 scale).
+    hard_to_read:
+        True when at least one finding is an error: the operator should capture again.
+    findings:
+        What is wrong and what to do, most severe first.
+    measures:
+        Native measures by stable name (see :data:`cccd_biometrics.fingerprint.measures.MEASURES`).
+    local_quality:
+        float32 (BY, BX) map of block clarity in [0, 1], 0 outside the finger; blocks of ``block_size`` px.
+    block_size:
+        Side of the blocks of ``local_quality`` in pixels at 500 ppi.
+    """
+
+    score: float
+    hard_to_read: bool
+    findings: tuple[Finding, ...]
+    measures: dict[str, float]
+    local_quality: np.ndarray = field(repr=False)
+    block_size: int = 16
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The findings' codes."""
+        return tuple(f.code for f in self.findings)
+
+    def to_dict(self, *, include_map: bool = False) -> dict[str, Any]:
+        """JSON-safe dict; the local quality map is included (as nested lists) only on request."""
+        out: dict[str, Any] = {
+            "score": round(float(self.score), 2),
+            "hard_to_read": bool(self.hard_to_read),
+            "findings": [f.to_dict() for f in self.findings],
+            "measures": json_safe({k: round(float(v), 6) for k, v in self.measures.items()}),
+            "block_size": self.block_size,
+        }
+        if include_map:
+            out["local_quality"] = np.round(self.local_quality, 3).tolist()
+        return out
+
+
+def _finding(code: str, message: str, value: float, threshold: float, action: str,
+             severity: Severity = Severity.ERROR) -> Finding:
+    return Finding(code=code, severity=severity, message=message, value=round(float(value), 4),
+                   threshold=float(threshold), action=action)
+
+
+def _no_finger(m: dict[str, float], t: dict[str, float]) -> Finding | None:
+    if m["roi_area"] < t["no_finger_area"]:
+        return _finding("FINGER_NO_FINGER", "No finger found: the image has almost no ridge structure "
+                        "(finger area in mm²).", m["roi_area"], t["no_finger_area"],
+                        "Place the finger flat on the sensor, then capture again.")
+    if m["ridge_pattern"] < t["no_finger_pattern"]:
+        return _finding("FINGER_NO_FINGER", "The image does not look like a fingerprint (fraction of the area "
+                        "showing a friction-ridge pattern).", m["ridge_pattern"], t["no_finger_pattern"],
+                        "Check that a finger, not another object, is on a clean sensor, then capture again.")
+    return None
+
+
+def _resolution(m: dict[str, float], t: dict[str, float]) -> Finding | None:
+    p = m["ridge_period"]
+    if t["period_min"] <= p <= t["period_max"]:
+        return None
+    limit = t["period_min"] if p < t["period_min"] else t["period_max"]
+    return _finding("FINGER_WRONG_RESOLUTION", f"Ridges are {p:.1f} px apart; at 500 ppi adult ridges are "
+                    "about 9 px apart, so the image is probably not at the resolution it declares.", p, limit,
+                    "Check the scanner's resolution setting (500 ppi) or pass the true ppi when loading.")
+
+
+def _area(m: dict[str, float], t: dict[str, float]) -> Finding | None:
+    if m["roi_area"] >= t["small_area"]:
+        return None
+    return _finding("FINGER_SMALL_AREA", f"Only {m['roi_area']:.0f} mm² of finger was captured.",
+                    m["roi_area"], t["small_area"],
+                    "Press the finger more firmly and flat, covering the whole sensor window.")
+
+
+def _off_center(m: dict[str, float], t: dict[str, float]) -> Finding | None:
+    if m["center_offset"] <= t["off_center"]:
+        return None
+    return _finding("FINGER_OFF_CENTER", "The finger is far from the centre of the capture area.",
+                    m["center_offset"], t["off_center"], "Centre the finger on the sensor and capture again.")
+
+
+def _contrast(m: dict[str, float], t: dict[str, float]) -> Finding | None:
+    if m["ridge_contrast"] >= t["low_contrast"]:
+        return None
+    return _finding("FINGER_LOW_CONTRAST", "Ridges and valleys differ too little in brightness "
+                    "(RMS grey levels).", m["ridge_contrast"], t["low_contrast"],
+                    "Clean the sensor and the finger; press with normal pressure and capture again.")
+
+
+def _blur(m: dict[str, float], t: dict[str, float]) -> Finding | None:
+    if m["sharpness"] >= t["blurred"]:
+        return None
+    return _finding("FINGER_BLURRED", "The ridges are blurred (fine detail relative to ridge contrast).",
+                    m["sharpness"], t["blurred"], "Hold the finger still until the capture completes.")
+
+
+def _dry(m: dict[str, float], t: dict[str, float]) -> Finding | None:
+    if m["ridge_darkness"] < t["dry_darkness"]:
+        value, limit, what = m["ridge_darkness"], t["dry_darkness"], "ridges are thin and faint (dark fraction)"
+    elif m["roi_grey"] > t["dry_grey"] and m["ridge_noise"] > t["dry_noise"]:
+        value, limit, what = m["ridge_noise"], t["dry_noise"], "a light print with broken ridges (break ratio)"
+    else:
+        return None
+    return _finding("FINGER_TOO_DRY", f"The finger looks too dry: {what}.", value, limit,
+                    "Moisten the finger slightly (breathe on it or touch a damp pad) and capture again.")
+
+
+def _wet(m: dict[str, float], t: dict[str, float]) -> Finding | None:
+    if m["ridge_darkness"] > t["wet_darkness"]:
+        value, limit, what = m["ridge_darkness"], t["wet_darkness"], "ridges are wide and merged (dark fraction)"
+    elif m["roi_grey"] < t["wet_grey"] and m["ridge_width_imbalance"] > t["wet_imbalance"]:
+        value, limit, what = (m["ridge_width_imbalance"], t["wet_imbalance"],
+                              "a dark print with closed valleys (ridge/valley width imbalance)")
+    else:
+        return None
+    return _finding("FINGER_TOO_WET", f"The finger looks too wet or pressed too hard: {what}.", value, limit,
+                    "Dry the finger, wipe the sensor, press lightly and capture again.")
+
+
+_CHECKS: tuple[Callable[[dict[str, float], dict[str, float]], Finding | None], ...] = (
+    _resolution, _area, _off_center, _contrast, _blur, _dry, _wet,
+)
+
+
+_ALWAYS_ERRORS = frozenset({"FINGER_NO_FINGER", "FINGER_WRONG_RESOLUTION", "FINGER_SMALL_AREA",
+                            "FINGER_LOW_CLARITY"})
+
+
+def _clarity(m: dict[str, float], score: float, t: dict[str, float]) -> Finding | None:
+    action = "Clean the finger and the sensor, then capture again (or use another finger if the skin is damaged)."
+    if score < t["low_clarity"]:
+        return _finding("FINGER_LOW_CLARITY", f"Overall ridge clarity is low (score {score:.0f}/100).",
+                        score, t["low_clarity"], action)
+    if m["ridge_pattern"] < t["low_ridge_pattern"]:
+        return _finding("FINGER_LOW_CLARITY", f"Only {100 * m['ridge_pattern']:.0f} % of the finger shows "
+                        "readable ridges (scar, damage or smudge).", m["ridge_pattern"],
+                        t["low_ridge_pattern"], action)
+    return None
+
+
+def _findings(m: dict[str, float], score: float, t: dict[str, float]) -> list[Finding]:
+    """Findings, errors first. Condition findings (dry, wet, blur, contrast, position) are errors only when the
+    score is low too; otherwise they are advice (warnings) that do not make the print hard to read."""
+    no_finger = _no_finger(m, t)
+    if no_finger is not None:
+        return [no_finger]  # nothing else is meaningful without a finger
+    found = [f for check in _CHECKS if (f := check(m, t)) is not None]
+    clarity = _clarity(m, score, t)
+    if clarity is not None:
+        found.append(clarity)
+    if score >= t["condition_error_score"]:
+        found = [f if f.code in _ALWAYS_ERRORS else replace(f, severity=Severity.WARNING) for f in found]
+    return sorted(found, key=lambda f: f.severity != Severity.ERROR)
+
+
+def assess_fingerprint(image: FingerImage | Analysis | Any) -> FingerprintQuality:
+    """Assess the quality of a fingerprint capture.
+
+    Parameters
+    ----------
+    image:
+        A :class:`~cccd_biometrics.images.FingerImage`, an existing :class:`~.analysis.Analysis` (its cached
+        products are reused), or anything :func:`~cccd_biometrics.io.load_fingerprint` accepts.
+
+    Returns
+    -------
+    FingerprintQuality
+        Deterministic; blank, uniform, noise and non-fingerprint images get a score near 0 and
+        ``FINGER_NO_FINGER`` (never an exception or NaN).
+
+    Raises
+    ------
+    cccd_biometrics.errors.CccdBiometricsError
+        Only when the input cannot be loaded as an image at all.
+    """
+    analysis = image if isinstance(image, Analysis) else analyze_fingerprint(image)
+    measures = compute_measures(analysis)
+    raw = model_score(measures)
+    score = raw * gate_factor(measures)
+    findings = _findings(measures, score, THRESHOLDS)
+    if any(f.code == "FINGER_NO_FINGER" for f in findings):
+        score = min(score, 1.0)
+    measures["model_score"] = raw
+    return FingerprintQuality(
+        score=float(round(score, 3)),
+        hard_to_read=any(f.severity == Severity.ERROR for f in findings),
+        findings=tuple(findings),
+        measures=measures,
+        local_quality=block_clarity(analysis),
+        block_size=analysis.block_size,
+    )
