@@ -59,7 +59,10 @@ _MIN_SEPARATION = 6.0                # px: closer minutiae are thinning artefact
 _GT_CONTACT_MARGIN = 6               # px: minutiae this close to the contact edge are dropped
 PPI = 500
 _RIDGE_SPREAD = 0.2                  # shifts the ridge/valley boundary into the valleys
-_GRAIN = 0.26                        # depth of the ridge-scale skin grain (share of the ink)
+_RIDGE_WIDTH_VARIATION = 0.35        # local swing of that boundary (pressure and moisture vary)
+_GRAIN = 0.2                         # depth of the grey mottle of the ridges (share of the ink)
+_BREAK_THRESHOLD = 0.6               # grain level (in standard deviations) above which a ridge breaks
+_OPTICS_SIGMA = 0.5                  # px: blur of the sensor optics
 _PORE_DEPTH = 2.5                    # peak lightening of a pore (x ink), before clipping
 
 
@@ -550,7 +553,7 @@ def _render_skin(ridges: np.ndarray, contact: np.ndarray, noise: float, creases:
     h, w = ridges.shape
     # ridges a little wider than valleys, as skin pressed on glass, more or less so from place to place;
     # smoothstep gives them soft flanks
-    spread = _RIDGE_SPREAD + 0.18 * _smooth_field((h, w), max(h, w) // 30, rng)
+    spread = _RIDGE_SPREAD + _RIDGE_WIDTH_VARIATION * _smooth_field((h, w), max(h, w) // 30, rng)
     ink = np.clip((ridges + spread) / 0.7 + 0.5, 0.0, 1.0)
     ink = ink * ink * (3.0 - 2.0 * ink)
     rim = cv2.distanceTransform(contact.astype(np.uint8), cv2.DIST_L2, 5)
@@ -560,13 +563,16 @@ def _render_skin(ridges: np.ndarray, contact: np.ndarray, noise: float, creases:
     n_pores = int(h * w / 180)
     pores[rng.integers(0, h, n_pores), rng.integers(0, w, n_pores)] = 1.0
     pores = cv2.GaussianBlur(pores, (0, 0), 0.9) * _PORE_DEPTH
-    # uneven skin: contact along a ridge varies on the scale of a ridge width
-    grain = np.abs(cv2.GaussianBlur(rng.standard_normal((h, w), dtype=np.float32), (0, 0), 2.2))
-    texture = 1.0 - _GRAIN * grain / max(float(grain.mean()), 1e-6)
+    # uneven skin: contact along a ridge varies on the scale of a ridge width, and where it fails the ridge
+    # breaks into dashes (the white gaps of optical prints) rather than turning grey
+    grain = cv2.GaussianBlur(rng.standard_normal((h, w), dtype=np.float32), (0, 0), 1.8)
+    grain /= max(float(grain.std()), 1e-6)
+    gaps = np.clip((grain - _BREAK_THRESHOLD) / 0.5, 0.0, 1.0)
+    texture = (1.0 - _GRAIN * np.abs(grain) / 2.0) * (1.0 - gaps)
     ink = np.clip(ink * texture - pores - _crease_map((h, w), contact, creases, rng), 0.0, 1.0) * pressure
     exposure, dark = rng.uniform(262.0, 295.0), rng.uniform(0.0, 35.0)
     grey = exposure - (exposure - dark) * ink
-    grey = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 0.7)   # optics: no perfectly sharp edge
+    grey = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), _OPTICS_SIGMA)   # no perfectly sharp edge
     grey += rng.standard_normal((h, w), dtype=np.float32) * np.float32(60.0 * noise)
     return np.clip(np.rint(grey), 0, 255).astype(np.uint8)
 
