@@ -18,6 +18,7 @@ from cccd_biometrics.fingerprint.synthetic import (
     render_impression,
 )
 from cccd_biometrics.fingerprint.template import Minutia, Template
+from cccd_biometrics.images import FingerImage
 
 SMALL = (240, 200)
 
@@ -212,3 +213,21 @@ def test_bad_arguments():
         render_impression(np.zeros((10, 10)), 1)
     with pytest.raises(ValueError):
         quality_parameters("excellent", 1)
+
+
+def test_quality_score_ranks_the_levels_and_good_prints_look_real(masters, shared_data):
+    """Good impressions score within the range of real optical prints (FVC2002 DB1_B), degraded ones lower."""
+    from cccd_biometrics.fingerprint.quality import assess_fingerprint
+    from cccd_biometrics.io import load_fingerprint
+
+    scores: dict[str, list[float]] = {q: [] for q in QUALITY_LEVELS}
+    for master in masters:
+        for q in QUALITY_LEVELS:
+            imp = render_impression(master, 1, **quality_parameters(q, master.seed))
+            scores[q].append(float(assess_fingerprint(FingerImage(imp.image)).score))
+    good = np.median(scores["good"])
+    for q in ("dry", "wet", "smudged", "partial"):
+        assert np.median(scores[q]) < good - 8, (q, scores)
+    fvc_files = sorted((shared_data / "fvc2002_b" / "DB1_B").glob("*.tif"))[::4]
+    fvc = [float(assess_fingerprint(load_fingerprint(p, ppi=500)).score) for p in fvc_files]
+    assert np.percentile(fvc, 50) <= good <= max(fvc) + 3, (scores["good"], np.percentile(fvc, [50, 100]))

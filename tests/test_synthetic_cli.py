@@ -37,3 +37,19 @@ def test_synth_usage_errors(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["synth", "--count", "1", "-o", str(blocker / "sub")]) == 2
     assert "cccd-bio synth" in capsys.readouterr().err
+
+
+def test_synth_writes_iso_templates_when_the_codecs_exist(tmp_path):
+    from cccd_biometrics.fingerprint.template import Template
+
+    if not hasattr(Template, "to_bytes"):
+        pytest.skip("Template.to_bytes (ISO/IEC 19794-2 codec) not available in this build")
+    out = tmp_path / "synth"
+    assert main(["synth", "--count", "1", "--seed", "7", "-o", str(out), "--size", "300x260"]) == 0
+    record = json.loads((out / "good_7_1.json").read_text())
+    decoded = Template.from_bytes((out / "good_7_1.iso").read_bytes())
+    assert len(decoded.minutiae) == len(record["minutiae"])
+    for m, r in zip(decoded.minutiae, record["minutiae"], strict=True):
+        assert abs(m.x - r["x"]) <= 1 and abs(m.y - r["y"]) <= 1   # ISO stores whole pixels
+        assert abs((m.angle - r["angle"] + 180) % 360 - 180) <= 1.5   # and 1.40625-degree steps
+        assert m.kind == r["kind"]
