@@ -231,3 +231,11 @@ def test_quality_score_ranks_the_levels_and_good_prints_look_real(masters, share
     fvc_files = sorted((shared_data / "fvc2002_b" / "DB1_B").glob("*.tif"))[::4]
     fvc = [float(assess_fingerprint(load_fingerprint(p, ppi=500)).score) for p in fvc_files]
     assert np.percentile(fvc, 50) <= good <= max(fvc) + 3, (scores["good"], np.percentile(fvc, [50, 100]))
+
+
+def test_threads_get_the_same_prints(masters):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        images = list(pool.map(lambda s: render_impression(masters[2], s % 2, wetness=0.3).image, range(4)))
+    assert np.array_equal(images[0], images[2]) and np.array_equal(images[1], images[3])

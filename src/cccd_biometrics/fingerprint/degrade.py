@@ -12,7 +12,7 @@ The effects model what an intake operator sees:
 
 =================== ==============================================================================================
 :func:`dry`          ridges thin, light and broken into dots (dry or cold skin, light pressure)
-:func:`wet`          ridges thick and dark, valleys filled, dark blotches (wet or sweaty skin, heavy pressure)
+:func:`wet`          ridges thick and dark, valleys filled, dark blotches, on the finger only (wet skin, heavy pressure)
 :func:`smudge`       the finger slid: directional smear plus wet merging
 :func:`blur`         out of focus / latent-like Gaussian blur
 :func:`add_noise`    sensor noise (additive Gaussian)
