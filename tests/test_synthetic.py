@@ -239,3 +239,9 @@ def test_threads_get_the_same_prints(masters):
     with ThreadPoolExecutor(max_workers=3) as pool:
         images = list(pool.map(lambda s: render_impression(masters[2], s % 2, wetness=0.3).image, range(4)))
     assert np.array_equal(images[0], images[2]) and np.array_equal(images[1], images[3])
+
+
+def test_pressure_widens_ridges(masters):
+    means = [float(render_impression(masters[1], 2, pressure=p, contact=0.9).image[
+        render_impression(masters[1], 2, contact=0.9).contact_mask].mean()) for p in (0.0, 0.5, 1.0)]
+    assert means[0] > means[1] + 3 > means[2] + 6

@@ -544,7 +544,7 @@ def _crease_map(shape: tuple[int, int], contact: np.ndarray, count: int, rng: np
     return cv2.GaussianBlur(canvas.astype(np.float32) / 255.0, (0, 0), 0.8)
 
 
-def _render_skin(ridges: np.ndarray, contact: np.ndarray, noise: float, creases: int,
+def _render_skin(ridges: np.ndarray, contact: np.ndarray, noise: float, creases: int, pressure: float,
                  rng: np.random.Generator) -> np.ndarray:
     """Grey image of ridges pressed on an optical platen: ink fades toward the contact rim, ridge width and
     pressure vary across the finger, ridges carry pores, grain and creases, and the exposure saturates the
@@ -553,7 +553,9 @@ def _render_skin(ridges: np.ndarray, contact: np.ndarray, noise: float, creases:
     h, w = ridges.shape
     # ridges a little wider than valleys, as skin pressed on glass, more or less so from place to place;
     # smoothstep gives them soft flanks
-    spread = _RIDGE_SPREAD + _RIDGE_WIDTH_VARIATION * _smooth_field((h, w), max(h, w) // 30, rng)
+    # firmer pressure flattens the ridges onto the glass: wider ridges, narrower valleys
+    spread = _RIDGE_SPREAD + 0.5 * (pressure - 0.5) + \
+        _RIDGE_WIDTH_VARIATION * _smooth_field((h, w), max(h, w) // 30, rng)
     ink = np.clip((ridges + spread) / 0.7 + 0.5, 0.0, 1.0)
     ink = ink * ink * (3.0 - 2.0 * ink)
     rim = cv2.distanceTransform(contact.astype(np.uint8), cv2.DIST_L2, 5)
@@ -621,6 +623,7 @@ def render_impression(
     contact: float | None = None,
     partial: float = 0.0,
     creases: int | None = None,
+    pressure: float = 0.5,
 ) -> SyntheticImpression:
     """Simulate one capture of ``master`` on a 500 ppi optical sensor.
 
@@ -649,6 +652,9 @@ def render_impression(
         Share of the contact area cut away along a random straight edge (a partial print), in [0, 1).
     creases:
         Number of flexion creases / scars drawn across the ridges; ``None`` draws from a Poisson law of mean 1.5.
+    pressure:
+        Finger pressure in [0, 1]: 0.5 is normal; lighter makes ridges thinner and valleys wider, firmer the
+        opposite (the contact area is set by ``contact``).
 
     Returns
     -------
@@ -657,7 +663,7 @@ def render_impression(
     if not isinstance(master, MasterFingerprint):
         raise TypeError(f"master must be a MasterFingerprint, got {type(master).__name__}")
     for name, value in (("dryness", dryness), ("wetness", wetness), ("smudge", smudge), ("blur", blur),
-                        ("noise", noise)):
+                        ("noise", noise), ("pressure", pressure)):
         _check_unit(name, value)
     if not 0.0 < float(contrast) <= 1.0:
         raise ValueError(f"contrast must be in (0, 1], got {contrast!r}")
@@ -681,7 +687,7 @@ def render_impression(
     silhouette = cv2.remap(master.mask.astype(np.uint8), map_x, map_y, cv2.INTER_NEAREST,
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
     contact_mask = _contact_mask(silhouette, contact, float(partial), rng)
-    image = _render_skin(ridges, contact_mask, float(noise), creases, rng)
+    image = _render_skin(ridges, contact_mask, float(noise), creases, float(pressure), rng)
     effect_seeds = rng.integers(0, 2**31, 3)
     image = degrade.dry(image, dryness, seed=int(effect_seeds[0]))
     image = degrade.wet(image, wetness, seed=int(effect_seeds[1]))
@@ -693,6 +699,7 @@ def render_impression(
         "distortion": round(distortion, 4), "contact": round(contact, 4), "partial": float(partial),
         "dryness": float(dryness), "wetness": float(wetness), "smudge": float(smudge), "blur": float(blur),
         "noise": float(noise), "contrast": float(contrast), "creases": creases,
+        "pressure": float(pressure),
     }
     return SyntheticImpression(image=image, minutiae=_carry_minutiae(master, geometry, contact_mask),
                                contact_mask=contact_mask, master_seed=master.seed, seed=int(seed),
