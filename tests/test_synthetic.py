@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import cv2
@@ -245,3 +246,15 @@ def test_pressure_widens_ridges(masters):
     means = [float(render_impression(masters[1], 2, pressure=p, contact=0.9).image[
         render_impression(masters[1], 2, contact=0.9).contact_mask].mean()) for p in (0.0, 0.5, 1.0)]
     assert means[0] > means[1] + 3 > means[2] + 6
+
+
+@pytest.mark.parametrize("effect", ["dryness", "wetness", "blur", "smudge", "noise"])
+def test_quality_falls_with_graded_degradation(masters, effect):
+    """The quality issue's degradation property, on generated prints of graded strength."""
+    from cccd_biometrics.fingerprint.quality import assess_fingerprint
+
+    levels = (0.05, 0.5, 1.0) if effect == "noise" else (0.0, 0.5, 0.75, 1.0)
+    scores = [float(assess_fingerprint(FingerImage(render_impression(masters[0], 1, **{effect: v}).image)).score)
+              for v in levels]
+    assert all(a > b for a, b in itertools.pairwise(scores)), scores
+    assert scores[-1] < scores[0] - (5 if effect == "noise" else 20), scores
