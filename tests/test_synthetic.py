@@ -206,10 +206,13 @@ def test_bad_arguments():
         generate_master(1, pattern="double_loop", size=SMALL)
     with pytest.raises(ValueError):
         generate_master(1, size=(64, 64))
+    with pytest.raises(ValueError):
+        generate_master(-1, size=SMALL)
     master = generate_master(1, size=SMALL)
-    for kwargs in ({"dryness": 1.5}, {"contrast": 0.0}, {"partial": 1.0}, {"contact": 0.0}, {"distortion": -1}):
+    for kwargs in ({"dryness": 1.5}, {"contrast": 0.0}, {"partial": 1.0}, {"contact": 0.0}, {"distortion": -1},
+                   {"creases": -1}, {"pressure": 2.0}, {"seed": -3}):
         with pytest.raises(ValueError):
-            render_impression(master, 1, **kwargs)
+            render_impression(master, **{"seed": 1, **kwargs})
     with pytest.raises(TypeError):
         render_impression(np.zeros((10, 10)), 1)
     with pytest.raises(ValueError):

@@ -33,6 +33,7 @@ def test_synth_writes_images_and_ground_truth(tmp_path):
 def test_synth_usage_errors(tmp_path, capsys):
     assert main(["synth", "--count", "0", "-o", str(tmp_path)]) == 2
     assert main(["synth", "--count", "1", "--size", "big", "-o", str(tmp_path)]) == 2
+    assert main(["synth", "--count", "1", "--seed", "-5", "-o", str(tmp_path)]) == 2
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert main(["synth", "--count", "1", "-o", str(blocker / "sub")]) == 2

@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         size = _parse_size(args.size)
         if args.count < 1 or args.impressions < 1 or args.workers < 1:
             raise ValueError("--count, --impressions and --workers must be at least 1")
+        if args.seed < 0:
+            raise ValueError("--seed must be >= 0")
         if min(size) < 128:
             raise ValueError("--size must be at least 128x128")
         out_dir = Path(args.output)
@@ -88,12 +90,15 @@ def run(args: argparse.Namespace) -> int:
     for i in range(args.count):
         quality = QUALITY_LEVELS[i % len(QUALITY_LEVELS)] if args.quality == "mixed" else args.quality
         jobs.append((args.seed + i, quality, args.impressions, args.pattern, size, str(out_dir)))
+    from tqdm import tqdm
+
+    progress = {"total": len(jobs), "unit": "finger", "disable": not sys.stderr.isatty(), "file": sys.stderr}
     try:
         if args.workers == 1:
-            results = [_write_finger(job) for job in jobs]
+            results = [_write_finger(job) for job in tqdm(jobs, **progress)]
         else:
             with ProcessPoolExecutor(max_workers=args.workers) as pool:
-                results = list(pool.map(_write_finger, jobs))
+                results = list(tqdm(pool.map(_write_finger, jobs), **progress))
     except OSError as exc:
         print(f"cccd-bio synth: cannot write to {out_dir}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -380,7 +380,7 @@ def generate_master(seed: int, pattern: str | None = None, size: tuple[int, int]
     Parameters
     ----------
     seed:
-        Any non-negative integer; the same seed (and arguments) always gives the same finger.
+        A non-negative integer; the same seed (and arguments) always gives the same finger.
     pattern:
         One of :data:`PATTERNS`, or ``None`` to draw one with population frequencies.
     size:
@@ -393,6 +393,8 @@ def generate_master(seed: int, pattern: str | None = None, size: tuple[int, int]
     MasterFingerprint
     """
     h, w = (int(size[0]), int(size[1]))
+    if int(seed) < 0:
+        raise ValueError(f"seed must be >= 0, got {seed!r}")
     if h < 128 or w < 128:
         raise ValueError(f"size must be at least 128x128 px, got {size!r}")
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5F1]))
@@ -669,6 +671,8 @@ def render_impression(
         raise ValueError(f"contrast must be in (0, 1], got {contrast!r}")
     if not 0.0 <= float(partial) < 1.0:
         raise ValueError(f"partial must be in [0, 1), got {partial!r}")
+    if int(seed) < 0:
+        raise ValueError(f"seed must be >= 0, got {seed!r}")
     rng = np.random.default_rng(np.random.SeedSequence([master.seed, int(seed), 0x1A7]))
     rotation = float(rng.uniform(-15, 15)) if rotation is None else float(rotation)
     translation = tuple(rng.uniform(-20, 20, 2)) if translation is None else tuple(map(float, translation))
