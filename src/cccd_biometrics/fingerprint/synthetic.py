@@ -48,6 +48,9 @@ PATTERNS = ("arch", "tented_arch", "left_loop", "right_loop", "whorl")
 # Approximate class frequencies in the population (Wilson et al., NIST): loops dominate, arches are rare.
 _PATTERN_WEIGHTS = np.array([0.037, 0.029, 0.338, 0.317, 0.279])
 
+# seed dots of the ridge growth per pattern: minutiae form where growth fronts meet and where the flow
+# diverges; arches diverge little, so they get more fronts to reach a real minutiae count
+_DEFAULT_SEEDS = {"arch": 150, "tented_arch": 100}
 _N_ORIENT = 36                       # orientation bins of the Gabor bank (5 degrees)
 _PERIODS = np.arange(6.0, 14.01, 0.5)  # ridge-period bins of the bank, px
 _KERNEL_RADIUS = 8
@@ -374,7 +377,7 @@ def _resolve_pattern(pattern: str | None, rng: np.random.Generator) -> str:
 
 
 def generate_master(seed: int, pattern: str | None = None, size: tuple[int, int] = (500, 400),
-                    n_seeds: int = 40) -> MasterFingerprint:
+                    n_seeds: int | None = None) -> MasterFingerprint:
     """Generate a master fingerprint (the finger, before any capture) from a seed.
 
     Parameters
@@ -386,7 +389,8 @@ def generate_master(seed: int, pattern: str | None = None, size: tuple[int, int]
     size:
         (height, width) in pixels at 500 ppi; each at least 128.
     n_seeds:
-        Number of random seed dots the ridges grow from; more seeds give more minutiae.
+        Number of random seed dots the ridges grow from; more seeds give more minutiae. ``None``: 40 for
+        loops and whorls, more for arches, whose smooth flow would otherwise leave them with too few.
 
     Returns
     -------
@@ -404,7 +408,11 @@ def generate_master(seed: int, pattern: str | None = None, size: tuple[int, int]
     orientation = _orientation_field(pattern, (h, w), cores, deltas, centre, rng)
     period = _period_field((h, w), rng)
     active = cv2.dilate(mask.astype(np.uint8), np.ones((2 * _KERNEL_RADIUS + 1,) * 2, np.uint8)).astype(bool)
-    ridges = _grow_ridges(orientation, period, active, rng, n_seeds)
+    if n_seeds is None:
+        n_seeds = _DEFAULT_SEEDS.get(pattern, 40)
+    if int(n_seeds) < 1:
+        raise ValueError(f"n_seeds must be >= 1, got {n_seeds!r}")
+    ridges = _grow_ridges(orientation, period, active, rng, int(n_seeds))
     ridges[~active] = -1.0
     minutiae = _master_minutiae(ridges, mask, orientation)
     return MasterFingerprint(
