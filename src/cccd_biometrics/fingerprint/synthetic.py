@@ -726,7 +726,7 @@ QUALITY_LEVELS = ("good", "dry", "wet", "smudged", "partial")
 def quality_parameters(quality: str, seed: int) -> dict[str, float]:
     """Capture parameters of one of :data:`QUALITY_LEVELS`, with a seeded spread inside the level.
 
-    ``good`` is a clean capture; ``dry``, ``wet`` and ``smudged`` set the matching effect to 0.45-0.7;
+    ``good`` is a clean capture; ``dry`` and ``wet`` set the matching effect to 0.45-0.7, ``smudged`` to 0.6-0.85;
     ``partial`` keeps 40-60 % of the contact area and shrinks it a little.
     """
     if quality not in QUALITY_LEVELS:
@@ -738,7 +738,8 @@ def quality_parameters(quality: str, seed: int) -> dict[str, float]:
     if quality == "wet":
         return {"wetness": strength}
     if quality == "smudged":
-        return {"smudge": strength}
+        # a smear along the ridges barely shows, so smudging needs a higher strength to read as smudged
+        return {"smudge": round(strength + 0.15, 3)}
     if quality == "partial":
         return {"partial": round(float(rng.uniform(0.4, 0.6)), 3), "contact": round(float(rng.uniform(0.7, 0.85)), 3)}
     return {}
