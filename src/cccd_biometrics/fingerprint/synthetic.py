@@ -11,8 +11,9 @@ transform; those that leave the contact area are dropped.
 
 Conventions are those of :mod:`cccd_biometrics.fingerprint.template`: pixel coordinates with the origin at the
 top-left and ``y`` down; angles in degrees in [0, 360), counter-clockwise from +x as seen on screen (ISO/IEC
-19794-2). A ridge ending points along its ridge, into the ridge (the bisector of the valley fork that surrounds
-it); a bifurcation points between its two branches, away from the trunk. Images are 500 ppi.
+19794-2). A ridge ending sits on the valley fork just beyond the ridge end and points along its ridge, into the
+ridge (the bisector of that fork); a bifurcation sits on the ridge-skeleton junction and points between its two
+branches, away from the trunk. Images are 500 ppi.
 
 >>> from cccd_biometrics.fingerprint.synthetic import generate_master, render_impression
 >>> master = generate_master(7, pattern="right_loop")                     # doctest: +SKIP
@@ -59,6 +60,7 @@ _MAX_GROWTH_ITERATIONS = 48
 _GROWTH_GAIN = 2.5
 _BORDER_MARGIN = 10                  # px from the silhouette edge where master minutiae are not trusted
 _MIN_SEPARATION = 6.0                # px: closer minutiae are thinning artefacts of one structure
+_ISO_ENDING_OFFSET = 0.15           # ridge periods from the ridge-skeleton end to the ISO ending location
 _GT_CONTACT_MARGIN = 6               # px: minutiae this close to the contact edge are dropped
 PPI = 500
 _RIDGE_SPREAD = 0.2                  # shifts the ridge/valley boundary into the valleys
@@ -339,8 +341,10 @@ def _valley_bisector(binary: np.ndarray, x: int, y: int, angle: float) -> float:
     return best
 
 
-def _master_minutiae(ridges: np.ndarray, mask: np.ndarray, orientation: np.ndarray) -> tuple[Minutia, ...]:
-    """Ground-truth minutiae of a master: crossing number on the cleaned skeleton of the binarised pattern."""
+def _master_minutiae(ridges: np.ndarray, mask: np.ndarray, orientation: np.ndarray,
+                     period: np.ndarray) -> tuple[Minutia, ...]:
+    """Ground-truth minutiae of a master: crossing number on the cleaned skeleton of the binarised pattern,
+    endings moved to their ISO location."""
     smooth = cv2.GaussianBlur(ridges, (0, 0), 1.0)
     binary = (smooth > 0).astype(np.uint8)
     skeleton = kernels.prune_spurs(kernels.thin(binary), 6)
@@ -353,8 +357,20 @@ def _master_minutiae(ridges: np.ndarray, mask: np.ndarray, orientation: np.ndarr
     for y, x, cn in found:
         kind = "ending" if cn == 1 else "bifurcation"
         angle = _minutia_angle(binary, int(x), int(y), float(orientation[y, x]), kind)
-        result.append(Minutia(float(x), float(y), round(angle, 2), kind, 100))
+        px, py = float(x), float(y)
+        if kind == "ending":
+            px, py = _iso_ending_location(px, py, angle, float(period[y, x]))
+        result.append(Minutia(round(px, 2), round(py, 2), round(angle, 2), kind, 100))
     return tuple(result)
+
+
+def _iso_ending_location(x: float, y: float, angle: float, period: float) -> tuple[float, float]:
+    """ISO/IEC 19794-2 places a ridge ending on the fork of the valley skeleton in front of the ridge end,
+    which lies beyond the ridge-skeleton end point. Thinning does not give that fork reliably (the valley
+    widens in front of the end), so the end point is moved back, against the minutia direction, by 0.15 ridge
+    period: the offset the minutiae extractor calibrated on commercial ISO templates."""
+    ux, uy = np.cos(np.radians(angle)), -np.sin(np.radians(angle))
+    return x - _ISO_ENDING_OFFSET * period * ux, y - _ISO_ENDING_OFFSET * period * uy
 
 
 def _drop_crowded(found: np.ndarray) -> np.ndarray:
@@ -414,7 +430,7 @@ def generate_master(seed: int, pattern: str | None = None, size: tuple[int, int]
         raise ValueError(f"n_seeds must be >= 1, got {n_seeds!r}")
     ridges = _grow_ridges(orientation, period, active, rng, int(n_seeds))
     ridges[~active] = -1.0
-    minutiae = _master_minutiae(ridges, mask, orientation)
+    minutiae = _master_minutiae(ridges, mask, orientation, period)
     return MasterFingerprint(
         seed=int(seed), pattern=pattern, ridges=ridges, mask=mask, orientation=orientation, period=period,
         cores=tuple((round(c.real, 2), round(c.imag, 2)) for c in cores),
