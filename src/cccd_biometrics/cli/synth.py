@@ -49,7 +49,6 @@ def _parse_size(text: str) -> tuple[int, int]:
 def _write_finger(job: tuple[int, str, int, str | None, tuple[int, int], str]) -> list[dict[str, Any]]:
     """Generate one finger's impressions and write them; returns manifest rows. Runs in a worker process."""
     from ..fingerprint.synthetic import generate_master, quality_parameters, render_impression
-    from ..fingerprint.template import Template
     from ..io import save_image
 
     master_seed, quality, impressions, pattern, size, out_dir = job
@@ -62,8 +61,9 @@ def _write_finger(job: tuple[int, str, int, str | None, tuple[int, int], str]) -
         record = {"quality": quality, **imp.to_dict()}
         stem.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
         files = [stem.with_suffix(".png").name, stem.with_suffix(".json").name]
-        if hasattr(Template, "to_bytes"):
-            stem.with_suffix(".iso").write_bytes(imp.template.to_bytes("iso19794-2"))
+        encode = getattr(imp.template, "to_bytes", None)   # the ISO codec may not be built yet
+        if encode is not None:
+            stem.with_suffix(".iso").write_bytes(encode("iso19794-2"))
             files.append(stem.with_suffix(".iso").name)
         rows.append({"files": files, "quality": quality, "master_seed": master_seed, "impression": k,
                      "pattern": imp.pattern, "minutiae": len(imp.minutiae)})

@@ -102,7 +102,7 @@ def _crossing_number(img: np.ndarray, y: int, x: int) -> int:
     p = _neighbours(img, y, x)
     cn = 0
     for i in range(8):
-        cn += abs(np.int64(p[i]) - np.int64(p[(i + 1) % 8]))
+        cn += int(abs(np.int64(p[i]) - np.int64(p[(i + 1) % 8])))
     return cn // 2
 
 

@@ -87,7 +87,7 @@ def _smooth_noise(shape: tuple[int, int], sigma: float, rng: np.random.Generator
     # a wide blur of white noise equals a narrower one at lower resolution, upsampled: much cheaper
     scale = max(1.0, sigma / 2.0)
     small = (max(2, round(h / scale)), max(2, round(w / scale)))
-    field = rng.standard_normal(small, dtype=np.float32)
+    field: np.ndarray = rng.standard_normal(small, dtype=np.float32)
     field = cv2.GaussianBlur(field, (0, 0), sigma / scale, borderType=cv2.BORDER_REFLECT)
     if small != shape:
         field = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -253,8 +253,8 @@ def _orientation_field(pattern: str, shape: tuple[int, int], cores: list[complex
 def _period_field(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """Ridge period map around 9 px at 500 ppi, varying smoothly by about +-10 %."""
     base = rng.uniform(7.9, 9.8)
-    wander = cv2.GaussianBlur(rng.standard_normal(shape).astype(np.float32), (0, 0), 50.0)
-    wander /= max(float(wander.std()), 1e-6)
+    wander: np.ndarray = cv2.GaussianBlur(rng.standard_normal(shape).astype(np.float32), (0, 0), 50.0)
+    wander = wander / max(float(wander.std()), 1e-6)
     return np.clip(base * (1.0 + 0.08 * wander), _PERIODS[0], _PERIODS[-1]).astype(np.float32)
 
 
@@ -596,8 +596,8 @@ def _render_skin(ridges: np.ndarray, contact: np.ndarray, noise: float, creases:
     pores = cv2.GaussianBlur(pores, (0, 0), 0.9) * _PORE_DEPTH
     # uneven skin: contact along a ridge varies on the scale of a ridge width, and where it fails the ridge
     # breaks into dashes (the white gaps of optical prints) rather than turning grey
-    grain = cv2.GaussianBlur(rng.standard_normal((h, w), dtype=np.float32), (0, 0), 1.8)
-    grain /= max(float(grain.std()), 1e-6)
+    grain: np.ndarray = cv2.GaussianBlur(rng.standard_normal((h, w), dtype=np.float32), (0, 0), 1.8)
+    grain = grain / max(float(grain.std()), 1e-6)
     gaps = np.clip((grain - _BREAK_THRESHOLD) / 0.5, 0.0, 1.0)
     texture = (1.0 - _GRAIN * np.abs(grain) / 2.0) * (1.0 - gaps)
     ink = np.clip(ink * texture - pores - _crease_map((h, w), contact, creases, rng), 0.0, 1.0) * pressure
@@ -702,7 +702,8 @@ def render_impression(
         raise ValueError(f"seed must be >= 0, got {seed!r}")
     rng = np.random.default_rng(np.random.SeedSequence([master.seed, int(seed), 0x1A7]))
     rotation = float(rng.uniform(-15, 15)) if rotation is None else float(rotation)
-    translation = tuple(rng.uniform(-20, 20, 2)) if translation is None else tuple(map(float, translation))
+    dx, dy = rng.uniform(-20, 20, 2) if translation is None else translation
+    shift_xy = (float(dx), float(dy))
     distortion = float(rng.uniform(0.2, 0.6)) if distortion is None else _check_unit("distortion", distortion)
     contact = float(rng.uniform(0.8, 0.95)) if contact is None else float(contact)
     creases = int(rng.poisson(1.5)) if creases is None else int(creases)
@@ -711,7 +712,7 @@ def render_impression(
     if not 0.0 < contact <= 1.0:
         raise ValueError(f"contact must be in (0, 1], got {contact!r}")
 
-    geometry = _geometry(master, rng, rotation, translation, distortion)
+    geometry = _geometry(master, rng, rotation, shift_xy, distortion)
     map_x, map_y = geometry.inverse_maps()
     ridges = cv2.remap(master.ridges, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                        borderValue=-1.0)
@@ -726,7 +727,7 @@ def render_impression(
     image = degrade.blur(image, blur)
     image = degrade.reduce_contrast(image, min(1.0, (1.0 - float(contrast)) / 0.9))
     parameters = {
-        "rotation": round(rotation, 3), "translation": [round(t, 3) for t in translation],
+        "rotation": round(rotation, 3), "translation": [round(t, 3) for t in shift_xy],
         "distortion": round(distortion, 4), "contact": round(contact, 4), "partial": float(partial),
         "dryness": float(dryness), "wetness": float(wetness), "smudge": float(smudge), "blur": float(blur),
         "noise": float(noise), "contrast": float(contrast), "creases": creases,
@@ -742,7 +743,7 @@ def render_impression(
 QUALITY_LEVELS = ("good", "dry", "wet", "smudged", "partial")
 
 
-def quality_parameters(quality: str, seed: int) -> dict[str, float]:
+def quality_parameters(quality: str, seed: int) -> dict[str, Any]:
     """Capture parameters of one of :data:`QUALITY_LEVELS`, with a seeded spread inside the level.
 
     ``good`` is a clean capture; ``dry`` and ``wet`` set the matching effect to 0.45-0.7, ``smudged`` to 0.6-0.85;
