@@ -7,7 +7,8 @@ Usage (from the project root, with ../shared/data present)::
 
 Model
     ``z = sum_i w_i * (x_i - mean_i) / scale_i + intercept`` over a handful of native measures ``x_i``
-    (:data:`FEATURES`, with ``log`` applied to areas), then ``score = 100 * sigmoid(slope * z + offset)``.
+    (:data:`FEATURES`, with ``log`` applied to areas and :data:`UPPER` clipping), then
+    ``score = 100 * sigmoid(slope * z + offset)``.
 
 Fit (on the 640 FVC2000/2002 B dev images only)
     The weights are a ridge regression (L2 = 1 on standardised measures) onto an equal blend of two
@@ -48,6 +49,9 @@ FEATURES: dict[str, str] = {
     "ridge_width_imbalance": "identity",
     "ridge_period": "identity",
 }
+UPPER: dict[str, float] = {"mu": 200.0}
+"""Measures clipped from above before use: NFIQ 2 prefers light prints, but a print lightened beyond this
+(dryness) must not gain score."""
 UTILITY_WEIGHT = 0.5
 L2 = 1.0
 NFIQ2_ERC = dict(zip(FVC_DBS, (0.721, 0.577, 0.859, 0.711, 0.756, 0.557, 0.968, 0.967), strict=True))
@@ -56,7 +60,7 @@ NFIQ2_ERC = dict(zip(FVC_DBS, (0.721, 0.577, 0.859, 0.711, 0.756, 0.557, 0.968, 
 def design(rows: dict[str, dict[str, float]], keys: list[str]) -> np.ndarray:
     cols = []
     for name, transform in FEATURES.items():
-        x = np.array([rows[k][name] for k in keys], dtype=float)
+        x = np.minimum(np.array([rows[k][name] for k in keys], dtype=float), UPPER.get(name, np.inf))
         cols.append(np.log(np.maximum(x, 1.0)) if transform == "log" else x)
     return np.array(cols).T
 
@@ -128,15 +132,15 @@ def report(name: str, keys: list[str], s: np.ndarray, nfiq2: np.ndarray) -> None
 def to_json(model: dict) -> dict:
     return {
         "description": "Unified fingerprint quality score: score = 100 * sigmoid(slope * z + offset), "
-                       "z = intercept + sum(weight * (T(value) - mean) / scale), T = identity or natural log "
-                       "(log of max(value, 1)). Fitted by benchmarks/fit_quality_model.py on FVC2000/2002 B dev "
-                       "images (see its docstring).",
+                       "z = intercept + sum(weight * (T(min(value, upper)) - mean) / scale), T = identity or "
+                       "natural log (log of max(value, 1)); upper = null means no clipping. Fitted by "
+                       "benchmarks/fit_quality_model.py on FVC2000/2002 B dev images (see its docstring).",
         "target": f"{1 - UTILITY_WEIGHT:.2f} * standardised logit(NFIQ 2.3 score) + {UTILITY_WEIGHT:.2f} * "
                   "per-DB rank-normal comparison utility (BOZORTH3 on MINDTCT minutiae)",
         "ridge_l2": L2,
         "features": [
-            {"name": name, "transform": transform, "mean": round(float(m), 6), "scale": round(float(s), 6),
-             "weight": round(float(w), 6)}
+            {"name": name, "transform": transform, "upper": UPPER.get(name), "mean": round(float(m), 6),
+             "scale": round(float(s), 6), "weight": round(float(w), 6)}
             for (name, transform), m, s, w in zip(FEATURES.items(), model["mean"], model["scale"],
                                                  model["weights"], strict=True)
         ],

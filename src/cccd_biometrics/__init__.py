@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "Template": "cccd_biometrics.fingerprint.template",
     "compare_templates": "cccd_biometrics.fingerprint.match",
     "compare_one_to_many": "cccd_biometrics.fingerprint.match",
+    "prepare_template": "cccd_biometrics.fingerprint.match",
+    "prepare_gallery": "cccd_biometrics.fingerprint.match",
     # portraits
     "check_portrait": "cccd_biometrics.face.icao",
     "PortraitReport": "cccd_biometrics.face.icao",

@@ -20,6 +20,9 @@ __all__ = ["KINDS", "CheckRow", "check_path", "guess_kind"]
 
 KINDS = ("auto", "fingerprint", "portrait")
 
+PORTRAIT_PROFILE = "cccd"
+"""Requirement profile ``cccd-bio check`` applies to portraits (the chip-card portrait rules)."""
+
 IMAGE_SUFFIXES = frozenset(
     {".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg", ".jp2", ".j2k", ".jpf", ".wsq"}
 )
@@ -89,23 +92,44 @@ def _detect_kind(path: str) -> str:
 
 
 def _check_fingerprint(path: str, ppi: float | None) -> dict[str, Any]:
+    from .fingerprint.quality import assess_fingerprint
     from .io import load_fingerprint
 
     img = load_fingerprint(path, ppi=ppi)
     info = img.to_dict()
+    quality = assess_fingerprint(img)
     return {
         "width": info["width"],
         "height": info["height"],
         "ppi": info["ppi"],
-        "details": {"ppi_source": img.ppi_source, "format": img.format},
+        "score": round(float(quality.score), 2),
+        "flagged": quality.hard_to_read,
+        "codes": quality.codes,
+        "details": {"ppi_source": img.ppi_source, "format": img.format,
+                    "findings": [f.to_dict() for f in quality.findings]},
     }
 
 
 def _check_portrait(path: str) -> dict[str, Any]:
+    from .face.icao import check_portrait
     from .io import load_portrait
 
     p = load_portrait(path)
-    return {"width": p.shape[1], "height": p.shape[0], "details": {"format": p.format}}
+    report = check_portrait(p, profile=PORTRAIT_PROFILE)
+    details: dict[str, Any] = {"format": p.format, "profile": report.profile, "compliant": report.compliant,
+                               "faces": report.faces}
+    if report.geometry is not None:
+        g = report.geometry
+        details.update(inter_eye_distance=round(g.inter_eye_distance, 1), yaw=round(g.yaw, 1),
+                       pitch=round(g.pitch, 1), roll=round(g.roll, 1))
+    return {
+        "width": p.shape[1],
+        "height": p.shape[0],
+        "score": None if report.score is None else round(report.score, 1),
+        "flagged": not report.compliant,
+        "codes": report.codes,
+        "details": details,
+    }
 
 
 def check_path(path: str | os.PathLike, *, kind: str = "auto", ppi: float | None = None) -> CheckRow:

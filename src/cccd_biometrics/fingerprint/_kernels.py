@@ -18,6 +18,7 @@ from numba import njit
 
 __all__ = [
     "PROFILE_FIELDS",
+    "block_gradient_moments",
     "block_ridge_profiles",
 ]
 
@@ -32,6 +33,48 @@ PROFILE_FIELDS = (
     "mean",  # mean grey level of the oriented window
 )
 N_PROFILE_FIELDS = len(PROFILE_FIELDS)
+
+
+@njit(cache=True, nogil=True)
+def block_gradient_moments(gray, smooth, block_size):
+    """Per-block means of gx², gy², gx·gy (3x3 Sobel of ``smooth``, scaled by 1/8) and (gray - smooth)².
+
+    One pass, no full-size temporaries. Image borders are replicated; a partial block at the right or bottom
+    edge averages the pixels it has. Returns float32 (4, BY, BX); rows point down (gy > 0 when brighter below).
+    """
+    h, w = gray.shape
+    by_n = (h + block_size - 1) // block_size
+    bx_n = (w + block_size - 1) // block_size
+    out = np.empty((4, by_n, bx_n), dtype=np.float32)
+    for by in range(by_n):
+        y_end = min((by + 1) * block_size, h)
+        for bx in range(bx_n):
+            x_end = min((bx + 1) * block_size, w)
+            sxx = 0.0
+            syy = 0.0
+            sxy = 0.0
+            sdd = 0.0
+            for y in range(by * block_size, y_end):
+                ym = max(y - 1, 0)
+                yp = min(y + 1, h - 1)
+                for x in range(bx * block_size, x_end):
+                    xm = max(x - 1, 0)
+                    xp = min(x + 1, w - 1)
+                    gx = ((smooth[ym, xp] + 2.0 * smooth[y, xp] + smooth[yp, xp])
+                          - (smooth[ym, xm] + 2.0 * smooth[y, xm] + smooth[yp, xm])) * 0.125
+                    gy = ((smooth[yp, xm] + 2.0 * smooth[yp, x] + smooth[yp, xp])
+                          - (smooth[ym, xm] + 2.0 * smooth[ym, x] + smooth[ym, xp])) * 0.125
+                    d = gray[y, x] - smooth[y, x]
+                    sxx += gx * gx
+                    syy += gy * gy
+                    sxy += gx * gy
+                    sdd += d * d
+            n = (y_end - by * block_size) * (x_end - bx * block_size)
+            out[0, by, bx] = sxx / n
+            out[1, by, bx] = syy / n
+            out[2, by, bx] = sxy / n
+            out[3, by, bx] = sdd / n
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -57,8 +100,11 @@ def _bilinear(img: np.ndarray, r: float, c: float) -> float:
 
 
 @njit(cache=True, nogil=True)
-def _sample_window(img, cy, cx, cos_t, sin_t, window):
-    """Fill ``window[i, j]``: i across the ridges (along the normal), j along them; return the signature."""
+def _sample_window(img, cy, cx, cos_t, sin_t, window, along_step):
+    """Fill ``window[i, j]``: i across the ridges (1 px apart), j along them (``along_step`` px apart).
+
+    Returns the signature: the window averaged along the ridges.
+    """
     length, width = window.shape
     sig = np.empty(length, dtype=np.float64)
     half_l = (length - 1) * 0.5
@@ -67,7 +113,7 @@ def _sample_window(img, cy, cx, cos_t, sin_t, window):
         t = i - half_l
         acc = 0.0
         for j in range(width):
-            s = j - half_w
+            s = (j - half_w) * along_step
             # normal (cos, sin) in (row, col); ridge direction (-sin, cos)
             r = cy + t * cos_t - s * sin_t
             c = cx + t * sin_t + s * cos_t
@@ -210,7 +256,8 @@ def _ridge_valley_runs(is_ridge):
 
 
 @njit(cache=True, nogil=True)
-def block_ridge_profiles(img, cos_t, sin_t, block_mask, block_size, length, width, min_period, max_period):
+def block_ridge_profiles(img, cos_t, sin_t, block_mask, block_size, length, width, along_step, min_period,
+                         max_period):
     """Oriented ridge profile of every foreground block.
 
     Parameters
@@ -224,7 +271,9 @@ def block_ridge_profiles(img, cos_t, sin_t, block_mask, block_size, length, widt
     block_size : int
         Block side in pixels; the window is centred on the block.
     length, width : int
-        Window size across the ridges (signature length) and along them (averaged).
+        Samples across the ridges (signature length, 1 px apart) and along them (averaged).
+    along_step : float
+        Spacing of the samples along the ridges (px): the window spans ``width * along_step`` px along them.
     min_period, max_period : float
         Range of ridge periods searched, in pixels.
 
@@ -245,7 +294,7 @@ def block_ridge_profiles(img, cos_t, sin_t, block_mask, block_size, length, widt
             cx = bx * block_size + 0.5 * (block_size - 1)
             ct = cos_t[by, bx]
             st = sin_t[by, bx]
-            sig = _sample_window(img, cy, cx, ct, st, window)
+            sig = _sample_window(img, cy, cx, ct, st, window, along_step)
             trend, x = _detrend(sig)
             out[0, by, bx] = _dominant_period(x, k_lo, search_cos, search_sin)
             out[1, by, bx] = _fda(x, dft_cos, dft_sin)

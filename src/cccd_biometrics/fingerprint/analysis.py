@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -177,7 +179,7 @@ class Analysis:
 
     # ------------------------------------------------------ ridge profiles
     @cached_product
-    def ridge_profiles(self) -> dict[str, np.ndarray]:
+    def ridge_profiles(self) -> Mapping[str, np.ndarray]:
         """Oriented ridge-profile measures per foreground block (NaN elsewhere), by name.
 
         Keys are :data:`cccd_biometrics.fingerprint.frequency.PROFILE_FIELDS`: ``period`` (raw, unsmoothed),
@@ -189,7 +191,7 @@ class Analysis:
             field = np.ascontiguousarray(stack[i])
             field.setflags(write=False)
             out[name] = field
-        return out
+        return MappingProxyType(out)  # read-only: the products are shared
 
     @cached_product
     def ridge_period(self) -> np.ndarray:

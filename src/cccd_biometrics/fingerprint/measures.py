@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from .analysis import Analysis
+from .frequency import spectral_ridge_period
 from .orientation import block_means, orientation_certainty, orientation_flow
 
 __all__ = ["MEASURES", "block_clarity", "compute_measures"]
@@ -77,7 +78,7 @@ def orientation_flow_quality(a: Analysis) -> float:
 
 def mean_grey(a: Analysis) -> float:
     """MU: mean grey level of the whole image (0..255)."""
-    return float(a.image.pixels.mean())
+    return float(cv2.mean(a.image.pixels)[0])
 
 
 def block_mean_grey(a: Analysis) -> float:
@@ -98,12 +99,14 @@ def roi_coherent_area(a: Analysis) -> float:
 
 def roi_area(a: Analysis) -> float:
     """Foreground (finger) area in mm² at 500 ppi."""
-    return float(a.mask.sum() * MM2_PER_PX)
+    return float(np.count_nonzero(a.mask) * MM2_PER_PX)
 
 
 def roi_grey(a: Analysis) -> float:
     """Mean grey level inside the foreground (NFIQ 2 ROI area mean)."""
-    return float(a.image.pixels[a.mask].mean()) if a.mask.any() else mean_grey(a)
+    if not a.block_mask.any():
+        return mean_grey(a)
+    return float(cv2.mean(a.image.pixels, mask=a.mask.view(np.uint8))[0])
 
 
 # ------------------------------------------------------------------------ our own
@@ -135,6 +138,25 @@ def ridge_period(a: Analysis) -> float:
     return _median(_fg(a, a.ridge_period))
 
 
+TYPICAL_PERIOD = (6.5, 13.5)
+"""Block-median ridge periods (px) of about 98 % of the FVC dev prints at 500 ppi."""
+
+
+def resolution_period(a: Analysis) -> float:
+    """Ridge period (px) used to judge the resolution: the block median when typical (and most blocks show
+    ridges), otherwise a 2-D spectral
+    estimate of the finger area (:func:`.frequency.spectral_ridge_period`), which has no search-range limit
+    and does not depend on the orientation field; 0 when neither finds ridges.
+    """
+    period = ridge_period(a)
+    typical = TYPICAL_PERIOD[0] <= period <= TYPICAL_PERIOD[1]
+    # few ridge-like blocks also cast doubt on the block periods (ridges too fine for the orientation field)
+    if not a.block_mask.any() or (typical and ridge_pattern(a) >= 0.45):
+        return period
+    spectral = spectral_ridge_period(a.image.pixels, a.mask)
+    return spectral if np.isfinite(spectral) else period
+
+
 def ridge_darkness(a: Analysis) -> float:
     """Median fraction of pixels darker than the local mean: > 0.5 wide, merged ridges (wet), < 0.4 thin (dry)."""
     return _median(_fg(a, a.ridge_profiles["dark_fraction"]), empty=0.5)
@@ -163,19 +185,18 @@ def ridge_noise(a: Analysis) -> float:
 def sharpness(a: Analysis) -> float:
     """Fine-detail energy over ridge contrast on the foreground: falls with blur, rises with pixel noise.
 
-    RMS of the image minus its Gaussian (sigma 1.5 px) smoothing, divided by :func:`ridge_contrast`.
+    RMS of the image minus its Gaussian (sigma 1 px) smoothing, divided by :func:`ridge_contrast`.
     """
     contrast = ridge_contrast(a)
     if not a.block_mask.any() or contrast <= 0:
         return 0.0
-    detail = a.gray - cv2.GaussianBlur(a.gray, (0, 0), 1.5)
-    energy = block_means(detail * detail, a.block_size)
-    return float(np.sqrt(energy[a.block_mask].mean()) / contrast)
+    energy = a.gradient_moments.detail[a.block_mask]
+    return float(np.sqrt(max(float(energy.mean()), 0.0)) / contrast)
 
 
 def center_offset(a: Analysis) -> float:
     """Distance of the finger's centroid from the image centre, as a fraction of the half-diagonal (0..1)."""
-    if not a.mask.any():
+    if not a.block_mask.any():
         return 1.0
     ys, xs = np.nonzero(a.block_mask)
     by, bx = a.block_shape
@@ -208,7 +229,7 @@ def ridge_pattern(a: Analysis) -> float:
 
 def roi_fraction(a: Analysis) -> float:
     """Fraction of the image covered by the finger (0..1)."""
-    return float(a.mask.mean())
+    return float(np.count_nonzero(a.mask) / a.mask.size)
 
 
 MEASURES: dict[str, Callable[[Analysis], float]] = {
@@ -229,6 +250,7 @@ MEASURES: dict[str, Callable[[Analysis], float]] = {
     "roi_fraction": roi_fraction,
     "ridge_contrast": ridge_contrast,
     "ridge_period": ridge_period,
+    "resolution_period": resolution_period,
     "ridge_darkness": ridge_darkness,
     "ridge_width_ratio": ridge_width_ratio,
     "ridge_width_imbalance": ridge_width_imbalance,

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ._kernels import block_gradient_moments
+
 __all__ = [
     "GradientMoments",
     "block_means",
@@ -41,11 +43,16 @@ ORIENTATION_SMOOTHING = 1.0
 
 @dataclass(frozen=True)
 class GradientMoments:
-    """Per-block means of the gradient products (image rows pointing down)."""
+    """Per-block means of the gradient products (image rows pointing down) and of the fine detail.
+
+    ``detail`` is the block mean of ``(image - smoothed image)²``: the energy the pre-smoothing removed (pixel
+    noise, pores, sharp ridge edges), kept because the blur measure needs it and it costs nothing here.
+    """
 
     gxx: np.ndarray
     gyy: np.ndarray
     gxy: np.ndarray
+    detail: np.ndarray
 
     @property
     def energy(self) -> np.ndarray:
@@ -66,13 +73,9 @@ def block_means(values: np.ndarray, block_size: int) -> np.ndarray:
 
 def gradient_moments(gray: np.ndarray, block_size: int) -> GradientMoments:
     """Block-averaged gradient moments of a float32 grey image."""
-    smooth = cv2.GaussianBlur(gray, (0, 0), GRADIENT_SIGMA)
-    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
-    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
-    stack = cv2.merge([gx * gx, gy * gy, gx * gy])
-    means = block_means(stack, block_size)
-    return GradientMoments(np.ascontiguousarray(means[..., 0]), np.ascontiguousarray(means[..., 1]),
-                           np.ascontiguousarray(means[..., 2]))
+    smooth = cv2.GaussianBlur(gray, (0, 0), GRADIENT_SIGMA, borderType=cv2.BORDER_REPLICATE)
+    means = block_gradient_moments(gray, smooth, int(block_size))
+    return GradientMoments(means[0], means[1], means[2], means[3])
 
 
 def orientation_from_moments(m: GradientMoments, weight: np.ndarray | None = None,

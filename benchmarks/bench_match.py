@@ -1,0 +1,78 @@
+"""Speed of the minutiae comparator (pytest-benchmark): ``pytest benchmarks/bench_match.py --benchmark-only``.
+
+Targets (issue 5): one comparison <= 0.2 ms median; one-to-many >= 20,000 comparisons/s per core on
+50-minutia templates. Templates: MINDTCT minutiae of the FVC2002 B DBs cut to their 50 best (when
+../shared/data is present; genuine and impostor pairs mixed as in a real search), else synthetic ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cccd_biometrics.fingerprint.match import (
+    compare_one_to_many,
+    compare_templates,
+    prepare_gallery,
+    prepare_template,
+)
+from cccd_biometrics.fingerprint.template import Minutia, Template
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+N_MINUTIAE = 50
+
+
+def _synthetic(seed: int) -> Template:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform([20, 20], [280, 380], size=(N_MINUTIAE, 2))
+    return Template(tuple(Minutia(x, y, a) for (x, y), a in zip(xy, rng.uniform(0, 360, N_MINUTIAE), strict=True)),
+                    width=300, height=400)
+
+
+def _best_50(t: Template) -> Template:
+    best = sorted(t.minutiae, key=lambda m: -m.quality)[:N_MINUTIAE]
+    return Template(tuple(best), width=t.width, height=t.height, ppi=t.ppi)
+
+
+@pytest.fixture(scope="module")
+def templates() -> list[Template]:
+    if not (DATA / "reference").is_dir():
+        return [_synthetic(s) for s in range(200)]
+    from cccd_biometrics.bench_datasets import discover_dataset, read_reference_xyt
+
+    out = []
+    for db in ("DB1_B", "DB2_B", "DB3_B", "DB4_B"):
+        ds = discover_dataset(DATA / "fvc2002_b" / db)
+        refs = read_reference_xyt(DATA / "reference", "mindtct", ds.samples)
+        out += [_best_50(refs[s.key]) for s in ds.samples if len(refs[s.key]) >= N_MINUTIAE]
+    return out
+
+
+def test_compare_prepared_pair(benchmark, templates):
+    """One comparison of two prepared templates (cylinders already built), genuine pair."""
+    a, b = prepare_template(templates[0]), prepare_template(templates[1])
+    score = benchmark(compare_templates, a, b)
+    assert 0.0 <= score <= 1.0
+
+
+def test_compare_raw_templates(benchmark, templates):
+    """One comparison from plain Templates: includes building both templates' cylinders."""
+    score = benchmark(compare_templates, templates[0], templates[2])
+    assert 0.0 <= score <= 1.0
+
+
+def test_prepare_template(benchmark, templates):
+    prepared = benchmark(prepare_template, templates[3])
+    assert len(prepared) > 0
+
+
+def test_one_to_many(benchmark, templates):
+    """Probe against every other template of the set (genuine and impostor), comparisons/s in extra_info."""
+    gallery = prepare_gallery(templates[1:])
+    probe = prepare_template(templates[0])
+    scores = benchmark(compare_one_to_many, probe, gallery)
+    assert scores.shape == (len(gallery),)
+    benchmark.extra_info["gallery_size"] = len(gallery)
+    benchmark.extra_info["comparisons_per_s"] = len(gallery) / benchmark.stats.stats.median

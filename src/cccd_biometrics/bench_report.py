@@ -1,0 +1,102 @@
+"""Benchmark report files: DET and error-versus-reject plots (matplotlib PNG) and a self-contained HTML page."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_det", "plot_erc", "write_html", "write_results_json"]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)  # files only: never needs a display
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_det(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, title: str) -> Path:
+    """DET plot (FNMR against FMR, log-log) of one or more ``{label: (fmr, fnmr)}`` curves."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 4.5), dpi=100)
+    floor = 1e-4
+    for label, (fmr, fnmr) in curves.items():
+        ax.step(np.maximum(fmr, floor), np.maximum(fnmr, floor), where="post", label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(floor, 1)
+    ax.set_ylim(floor * 10, 1)
+    ax.plot([floor, 1], [floor, 1], color="grey", lw=0.5, ls=":")
+    ax.set_xlabel("FMR")
+    ax.set_ylabel("FNMR")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower left")
+    fig.subplots_adjust(left=0.15, right=0.96, bottom=0.12, top=0.92)  # fixed: tight_layout costs ~0.5 s
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_erc(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, title: str) -> Path:
+    """Error-versus-reject plot of ``{label: (rejected fraction, FNMR)}`` curves."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 4.5), dpi=100)
+    for label, (fraction, fnmr) in curves.items():
+        ax.plot(100 * fraction, 100 * fnmr, label=label)
+    ax.set_xlabel("rejected genuine pairs (%), lowest quality first")
+    ax.set_ylabel("FNMR (%) at FMR = 1 %")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper right")
+    fig.subplots_adjust(left=0.13, right=0.96, bottom=0.12, top=0.92)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def write_results_json(results: dict[str, Any], path: Path) -> Path:
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{100 * float(value):.2f} %"
+
+
+def write_html(results: dict[str, Any], images: list[Path], path: Path) -> Path:
+    """A short self-contained page (plots embedded) summarising ``results``."""
+    m = results["metrics"]
+    rows = [
+        ("dataset", results["dataset"]), ("layout", results["layout"]),
+        ("minutiae / comparator / quality", f"{results['minutiae']} / {results['matcher']} / {results['quality']}"),
+        ("images (failed)", f"{results['counts']['images']} ({results['counts']['failed_images']})"),
+        ("genuine / impostor pairs", f"{results['counts']['genuine']} / {results['counts']['impostor']}"),
+        ("EER", _pct(m["eer"])), ("FNMR at FMR = 1 %", _pct(m["fnmr_at_fmr_1pct"])),
+        ("FNMR at FMR = 0.1 %", _pct(m["fnmr_at_fmr_0.1pct"])),
+        ("ERC area (0-20 %, 1.0 = random)", "-" if m.get("erc_area") is None else f"{m['erc_area']:.3f}"),
+        ("total time", f"{results['timings']['total_s']:.2f} s"),
+    ]
+    table = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    figures = "\n".join(
+        f'<img alt="{html.escape(p.stem)}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
+        for p in images)
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>cccd-bio bench: {html.escape(results['dataset'])}</title>
+<style>body{{font-family:sans-serif;max-width:1150px;margin:2em auto}}th{{text-align:left;padding-right:2em}}
+img{{max-width:49%}}td,th{{border-bottom:1px solid #ddd;padding:4px}}</style></head>
+<body><h1>Benchmark: {html.escape(results['dataset'])}</h1>
+<table>{table}</table>
+{figures}
+<p>Protocol: {html.escape(results['protocol'])}. Full figures in results.json.</p>
+</body></html>
+"""
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,0 +1,298 @@
+"""Face location: detection, 468 landmarks and iris centres, behind one small interface.
+
+The one backend bundled here runs Google MediaPipe's BlazeFace (full range) detector, FaceMesh landmark
+model and iris landmark model (Apache-2.0 ``.tflite`` files in ``face/models``) through OpenCV's DNN
+module, so nothing is downloaded and no deep-learning framework is needed. The anchor decoding, the
+weighted non-maximum suppression and the region-of-interest geometry between the three networks are
+implemented here.
+
+Public interface::
+
+    faces = detect_faces(rgb)                # list[FaceDetection], best first
+    mesh = face_landmarks(rgb, faces[0])     # FaceLandmarks (468 points + irises), image coordinates
+
+Networks are loaded lazily, once per thread (``cv2.dnn.Net`` objects are not safe to share between
+threads), so ``import cccd_biometrics`` stays fast and the functions are thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "DETECTION_THRESHOLD",
+    "FaceDetection",
+    "FaceLandmarks",
+    "detect_faces",
+    "face_landmarks",
+]
+
+DETECTION_THRESHOLD = 0.5
+"""Minimum BlazeFace score for a face to be reported."""
+
+_DETECTOR_SIZE = 192
+_MESH_SIZE = 192
+_IRIS_SIZE = 64
+_GRID = 48  # full-range BlazeFace: one anchor per cell of a 48x48 grid (stride 4)
+_NMS_IOU = 0.3
+_MESH_ROI_SCALE = 1.5  # MediaPipe enlarges the detection box by this before FaceMesh
+_IRIS_ROI_SCALE = 2.3  # ... and the eye-corner span by this before the iris model
+
+# FaceMesh indices of the eye corners (subject's right eye = image left)
+RIGHT_EYE_CORNERS = (33, 133)
+LEFT_EYE_CORNERS = (362, 263)
+
+
+@dataclass(frozen=True, eq=False)
+class FaceDetection:
+    """One face found by the detector, in image pixel coordinates.
+
+    Attributes
+    ----------
+    box:
+        (x0, y0, x1, y1) of the face box.
+    score:
+        Detector confidence in [0, 1].
+    keypoints:
+        (6, 2) array: subject's right eye, left eye, nose tip, mouth centre, right ear, left ear.
+    """
+
+    box: tuple[float, float, float, float]
+    score: float
+    keypoints: np.ndarray
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+
+@dataclass(frozen=True, eq=False)
+class FaceLandmarks:
+    """FaceMesh landmarks of one face, in image pixel coordinates.
+
+    Attributes
+    ----------
+    points:
+        (468, 3) array of x, y (pixels) and relative depth z (same scale as x).
+    presence:
+        FaceMesh's face-presence confidence in [0, 1].
+    iris_centres:
+        (2, 2) array: centre of the subject's right iris, then left iris.
+    iris_radii:
+        (2,) iris radius of each eye in pixels.
+    """
+
+    points: np.ndarray
+    presence: float
+    iris_centres: np.ndarray
+    iris_radii: np.ndarray
+
+
+# ---------------------------------------------------------------- model loading (lazy, per thread)
+
+_THREAD_NETS = threading.local()
+
+
+def _net(name: str) -> Any:
+    nets = getattr(_THREAD_NETS, "nets", None)
+    if nets is None:
+        nets = _THREAD_NETS.nets = {}
+    net = nets.get(name)
+    if net is None:
+        # The classic engine exposes every output tensor (the new one only the first); OpenCV 5.0
+        # ignores the engine argument when reading from a memory buffer, so read from the file.
+        with resources.as_file(resources.files("cccd_biometrics.face").joinpath("models", name)) as path:
+            net = cv2.dnn.readNetFromTFLite(str(path), engine=cv2.dnn.ENGINE_CLASSIC)
+        nets[name] = (net, list(net.getUnconnectedOutLayersNames()))
+        net = nets[name]
+    return net
+
+
+def _run(name: str, blob: np.ndarray) -> dict[str, np.ndarray]:
+    net, outputs = _net(name)
+    net.setInput(blob)
+    return dict(zip(outputs, net.forward(outputs), strict=True))
+
+
+# ---------------------------------------------------------------- detection
+
+
+@lru_cache(maxsize=1)
+def _anchor_centres() -> np.ndarray:
+    c = (np.arange(_GRID, dtype=np.float32) + 0.5) / _GRID
+    yy, xx = np.meshgrid(c, c, indexing="ij")
+    centres = np.stack([xx.ravel(), yy.ravel()], axis=1)  # (2304, 2), normalised
+    centres.setflags(write=False)  # shared between threads through the cache
+    return centres
+
+
+def shrink(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-average downscale to ``size`` (w, h): an integer-factor pass first (OpenCV's fast path)."""
+    h, w = rgb.shape[:2]
+    k = min(w // max(size[0], 1), h // max(size[1], 1))
+    if k >= 2:
+        rgb = cv2.resize(rgb, (w // k, h // k), interpolation=cv2.INTER_AREA)
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+def _letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float, float, float]:
+    """Fit the image into the detector's square input, keeping its aspect ratio (zero padding)."""
+    h, w = rgb.shape[:2]
+    scale = _DETECTOR_SIZE / max(h, w)
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    small = shrink(rgb, (nw, nh))
+    canvas = np.zeros((_DETECTOR_SIZE, _DETECTOR_SIZE, 3), np.uint8)
+    ox, oy = (_DETECTOR_SIZE - nw) // 2, (_DETECTOR_SIZE - nh) // 2
+    canvas[oy : oy + nh, ox : ox + nw] = small
+    return canvas, scale, float(ox), float(oy)
+
+
+def _decode(scores: np.ndarray, raw: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Anchor offsets -> boxes (cx, cy, w, h) and 6 keypoints, in detector-input pixels."""
+    logits = np.clip(scores.reshape(-1), -100.0, 100.0)
+    prob = 1.0 / (1.0 + np.exp(-logits))
+    keep = np.flatnonzero(prob >= threshold)
+    anchors = _anchor_centres()[keep] * _DETECTOR_SIZE
+    reg = raw.reshape(-1, 16)[keep]
+    boxes = reg[:, :4].copy()
+    boxes[:, :2] += anchors
+    keypoints = reg[:, 4:].reshape(-1, 6, 2) + anchors[:, None, :]
+    return prob[keep], boxes, keypoints
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    a0, a1 = box[:2] - box[2:] / 2, box[:2] + box[2:] / 2
+    b0, b1 = boxes[:, :2] - boxes[:, 2:] / 2, boxes[:, :2] + boxes[:, 2:] / 2
+    inter = np.clip(np.minimum(a1, b1) - np.maximum(a0, b0), 0, None).prod(axis=1)
+    union = box[2:].prod() + boxes[:, 2:].prod(axis=1) - inter
+    return inter / np.maximum(union, 1e-9)
+
+
+def _weighted_nms(
+    prob: np.ndarray, boxes: np.ndarray, keypoints: np.ndarray
+) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Blend overlapping candidates, weighted by score (MediaPipe's "weighted" suppression)."""
+    order = np.argsort(-prob)
+    prob, boxes, keypoints = prob[order], boxes[order], keypoints[order]
+    alive = np.ones(len(prob), bool)
+    out = []
+    for i in range(len(prob)):
+        if not alive[i]:
+            continue
+        group = alive & (_iou(boxes[i], boxes) > _NMS_IOU)
+        alive &= ~group
+        w = prob[group][:, None]
+        box = (boxes[group] * w).sum(0) / w.sum()
+        kps = (keypoints[group] * w[:, :, None]).sum(0) / w.sum()
+        out.append((float(prob[i]), box, kps))
+    return out
+
+
+def detect_faces(rgb: np.ndarray, threshold: float = DETECTION_THRESHOLD) -> list[FaceDetection]:
+    """Find faces in an RGB ``uint8`` image.
+
+    Parameters
+    ----------
+    rgb:
+        (H, W, 3) ``uint8`` RGB image.
+    threshold:
+        Minimum detector score.
+
+    Returns
+    -------
+    list of FaceDetection
+        Best score first; empty when there is no face.
+    """
+    canvas, scale, ox, oy = _letterbox(rgb)
+    blob = (canvas.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
+    out = _run("face_detection_full_range.tflite", np.ascontiguousarray(blob))
+    scores = next(v for k, v in out.items() if "classifier" in k)
+    raw = next(v for k, v in out.items() if "regressor" in k)
+    faces = []
+    for score, box, kps in _weighted_nms(*_decode(scores, raw, threshold)):
+        cx, cy = (box[0] - ox) / scale, (box[1] - oy) / scale
+        bw, bh = box[2] / scale, box[3] / scale
+        pts = (kps - (ox, oy)) / scale
+        faces.append(FaceDetection((cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2), score, pts))
+    return faces
+
+
+# ---------------------------------------------------------------- landmarks
+
+
+def _roi_transform(centre: np.ndarray, size: float, angle: float, out_size: int) -> np.ndarray:
+    """Affine map from image pixels to a square ``out_size`` crop rotated by ``angle`` (radians)."""
+    c, s = np.cos(angle), np.sin(angle)
+    k = out_size / size
+    # rotate the image by -angle around the centre so the eye line becomes horizontal, then scale
+    m = np.array([[c * k, s * k, 0.0], [-s * k, c * k, 0.0]])
+    m[:, 2] = out_size / 2 - m[:, :2] @ centre
+    return m
+
+
+def _crop(rgb: np.ndarray, m: np.ndarray, size: int) -> np.ndarray:
+    patch = cv2.warpAffine(rgb, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.ascontiguousarray((patch.astype(np.float32) / 255.0).transpose(2, 0, 1)[None])
+
+
+def _to_image(points: np.ndarray, m: np.ndarray) -> np.ndarray:
+    inv = cv2.invertAffineTransform(m)
+    return points[:, :2] @ inv[:, :2].T + inv[:, 2]
+
+
+def _iris(rgb: np.ndarray, corners: np.ndarray, mirror: bool) -> tuple[np.ndarray, float]:
+    centre = corners.mean(0)
+    d = corners[1] - corners[0]
+    angle = float(np.arctan2(d[1], d[0]))
+    m = _roi_transform(centre, float(np.hypot(*d)) * _IRIS_ROI_SCALE, angle, _IRIS_SIZE)
+    if mirror:  # the iris network was trained on one eye side; mirror the other into it
+        m = np.array([[-1.0, 0.0, _IRIS_SIZE], [0.0, 1.0, 0.0]]) @ np.vstack([m, [0, 0, 1]])
+    out = _run("iris_landmark.tflite", _crop(rgb, m, _IRIS_SIZE))
+    iris = next(v for k, v in out.items() if "iris" in k and "contour" not in k).reshape(5, 3)
+    pts = _to_image(iris, m)
+    radius = float(np.mean(np.hypot(*(pts[1:] - pts[0]).T)))
+    return pts[0], radius
+
+
+def face_landmarks(rgb: np.ndarray, face: FaceDetection) -> FaceLandmarks:
+    """Run FaceMesh and the iris model on one detected face.
+
+    Parameters
+    ----------
+    rgb:
+        The image the face was detected in.
+    face:
+        A detection from :func:`detect_faces`.
+
+    Returns
+    -------
+    FaceLandmarks
+        468 points and both irises in image coordinates.
+    """
+    eye_r, eye_l = face.keypoints[0], face.keypoints[1]
+    angle = float(np.arctan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0]))
+    x0, y0, x1, y1 = face.box
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    m = _roi_transform(centre, max(x1 - x0, y1 - y0) * _MESH_ROI_SCALE, angle, _MESH_SIZE)
+    out = _run("face_landmark.tflite", _crop(rgb, m, _MESH_SIZE))
+    flat = next(v for v in out.values() if v.size == 1404).reshape(468, 3)
+    flag = float(next(v for v in out.values() if v.size == 1).reshape(()))
+    points = np.empty((468, 3), np.float64)
+    points[:, :2] = _to_image(flat, m)
+    points[:, 2] = flat[:, 2] * (max(x1 - x0, y1 - y0) * _MESH_ROI_SCALE / _MESH_SIZE)
+    presence = 1.0 / (1.0 + np.exp(-np.clip(flag, -100, 100)))
+    right = _iris(rgb, points[list(RIGHT_EYE_CORNERS), :2], mirror=False)
+    left = _iris(rgb, points[list(LEFT_EYE_CORNERS), :2], mirror=True)
+    return FaceLandmarks(
+        points=points,
+        presence=float(presence),
+        iris_centres=np.array([right[0], left[0]]),
+        iris_radii=np.array([right[1], left[1]]),
+    )

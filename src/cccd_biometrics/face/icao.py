@@ -1,0 +1,359 @@
+"""ICAO 9303 / ISO/IEC 39794-5 portrait requirements: profiles of explicit thresholds -> PortraitReport.
+
+>>> import cccd_biometrics as cb
+>>> p = cb.load_portrait("sample_data/portraits/frl_london_002_neutral.jpg")  # doctest: +SKIP
+>>> r = cb.check_portrait(p, profile="cccd")                                # doctest: +SKIP
+>>> r.compliant, [f.code for f in r.findings]                               # doctest: +SKIP
+
+Two profiles ship: ``icao`` (ICAO 9303 part 3 / ISO/IEC 39794-5 full-frontal geometry and photographic
+requirements, with tolerances for the measurement error of landmark-based estimates) and ``cccd``
+(the Vietnamese chip-card portrait: light plain background, bare head, no glasses, neutral expression,
+frontal; tighter pose and framing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ..errors import InvalidImageError
+from ..findings import Finding, Severity, json_safe
+from ..images import Portrait
+from .detect import detect_faces, face_landmarks
+from .geometry import FaceGeometry, face_geometry
+from .measures import Measure, compute_measures
+
+__all__ = ["PROFILES", "PortraitReport", "Profile", "check_portrait", "locate_face"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Thresholds of one requirement profile. Ranges are inclusive [lo, hi]; fractions of the image size."""
+
+    name: str
+    max_roll: float = 8.0  # degrees
+    max_yaw: float = 10.0
+    max_pitch: float = 15.0
+    min_inter_eye_distance: float = 90.0  # px (ISO/IEC 39794-5: >= 90, 120 preferred)
+    head_size: tuple[float, float] = (0.60, 0.90)  # chin-to-crown / image height
+    horizontal_position: tuple[float, float] = (0.42, 0.58)  # eye midpoint / image width
+    eye_line_height: tuple[float, float] = (0.48, 0.72)  # eye line above the bottom / image height
+    min_margin_above: float = 0.0  # estimated crown inside the frame
+    min_margin_below: float = 0.0
+    min_side_margin: float = 0.0
+    min_luminance: float = 25.0  # face L*
+    max_under_exposure: float = 0.15
+    max_luminance: float = 82.0
+    max_over_exposure: float = 0.01  # share of face skin clipped (L* > 97): hot spots
+    min_dynamic_range: float = 6.2  # bits over the face
+    min_illumination_uniformity: float = 0.85
+    min_sharpness: float = 0.18
+    max_blockiness: float = 1.35
+    max_colour_distance: float = 4.0  # dE outside the natural-skin band
+    max_background_clutter: float = 0.30
+    min_background_lightness: float | None = None
+    min_eyes_open: float = 0.20
+    min_eyes_visible: float = 0.30
+    max_mouth_open: float = 0.10
+    max_mouth_occlusion: float = 0.60
+    min_lip_contrast: float = 4.0
+    max_expression: float | None = None
+    max_head_covering: float | None = None
+    max_eyeglasses: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({k: v for k, v in self.__dict__.items()})
+
+
+PROFILES: MappingProxyType[str, Profile] = MappingProxyType({
+    "icao": Profile(name="icao", max_expression=1.5),
+    "cccd": Profile(
+        name="cccd",
+        max_roll=5.0,
+        max_yaw=8.0,
+        max_pitch=12.0,
+        head_size=(0.62, 0.88),
+        horizontal_position=(0.44, 0.56),
+        min_background_lightness=55.0,
+        max_expression=1.3,
+        max_head_covering=0.5,
+        max_eyeglasses=2.0,
+    ),
+})
+
+_ACTIONS = {
+    "FACE_NOT_FOUND": "Make sure the face is in the frame, facing the camera, and retake.",
+    "FACE_MULTIPLE": "Only the applicant may be in the picture; retake.",
+    "FACE_ROLL": "Ask the applicant to hold the head straight (eyes level).",
+    "FACE_YAW": "Ask the applicant to face the camera directly.",
+    "FACE_PITCH": "Ask the applicant to keep the chin level.",
+    "FACE_TOO_SMALL": "Move the camera closer or zoom in.",
+    "FACE_TOO_LARGE": "Move the camera back or zoom out.",
+    "FACE_OFF_CENTER": "Centre the face in the frame, with space above the head.",
+    "FACE_UNDEREXPOSED": "Add light on the face or increase the exposure.",
+    "FACE_OVEREXPOSED": "Reduce the light or the exposure.",
+    "FACE_LOW_CONTRAST": "Check the lighting and the camera settings; retake.",
+    "FACE_UNEVEN_LIGHTING": "Light the face evenly from both sides.",
+    "FACE_BLURRED": "Refocus, hold the camera still and retake.",
+    "FACE_COMPRESSION_ARTIFACTS": "Save the photo with less compression (higher JPEG quality).",
+    "FACE_UNNATURAL_COLOUR": "Fix the white balance; retake under neutral light.",
+    "FACE_BACKGROUND_NOT_UNIFORM": "Use a plain, light, evenly lit background.",
+    "FACE_EYES_CLOSED": "Ask the applicant to open the eyes.",
+    "FACE_MOUTH_OPEN": "Ask the applicant to close the mouth.",
+    "FACE_EYES_OCCLUDED": "Remove whatever covers the eyes (hair, glasses, hand).",
+    "FACE_MOUTH_OCCLUDED": "Remove whatever covers the mouth (mask, hand, scarf).",
+    "FACE_HEAD_COVERING": "Ask the applicant to remove the head covering (unless for religious reasons).",
+    "FACE_GLASSES": "Ask the applicant to remove the glasses.",
+    "FACE_EXPRESSION_NOT_NEUTRAL": "Ask for a neutral expression: mouth closed, no smile.",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class PortraitReport:
+    """The outcome of checking a portrait against a requirement profile.
+
+    Attributes
+    ----------
+    compliant:
+        True when no finding of severity ERROR was raised.
+    findings:
+        Every failed requirement (stable ``code``, message, value, threshold, action).
+    measures:
+        Measure name -> :class:`~cccd_biometrics.face.measures.Measure` (native value + 0-100 component).
+    geometry:
+        Face geometry, or None when no face was found.
+    profile:
+        Name of the profile used.
+    faces:
+        Number of faces the detector found.
+    """
+
+    compliant: bool
+    findings: tuple[Finding, ...]
+    measures: dict[str, Measure] = field(default_factory=dict)
+    geometry: FaceGeometry | None = None
+    profile: str = "icao"
+    faces: int = 0
+    image_size: tuple[int, int] = (0, 0)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(f.code for f in self.findings)
+
+    @property
+    def score(self) -> float | None:
+        """Mean 0-100 component of the measures (None without a face); a summary, not a requirement."""
+        comps = [m.component for m in self.measures.values()]
+        return float(np.mean(comps)) if comps else None
+
+    def to_dict(self, *, with_landmarks: bool = False) -> dict[str, Any]:
+        return json_safe({
+            "compliant": self.compliant,
+            "profile": self.profile,
+            "score": None if self.score is None else round(self.score, 1),
+            "faces": self.faces,
+            "image_size": list(self.image_size),
+            "codes": list(self.codes),
+            "findings": [f.to_dict() for f in self.findings],
+            "measures": {k: m.to_dict() for k, m in self.measures.items()},
+            "geometry": None if self.geometry is None else self.geometry.to_dict(with_landmarks=with_landmarks),
+        })
+
+
+def _pixels(portrait: Portrait | np.ndarray) -> np.ndarray:
+    if isinstance(portrait, Portrait):
+        return portrait.pixels
+    if isinstance(portrait, np.ndarray):
+        from ..io import load_portrait
+
+        return load_portrait(portrait).pixels
+    raise InvalidImageError(f"expected a Portrait or an RGB array, got {type(portrait).__name__}")
+
+
+def locate_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
+    """Geometry of the main (highest-scoring, then largest) face and the number of faces found.
+
+    Faces smaller than a quarter of the main face's width are ignored (detector noise, pictures on
+    clothing) when counting.
+    """
+    faces = detect_faces(rgb)
+    if not faces:
+        return None, 0
+    main = max(faces, key=lambda f: f.score * f.width)
+    n = sum(1 for f in faces if f.width >= 0.25 * main.width)
+    return face_geometry(main, face_landmarks(rgb, main)), n
+
+
+def _finding(code: str, message: str, value: float | None = None, threshold: float | None = None,
+             severity: Severity = Severity.ERROR) -> Finding:
+    v = None if value is None else round(float(value), 4)
+    t = None if threshold is None else round(float(threshold), 4)
+    return Finding(code, severity, message, v, t, _ACTIONS[code])
+
+
+def _geometry_findings(m: dict[str, Measure], p: Profile, geo: FaceGeometry) -> list[Finding]:
+    out = []
+    if abs(geo.roll) > p.max_roll:
+        out.append(_finding("FACE_ROLL", f"head tilted by {geo.roll:.1f} deg", abs(geo.roll), p.max_roll))
+    if abs(geo.yaw) > p.max_yaw:
+        out.append(_finding("FACE_YAW", f"head turned by {geo.yaw:.1f} deg", abs(geo.yaw), p.max_yaw))
+    if abs(geo.pitch) > p.max_pitch:
+        out.append(_finding("FACE_PITCH", f"head pitched by {geo.pitch:.1f} deg", abs(geo.pitch), p.max_pitch))
+    head = m["head_size"].value
+    ied = m["inter_eye_distance"].value
+    if head < p.head_size[0] or ied < p.min_inter_eye_distance:
+        small = head < p.head_size[0]
+        out.append(_finding("FACE_TOO_SMALL",
+                            f"head fills {head:.0%} of the height" if small else f"eyes only {ied:.0f} px apart",
+                            head if small else ied, p.head_size[0] if small else p.min_inter_eye_distance))
+    elif head > p.head_size[1]:
+        out.append(_finding("FACE_TOO_LARGE", f"head fills {head:.0%} of the height", head, p.head_size[1]))
+    x, eye_h = m["horizontal_position"].value, m["eye_line_height"].value
+    lo_x, hi_x = p.horizontal_position
+    lo_y, hi_y = p.eye_line_height
+    off = []
+    if not lo_x <= x <= hi_x:
+        off.append((f"face centre at {x:.0%} of the width", x, lo_x if x < lo_x else hi_x))
+    if not lo_y <= eye_h <= hi_y:
+        off.append((f"eye line at {eye_h:.0%} of the height", eye_h, lo_y if eye_h < lo_y else hi_y))
+    if head <= p.head_size[1]:  # a too-large head is already reported; its cut-off crown is the same fault
+        for name, lim, what in (("margin_above", p.min_margin_above, "top of the head cut off"),
+                                ("margin_below", p.min_margin_below, "chin cut off"),
+                                ("leftward_crop", p.min_side_margin, "face cut at the left edge"),
+                                ("rightward_crop", p.min_side_margin, "face cut at the right edge")):
+            if m[name].value < lim:
+                off.append((what, m[name].value, lim))
+    if off:
+        _, val, thr = off[0]
+        out.append(_finding("FACE_OFF_CENTER", "; ".join(o[0] for o in off), val, thr))
+    return out
+
+
+def _photo_findings(m: dict[str, Measure], p: Profile) -> list[Finding]:
+    out = []
+    lum, under, over = m["luminance_mean"].value, m["under_exposure"].value, m["over_exposure"].value
+    if lum < p.min_luminance or under > p.max_under_exposure:
+        out.append(_finding("FACE_UNDEREXPOSED", f"face too dark (L* {lum:.0f}, {under:.0%} near black)",
+                            lum, p.min_luminance))
+    elif lum > p.max_luminance or over > p.max_over_exposure:
+        out.append(_finding("FACE_OVEREXPOSED", f"face too bright (L* {lum:.0f}, {over:.0%} clipped)",
+                            over, p.max_over_exposure))
+    dyn = m["dynamic_range"].value
+    if dyn < p.min_dynamic_range:
+        out.append(_finding("FACE_LOW_CONTRAST", f"face uses {dyn:.1f} bits of tone range", dyn, p.min_dynamic_range))
+    uni = m["illumination_uniformity"].value
+    if not uni >= p.min_illumination_uniformity:
+        out.append(_finding("FACE_UNEVEN_LIGHTING", f"darker face side at {uni:.0%} of the brighter",
+                            uni, p.min_illumination_uniformity))
+    sharp = m["sharpness"].value
+    if sharp < p.min_sharpness:
+        out.append(_finding("FACE_BLURRED", f"fine detail ratio {sharp:.3f}", sharp, p.min_sharpness))
+    blk = m["compression_artefacts"].value
+    if blk > p.max_blockiness:
+        out.append(_finding("FACE_COMPRESSION_ARTIFACTS", f"8x8 block edges {blk:.2f}x stronger than others",
+                            blk, p.max_blockiness))
+    col = m["natural_colour"].value
+    if col > p.max_colour_distance:
+        out.append(_finding("FACE_UNNATURAL_COLOUR", f"skin colour {col:.1f} dE outside the natural range",
+                            col, p.max_colour_distance))
+    bg, light = m["background_uniformity"].value, m["background_lightness"].value
+    if bg > p.max_background_clutter:
+        out.append(_finding("FACE_BACKGROUND_NOT_UNIFORM", f"background: {bg:.0%} of it cluttered or off-colour",
+                            bg, p.max_background_clutter))
+    elif p.min_background_lightness is not None and light < p.min_background_lightness:
+        out.append(_finding("FACE_BACKGROUND_NOT_UNIFORM", f"background too dark (L* {light:.0f})",
+                            light, p.min_background_lightness))
+    return out
+
+
+def _feature_findings(m: dict[str, Measure], p: Profile) -> list[Finding]:
+    out = []
+    vis = m["eyes_visible"].value
+    if vis < p.min_eyes_visible:
+        out.append(_finding("FACE_EYES_OCCLUDED", f"only {vis:.0%} of the eye regions show eye detail",
+                            vis, p.min_eyes_visible))
+    elif m["eyes_open"].value < p.min_eyes_open:
+        out.append(_finding("FACE_EYES_CLOSED", f"eye opening {m['eyes_open'].value:.2f} of the iris",
+                            m["eyes_open"].value, p.min_eyes_open))
+    occ, lips = m["mouth_occlusion"].value, m["lip_contrast"].value
+    mouth_covered = occ > p.max_mouth_occlusion and lips < p.min_lip_contrast
+    if mouth_covered:
+        out.append(_finding("FACE_MOUTH_OCCLUDED", f"{occ:.0%} of the lower face is not skin and no lips show",
+                            occ, p.max_mouth_occlusion))
+    elif m["mouth_closed"].value > p.max_mouth_open:
+        out.append(_finding("FACE_MOUTH_OPEN", f"lips {m['mouth_closed'].value:.2f} inter-eye distances apart",
+                            m["mouth_closed"].value, p.max_mouth_open))
+    expr = m["expression_neutrality"].value
+    if p.max_expression is not None and expr > p.max_expression and not mouth_covered:
+        out.append(_finding("FACE_EXPRESSION_NOT_NEUTRAL", f"expression score {expr:.2f}", expr, p.max_expression))
+    cover = m["head_covering"].value
+    if p.max_head_covering is not None and cover > p.max_head_covering:
+        out.append(_finding("FACE_HEAD_COVERING", f"{cover:.0%} of the crown is neither hair nor skin",
+                            cover, p.max_head_covering))
+    glasses = m["eyeglasses"].value
+    if p.max_eyeglasses is not None and glasses > p.max_eyeglasses and vis >= p.min_eyes_visible:
+        out.append(_finding("FACE_GLASSES", f"frame-like edge on the nose bridge ({glasses:.1f})",
+                            glasses, p.max_eyeglasses))
+    return out
+
+
+def _exposure_without_face(rgb: np.ndarray) -> tuple[Finding, ...]:
+    """When no face is found, say so if the whole frame is blown out or black: that is often why."""
+    h, w = rgb.shape[:2]
+    k = max(1, max(h, w) // 256)
+    grey = rgb[::k, ::k].mean(axis=2)
+    clipped, black = float(np.mean(grey >= 250)), float(np.mean(grey <= 8))
+    # 0.8: a rolled fingerprint on white paper is ~50 % clipped; blown-out portraits that hide the face
+    # from the detector measured 92-95 %
+    if clipped > 0.8:
+        return (_finding("FACE_OVEREXPOSED", f"{clipped:.0%} of the frame is clipped white", clipped, 0.8),)
+    if black > 0.8:
+        return (_finding("FACE_UNDEREXPOSED", f"{black:.0%} of the frame is black", black, 0.8),)
+    return ()
+
+
+def _profile(profile: str | Profile) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
+    try:
+        return PROFILES[profile]
+    except KeyError:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}") from None
+
+
+def check_portrait(portrait: Portrait | np.ndarray, profile: str | Profile = "icao") -> PortraitReport:
+    """Check a portrait against ICAO-style requirements.
+
+    Parameters
+    ----------
+    portrait:
+        A :class:`~cccd_biometrics.images.Portrait` (from :func:`cccd_biometrics.load_portrait`) or an
+        (H, W, 3) ``uint8`` RGB array.
+    profile:
+        ``"icao"``, ``"cccd"`` or a :class:`Profile`.
+
+    Returns
+    -------
+    PortraitReport
+        ``compliant`` is False when any requirement failed; a portrait without a face gets
+        ``FACE_NOT_FOUND`` (no exception).
+    """
+    prof = _profile(profile)
+    rgb = _pixels(portrait)
+    size = (int(rgb.shape[1]), int(rgb.shape[0]))
+    geo, n = locate_face(rgb)
+    if geo is None:
+        findings = (_finding("FACE_NOT_FOUND", "no face found in the image"), *_exposure_without_face(rgb))
+        return PortraitReport(False, findings, {}, None, prof.name, 0, size)
+    measures = compute_measures(rgb, geo, n)
+    findings: list[Finding] = []
+    if n > 1:
+        findings.append(_finding("FACE_MULTIPLE", f"{n} faces in the image", float(n), 1.0))
+    findings += _geometry_findings(measures, prof, geo)
+    findings += _photo_findings(measures, prof)
+    findings += _feature_findings(measures, prof)
+    compliant = not any(f.severity == Severity.ERROR for f in findings)
+    return PortraitReport(compliant, tuple(findings), measures, geo, prof.name, n, size)

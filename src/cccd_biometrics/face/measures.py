@@ -1,0 +1,562 @@
+"""ISO/IEC 29794-5 style face-image quality measures, computed by image analysis on the landmarks.
+
+Face measures are taken on a canonical, roll-corrected face crop whose inter-eye distance is
+:data:`CANON_IED` pixels (the resolution an ICAO portrait needs), so they do not depend on the capture's
+size. Background measures use a small copy of the whole image; compression artefacts use the original
+pixels (the JPEG 8x8 grid lives there).
+
+Where ISO/IEC 29794-5's reference implementation (OFIQ) uses a neural network we cannot ship (face
+parsing, occlusion segmentation, expression, head covering), the method used instead is described on
+the function that computes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..findings import json_safe
+from .detect import shrink
+from .geometry import FaceGeometry, Landmark
+
+__all__ = ["CANON_IED", "Measure", "compute_measures"]
+
+CANON_IED = 96.0
+_CANON_W, _CANON_H = 288, 400  # 3 x 4.2 inter-eye distances: face, crown band, chin
+_CANON_EYE_Y = 192.0
+_BG_WIDTH = 256
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One quality measure: its native value and a 0-100 component (100 = best)."""
+
+    name: str
+    value: float
+    component: int
+    unit: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({"value": self.value, "component": self.component, "unit": self.unit})
+
+
+def _component(value: float, bad: float, good: float) -> int:
+    """Linear 0-100 mapping: ``bad`` -> 0, ``good`` -> 100 (either order), clipped."""
+    if not np.isfinite(value):
+        return 0
+    return round(100 * float(np.clip((value - bad) / (good - bad), 0.0, 1.0)))
+
+
+def _window(value: float, lo_bad: float, lo_good: float, hi_good: float, hi_bad: float) -> int:
+    """Component for a value that is best inside [lo_good, hi_good]."""
+    return min(_component(value, lo_bad, lo_good), _component(value, hi_bad, hi_good))
+
+
+# ---------------------------------------------------------------- canonical crop
+
+
+@dataclass(frozen=True, eq=False)
+class _Canon:
+    rgb: np.ndarray  # uint8
+    lab: np.ndarray  # float32, L in [0, 100]
+    pts: np.ndarray  # (468, 2) landmarks in crop coordinates
+    eyes: np.ndarray  # (2, 2)
+    iris_r: np.ndarray
+    valid: np.ndarray  # bool, pixel came from inside the image
+    face: np.ndarray  # bool, face hull
+    skin: np.ndarray  # bool, face hull minus eyes, brows and lips
+    skin_ref: np.ndarray  # Lab of the reference skin patches
+
+
+def _canon_transform(geo: FaceGeometry) -> np.ndarray:
+    src = geo.eye_centres.astype(np.float64)
+    dst = np.array([[_CANON_W / 2 - CANON_IED / 2, _CANON_EYE_Y], [_CANON_W / 2 + CANON_IED / 2, _CANON_EYE_Y]])
+    s, d = src[1] - src[0], dst[1] - dst[0]
+    k = np.hypot(*d) / max(np.hypot(*s), 1e-6)
+    a = np.arctan2(d[1], d[0]) - np.arctan2(s[1], s[0])
+    r = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) * k
+    t = dst[0] - r @ src[0]
+    return np.hstack([r, t[:, None]])
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELab as float32 (L* 0-100, a*, b* signed) via OpenCV's fast 8-bit conversion."""
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).astype(np.float32)
+    lab[:, :, 0] *= 100.0 / 255.0
+    lab[:, :, 1:] -= 128.0
+    return lab
+
+
+def _poly_mask(shape: tuple[int, int], pts: np.ndarray, idx: tuple[int, ...]) -> np.ndarray:
+    m = np.zeros(shape, np.uint8)
+    cv2.fillPoly(m, [np.round(pts[list(idx)]).astype(np.int32)], 1)
+    return m
+
+
+def _canonical(rgb: np.ndarray, geo: FaceGeometry) -> _Canon:
+    m = _canon_transform(geo)
+    # cut the source down to the window's footprint first, so big captures cost no more than small ones
+    inv = cv2.invertAffineTransform(m)
+    win = np.array([[0, 0], [_CANON_W, 0], [_CANON_W, _CANON_H], [0, _CANON_H]], np.float64) @ inv[:, :2].T + inv[:, 2]
+    h, w = rgb.shape[:2]
+    x0, y0 = (max(0, int(np.floor(v)) - 2) for v in win.min(axis=0))
+    x1, y1 = min(w, int(np.ceil(win[:, 0].max())) + 2), min(h, int(np.ceil(win[:, 1].max())) + 2)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        x0, y0, x1, y1 = 0, 0, w, h
+    src = rgb[y0:y1, x0:x1]
+    m = m.copy()
+    m[:, 2] += m[:, :2] @ np.array([x0, y0], np.float64)
+    # pre-shrink by octaves so the warp does not alias when the capture is much larger than the crop
+    while np.hypot(m[0, 0], m[0, 1]) < 0.5 and min(src.shape[:2]) > 64:
+        src = cv2.pyrDown(src)
+        m[:, :2] *= 2.0
+    size = (_CANON_W, _CANON_H)
+    crop = cv2.warpAffine(src, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # pixels that came from inside the capture: the image rectangle mapped into the crop
+    sh, sw = src.shape[:2]
+    corners = np.array([[0, 0], [sw - 1, 0], [sw - 1, sh - 1], [0, sh - 1]], np.float64) @ m[:, :2].T + m[:, 2]
+    valid_u8 = np.zeros((_CANON_H, _CANON_W), np.uint8)
+    cv2.fillConvexPoly(valid_u8, np.round(corners).astype(np.int32), 1)
+    valid = valid_u8 > 0
+    full = _canon_transform(geo)
+    pts = geo.landmarks[:, :2] @ full[:, :2].T + full[:, 2]
+    eyes = geo.eye_centres @ full[:, :2].T + full[:, 2]
+    lab = _lab(crop)
+    shape = (_CANON_H, _CANON_W)
+    face = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(face, cv2.convexHull(np.round(pts).astype(np.int32)), 1)
+    parts = np.zeros(shape, np.uint8)
+    for idx in (Landmark.RIGHT_EYE, Landmark.LEFT_EYE, Landmark.RIGHT_BROW, Landmark.LEFT_BROW, Landmark.LIPS):
+        parts |= _poly_mask(shape, pts, idx)
+    features = cv2.dilate(parts, np.ones((7, 7), np.uint8))
+    face_b = (face > 0) & valid
+    return _Canon(crop, lab, pts, eyes, geo.iris_radii * np.hypot(full[0, 0], full[0, 1]), valid, face_b,
+                  face_b & (features == 0), _skin_reference(lab, pts))
+
+
+# ---------------------------------------------------------------- photometric measures
+
+
+def _luminance(c: _Canon) -> dict[str, Measure]:
+    L = c.lab[:, :, 0][c.skin]
+    if L.size < 50:
+        L = c.lab[:, :, 0][c.face]
+    mean = float(L.mean())
+    std = float(L.std())
+    p_lo, p_hi = np.percentile(L, [0.5, 99.5])
+    under = float(np.mean(L < 12.0))
+    over = float(np.mean(L > 97.0))
+    dyn = float(np.log2(max(p_hi - p_lo, 0.0) * 2.55 + 1.0))
+    return {
+        "luminance_mean": Measure("luminance_mean", mean, _window(mean, 15, 40, 80, 97), "L*"),
+        "luminance_variance": Measure("luminance_variance", std**2, _component(std, 2, 10), "L*^2"),
+        "under_exposure": Measure("under_exposure", under, _component(under, 0.3, 0.0), "fraction"),
+        "over_exposure": Measure("over_exposure", over, _component(over, 0.2, 0.0), "fraction"),
+        "dynamic_range": Measure("dynamic_range", dyn, _component(dyn, 4.0, 7.0), "bits"),
+    }
+
+
+def _illumination_uniformity(c: _Canon) -> Measure:
+    """Left/right balance: ratio of the darker to the brighter face half's mean L* (ISO: histogram balance)."""
+    L = c.lab[:, :, 0]
+    half = np.zeros_like(c.skin)
+    half[:, : _CANON_W // 2] = True
+    left, right = L[c.skin & half], L[c.skin & ~half]
+    if left.size < 20 or right.size < 20:
+        return Measure("illumination_uniformity", float("nan"), 0, "ratio")
+    a, b = float(np.median(left)), float(np.median(right))
+    ratio = min(a, b) / max(a, b, 1e-6)
+    return Measure("illumination_uniformity", ratio, _component(ratio, 0.5, 0.95), "ratio")
+
+
+def _sharpness(c: _Canon) -> Measure:
+    """Fine-to-coarse detail ratio on the face at ICAO resolution; contrast cancels out, blur lowers it."""
+    # luminance as the float mean of the three 8-bit channels: rounding L* to 8 bits would add a noise
+    # floor that looks like fine detail
+    g = c.rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    fine = np.abs(g - cv2.GaussianBlur(g, (0, 0), 1.0))
+    coarse = np.abs(g - cv2.GaussianBlur(g, (0, 0), 4.0))
+    m = c.face
+    ratio = float(fine[m].mean() / max(coarse[m].mean(), 1e-6))
+    return Measure("sharpness", ratio, _component(ratio, 0.12, 0.3), "ratio")
+
+
+def _blockiness(rgb: np.ndarray, geo: FaceGeometry) -> Measure:
+    """JPEG blocking: how much stronger pixel steps are on one 8-px grid phase than on the others.
+
+    Measured on the original pixels of the face box (the grid is lost after any resampling); the
+    strongest phase is taken so crops that shifted the grid still count. 1.0 = no blocking.
+    """
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = (round(v) for v in geo.box)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    # a 256-px window is plenty to see the grid; keep the cost flat on big captures
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    x0, x1 = max(x0, cx - 128), min(x1, cx + 128)
+    y0, y1 = max(y0, cy - 128), min(y1, cy + 128)
+    if x1 - x0 < 32 or y1 - y0 < 32:
+        return Measure("compression_artefacts", float("nan"), 0, "ratio")
+    g = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    ratios = []
+    for a in (g, g.T):
+        step = np.abs(np.diff(a, axis=1)).mean(axis=0)
+        n = len(step) // 8 * 8
+        phase = step[:n].reshape(-1, 8).mean(axis=0)
+        best = int(np.argmax(phase))
+        ratios.append(phase[best] / max(float(np.delete(phase, best).mean()), 1e-3))
+    r = float(np.mean(ratios))
+    return Measure("compression_artefacts", r, _component(r, 1.6, 1.1), "ratio")
+
+
+def _skin_reference(lab: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Median Lab of three skin patches (forehead, both upper cheeks): robust to one being covered."""
+    centres = [
+        (p[Landmark.BETWEEN_BROWS] + p[Landmark.FOREHEAD]) / 2,
+        p[Landmark.RIGHT_CHEEK],
+        p[Landmark.LEFT_CHEEK],
+    ]
+    r = int(CANON_IED * 0.12)
+    means = []
+    for x, y in np.round(centres).astype(int):
+        patch = lab[max(0, y - r) : y + r, max(0, x - r) : x + r].reshape(-1, 3)
+        if patch.size:
+            means.append(patch.mean(axis=0))
+    return np.median(np.array(means), axis=0) if means else np.array([60.0, 12.0, 15.0])
+
+
+def _natural_colour(c: _Canon) -> Measure:
+    """Distance (in a*b*) of the face's median skin colour from the natural-skin range.
+
+    Skin of every ethnicity lies in a narrow band of CIELab: a* in [4, 25], b* in [6, 30] and hue angle
+    in [25, 75] degrees under neutral light; a colour cast moves it out of that band.
+    """
+    lab = c.lab[c.skin]
+    if lab.shape[0] < 50:
+        return Measure("natural_colour", float("nan"), 0, "dE")
+    a, b = float(np.median(lab[:, 1])), float(np.median(lab[:, 2]))
+    da = max(4.0 - a, 0.0, a - 25.0)
+    db = max(6.0 - b, 0.0, b - 30.0)
+    hue = float(np.degrees(np.arctan2(b, a)))
+    dh = max(25.0 - hue, 0.0, hue - 75.0) * np.hypot(a, b) * np.pi / 180.0
+    dist = float(np.hypot(np.hypot(da, db), dh))
+    return Measure("natural_colour", dist, _component(dist, 10.0, 0.0), "dE")
+
+
+def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
+    """Background uniformity: share of background cells that hold edges or an off-colour patch.
+
+    The background is what lies above the chin outside an ellipse around the head (3.4 inter-eye
+    distances wide, 4.4 tall, centred between estimated crown and chin), seen at 256 px width and cut
+    into 16x16 cells; hair-coloured cells just outside the ellipse are taken as hair. Lightness is the
+    75th percentile of the cells' L* (for the CCCD light background).
+    """
+    h, w = rgb.shape[:2]
+    k = _BG_WIDTH / w
+    small = shrink(rgb, (_BG_WIDTH, max(8, round(h * k))))
+    lab = _lab(small)
+    mask = np.zeros(small.shape[:2], np.uint8)
+    ied = geo.inter_eye_distance * k
+    centre = (geo.chin + geo.crown) / 2 * k
+    axes = (round(1.7 * ied), round(2.2 * ied))
+    cy = round(geo.chin[1] * k)
+    mask[: max(0, cy), :] = 1
+    cv2.ellipse(mask, tuple(round(v) for v in centre), axes, float(geo.roll), 0, 360, 0, -1)
+    mask[:2, :] = mask[-2:, :] = 0
+    mask[:, :2] = mask[:, -2:] = 0
+    bg = mask > 0
+    L = lab[:, :, 0]
+    gx = cv2.Sobel(L, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(L, cv2.CV_32F, 0, 1, ksize=3)
+    edge = (np.hypot(gx, gy) > 12.0).astype(np.float32)
+    cells = _cell_stats(bg, edge, lab)
+    if cells is None:
+        nan = float("nan")
+        return {"background_uniformity": Measure("background_uniformity", nan, 0, "fraction"),
+                "background_colour_spread": Measure("background_colour_spread", nan, 0, "dE"),
+                "background_lightness": Measure("background_lightness", nan, 0, "L*")}
+    cell_edges, cell_lab, cell_xy = cells
+    # distance of each cell from the head ellipse, in ellipse radii; < 1.35 is where hair may spill over
+    ang = np.radians(geo.roll)
+    dx, dy = cell_xy[:, 0] - centre[0], cell_xy[:, 1] - centre[1]
+    u = (dx * np.cos(ang) + dy * np.sin(ang)) / max(axes[0], 1)
+    v = (-dx * np.sin(ang) + dy * np.cos(ang)) / max(axes[1], 1)
+    cell_radius = np.sqrt(u * u + v * v)
+    # a cell is cluttered when it holds edges or differs in colour from the dominant background colour;
+    # hair-coloured cells next to the head are hair, not clutter
+    dominant = np.median(cell_lab, axis=0)
+    off_colour = np.linalg.norm(cell_lab - dominant, axis=1)
+    chroma = np.hypot(cell_lab[:, 1], cell_lab[:, 2])
+    hue = np.degrees(np.arctan2(cell_lab[:, 2], cell_lab[:, 1]))
+    hair_like = (cell_lab[:, 0] < 50.0) | ((chroma < 35.0) & (hue > 25.0) & (hue < 105.0))
+    hair = hair_like & (cell_radius < 1.35)
+    bad = ((cell_edges > 0.08) | (off_colour > 10.0)) & ~hair
+    cluttered = float(bad.sum() / max(1, (~hair).sum())) if (~hair).sum() >= 3 else 0.0
+    spread = float(np.median(off_colour))
+    light = float(np.percentile(cell_lab[:, 0], 75))
+    return {
+        "background_uniformity": Measure("background_uniformity", cluttered, _component(cluttered, 0.5, 0.1),
+                                         "fraction of cells"),
+        "background_colour_spread": Measure("background_colour_spread", spread, _component(spread, 15.0, 2.0), "dE"),
+        "background_lightness": Measure("background_lightness", light, _component(light, 40.0, 75.0), "L*"),
+    }
+
+
+def _cell_stats(bg: np.ndarray, edge: np.ndarray,
+                lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per 16x16-cell edge share, mean Lab and centre (x, y), over mostly-background cells."""
+    c = 16
+    h, w = bg.shape
+    hh, ww = h // c * c, w // c * c
+    if hh == 0 or ww == 0:
+        return None
+
+    def blocks(a: np.ndarray) -> np.ndarray:
+        return a[:hh, :ww].reshape(hh // c, c, ww // c, c, *a.shape[2:]).swapaxes(1, 2).reshape(
+            (hh // c) * (ww // c), c * c, *a.shape[2:])
+
+    b = blocks(bg.astype(np.float32))
+    keep = b.mean(axis=1) >= 0.6
+    if keep.sum() < 3:
+        return None
+    wts = b[keep]
+    total = wts.sum(axis=1)
+    e = (blocks(edge)[keep] * wts).sum(axis=1) / total
+    mean_lab = (blocks(lab)[keep] * wts[:, :, None]).sum(axis=1) / total[:, None]
+    gy, gx = np.mgrid[0 : hh // c, 0 : ww // c]
+    xy = (np.stack([gx.ravel(), gy.ravel()], axis=1)[keep] + 0.5) * c
+    return e, mean_lab, xy
+
+
+# ---------------------------------------------------------------- facial-feature measures
+
+
+def _eyes(c: _Canon) -> dict[str, Measure]:
+    """Eyes open: lid gap over iris diameter; eyes visible: L* spread inside the eye opening.
+
+    An open eye shows bright sclera next to a dark iris, lashes and lid line; anything laid over the
+    eyes (a bar, dark glasses, hair, a hand) flattens that spread.
+    """
+    p = c.pts
+    gaps = [np.hypot(*(p[Landmark.RIGHT_LID_UP] - p[Landmark.RIGHT_LID_DOWN])),
+            np.hypot(*(p[Landmark.LEFT_LID_UP] - p[Landmark.LEFT_LID_DOWN]))]
+    openness = float(min(g / max(2 * r, 1e-6) for g, r in zip(gaps, c.iris_r, strict=True)))
+    visible = min(_eye_detail(c, Landmark.RIGHT_EYE, c.eyes[0]), _eye_detail(c, Landmark.LEFT_EYE, c.eyes[1]))
+    return {
+        "eyes_open": Measure("eyes_open", openness, _component(openness, 0.15, 0.45), "ratio"),
+        "eyes_visible": Measure("eyes_visible", visible, _component(visible, 0.2, 0.6), "fraction"),
+    }
+
+
+def _eye_detail(c: _Canon, idx: tuple[int, ...], eye: np.ndarray) -> float:
+    """Share of the eye opening that differs from its median colour by more than 6 dE.
+
+    Sclera, iris, pupil and lashes make an open eye a mixture of colours; an occluder is one colour.
+    Using a share (not a spread) keeps a bar's edge that strays into the region from counting as detail.
+    """
+    m = _poly_mask(c.lab.shape[:2], c.pts, idx)
+    cv2.circle(m, tuple(round(v) for v in eye), int(CANON_IED * 0.08), 1, -1)
+    vals = c.lab[(m > 0) & c.valid]
+    if len(vals) < 10:
+        return 0.0
+    return float(np.mean(np.linalg.norm(vals - np.median(vals, axis=0), axis=1) > 6.0))
+
+
+def _mouth(c: _Canon) -> dict[str, Measure]:
+    """Mouth closed (inner-lip gap), expression (mouth width and corner lift) and mouth occlusion.
+
+    Occlusion: share of the lower face (nose to chin, lips excluded) whose colour is close to the skin
+    reference, together with how much redder the lips are than that skin. A mask or hand removes both.
+    """
+    p = c.pts
+    gap = float(np.hypot(*(p[Landmark.LIP_INNER_UP] - p[Landmark.LIP_INNER_DOWN])) / CANON_IED)
+    width = float(np.hypot(*(p[Landmark.MOUTH_LEFT] - p[Landmark.MOUTH_RIGHT])) / CANON_IED)
+    centre_y = (p[Landmark.LIP_INNER_UP, 1] + p[Landmark.LIP_INNER_DOWN, 1]) / 2
+    lift = float((centre_y - (p[Landmark.MOUTH_LEFT, 1] + p[Landmark.MOUTH_RIGHT, 1]) / 2) / CANON_IED)
+    # Smile score: how far mouth width, corner lift and lip gap exceed their neutral means, in units of
+    # their spread over neutral faces (faces_dev neutral set: width 0.81 +- 0.045 IED, corner lift
+    # -0.013 +- 0.025 IED, gap 0.026 +- 0.03 IED); 0 = neutral.
+    expression = (max((width - 0.81) / 0.045, 0.0) + max((lift + 0.013) / 0.025, 0.0)
+                  + max((gap - 0.026) / 0.03, 0.0)) / 3.0
+    skin = c.skin_ref
+    lab = c.lab
+    shape = lab.shape[:2]
+    lower = np.zeros(shape, np.uint8)
+    y_nose = round(p[Landmark.NOSE_TIP, 1] + 0.1 * CANON_IED)
+    lower[y_nose : round(p[Landmark.CHIN, 1]), :] = 1
+    lips = cv2.dilate(_poly_mask(shape, p, Landmark.LIPS), np.ones((5, 5), np.uint8))
+    region = (lower > 0) & c.face & (lips == 0)
+    vals = lab[region]
+    if vals.shape[0] < 30:
+        return _mouth_measures(gap, expression, 1.0, 0.0, 0.0)
+    d_ab = np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2])
+    skin_share = float(np.mean((d_ab < 8.0) & (np.abs(vals[:, 0] - skin[0]) < 25.0)))
+    lip_vals = lab[(_poly_mask(shape, p, Landmark.LIPS) > 0) & c.valid]
+    lip_contrast = 0.0
+    if len(lip_vals):
+        lip_contrast = float(np.linalg.norm(np.median(lip_vals, axis=0) - np.median(vals, axis=0)))
+    y0, y1 = max(0, y_nose - 8), min(shape[0], round(p[Landmark.CHIN, 1]) + 8)
+    L = lab[y0:y1, :, 0]
+    texture = float(np.abs(L - cv2.GaussianBlur(L, (0, 0), 2.0))[region[y0:y1]].mean())
+    return _mouth_measures(gap, expression, 1.0 - skin_share, lip_contrast, texture)
+
+
+def _mouth_measures(gap: float, expression: float, not_skin: float, lip_contrast: float,
+                    texture: float) -> dict[str, Measure]:
+    return {
+        "mouth_closed": Measure("mouth_closed", gap, _component(gap, 0.15, 0.02), "ratio"),
+        "expression_neutrality": Measure("expression_neutrality", float(expression),
+                                         _component(expression, 2.0, 0.0), "score"),
+        "mouth_occlusion": Measure("mouth_occlusion", not_skin, _component(not_skin, 0.8, 0.2), "fraction"),
+        "lip_contrast": Measure("lip_contrast", lip_contrast, _component(lip_contrast, 2.0, 10.0), "dE"),
+        "lower_face_texture": Measure("lower_face_texture", texture, _component(texture, 0.3, 1.5), "L*"),
+    }
+
+
+def _face_occlusion(c: _Canon) -> Measure:
+    skin = c.skin_ref
+    vals = c.lab[c.skin]
+    if vals.shape[0] < 50:
+        return Measure("face_occlusion", 1.0, 0, "fraction")
+    ok = (np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2]) < 10.0) & (np.abs(vals[:, 0] - skin[0]) < 30.0)
+    occ = float(1.0 - ok.mean())
+    return Measure("face_occlusion", occ, _component(occ, 0.6, 0.1), "fraction")
+
+
+def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
+    """Share of the band between forehead and estimated crown that is neither skin, hair nor background.
+
+    Hair is taken as near-black (L* < 20), low-chroma (C* < 25) below L* 75, or a moderately saturated
+    yellow-brown (C* < 45, hue 35-100 deg, blond / auburn) below L* 80; a cap, hood or scarf in a colour
+    of its own is what remains. No network: coverings in hair-like colours (black, brown, grey)
+    or in the background's colour are not caught.
+    """
+    p = c.pts
+    top = round(_CANON_EYE_Y - (p[Landmark.CHIN, 1] - _CANON_EYE_Y) * 0.95)
+    bottom = round(p[Landmark.FOREHEAD, 1] - 0.1 * CANON_IED)
+    cx = _CANON_W // 2
+    half = int(0.6 * CANON_IED)
+    band = c.lab[max(0, top) : max(0, bottom), cx - half : cx + half]
+    ok_mask = c.valid[max(0, top) : max(0, bottom), cx - half : cx + half]
+    vals = band[ok_mask]
+    if vals.shape[0] < 50:
+        return Measure("head_covering", float("nan"), 0, "fraction")
+    skin = c.skin_ref
+    chroma = np.hypot(vals[:, 1], vals[:, 2])
+    is_skin = (np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2]) < 7.0) & (np.abs(vals[:, 0] - skin[0]) < 15.0)
+    hue = np.degrees(np.arctan2(vals[:, 2], vals[:, 1]))
+    # black, grey and brown hair are low-chroma; blond and auburn hair are moderately saturated yellows
+    is_hair = ((vals[:, 0] < 20.0) | ((chroma < 25.0) & (vals[:, 0] < 75.0))
+               | ((chroma < 45.0) & (hue > 35.0) & (hue < 100.0) & (vals[:, 0] < 80.0)))
+    is_bg = np.zeros(len(vals), bool)
+    if bg_lab is not None:
+        is_bg = np.linalg.norm(vals - bg_lab, axis=1) < 12.0
+    cover = float(1.0 - np.mean(is_skin | is_hair | is_bg))
+    return Measure("head_covering", cover, _component(cover, 0.6, 0.1), "fraction")
+
+
+def _eyeglasses(c: _Canon) -> Measure:
+    """Eyeglasses: horizontal colour-edge strength on the nose bridge between the eyes, relative to the face.
+
+    A frame's bridge crosses the nose at eye height as a horizontal line; bare skin there is smooth.
+    """
+    # colour (Lab) gradients: a grey metal frame on skin of the same lightness still differs in chroma;
+    # computed on the band from brows to cheeks only (bridge and reference skin both lie in it)
+    cx, ey = _CANON_W // 2, int(_CANON_EYE_Y)
+    y0, y1 = ey - int(0.6 * CANON_IED), ey + int(0.8 * CANON_IED)
+    band = c.lab[y0:y1]
+    gy = np.sqrt((cv2.Sobel(band, cv2.CV_32F, 0, 1, ksize=3) ** 2).sum(axis=2))
+    gx = np.sqrt((cv2.Sobel(band, cv2.CV_32F, 1, 0, ksize=3) ** 2).sum(axis=2))
+    w = int(0.12 * CANON_IED)
+    bridge = gy[ey - y0 - int(0.35 * CANON_IED) : ey - y0 + int(0.1 * CANON_IED), cx - w : cx + w]
+    # strongest row: a frame is a line, so take the best row's mean, not the area's
+    row = float(bridge.mean(axis=1).max()) if bridge.size else 0.0
+    skin = c.skin[y0:y1]
+    ref = float((gx + gy)[skin].mean()) if skin.any() else 1.0
+    score = row / max(ref, 1e-3)
+    return Measure("eyeglasses", score, _component(score, 6.0, 2.0), "ratio")
+
+
+# ---------------------------------------------------------------- geometric measures
+
+
+def _geometry(rgb: np.ndarray, geo: FaceGeometry, n_faces: int) -> dict[str, Measure]:
+    h, w = rgb.shape[:2]
+    ied = geo.inter_eye_distance
+    mid = geo.eye_midpoint
+    head = geo.head_height / h
+    half_face = geo.face_width / 2
+    left_margin = (mid[0] - half_face) / w
+    right_margin = (w - mid[0] - half_face) / w
+    above = float(geo.crown[1] / h)
+    below = float((h - geo.chin[1]) / h)
+    x_pos = float(mid[0] / w)
+    eye_height = float((h - mid[1]) / h)
+    return {
+        "single_face_present": Measure("single_face_present", float(n_faces), 100 if n_faces == 1 else 0, "faces"),
+        "inter_eye_distance": Measure("inter_eye_distance", ied, _component(ied, 60, 120), "px"),
+        "head_size": Measure("head_size", head, _window(head, 0.5, 0.7, 0.8, 1.0), "fraction of height"),
+        "leftward_crop": Measure("leftward_crop", left_margin, _component(left_margin, 0.0, 0.1), "fraction of width"),
+        "rightward_crop": Measure("rightward_crop", right_margin, _component(right_margin, 0.0, 0.1),
+                                  "fraction of width"),
+        "margin_above": Measure("margin_above", above, _window(above, -0.05, 0.03, 0.15, 0.3), "fraction of height"),
+        "margin_below": Measure("margin_below", below, _component(below, -0.05, 0.05), "fraction of height"),
+        "horizontal_position": Measure("horizontal_position", x_pos, _window(x_pos, 0.35, 0.45, 0.55, 0.65),
+                                       "fraction of width"),
+        "eye_line_height": Measure("eye_line_height", eye_height, _window(eye_height, 0.4, 0.5, 0.7, 0.8),
+                                   "fraction of height from bottom"),
+        "head_pose_yaw": Measure("head_pose_yaw", geo.yaw, _component(abs(geo.yaw), 20, 0), "deg"),
+        "head_pose_pitch": Measure("head_pose_pitch", geo.pitch, _component(abs(geo.pitch), 20, 0), "deg"),
+        "head_pose_roll": Measure("head_pose_roll", geo.roll, _component(abs(geo.roll), 15, 0), "deg"),
+    }
+
+
+def compute_measures(rgb: np.ndarray, geo: FaceGeometry, n_faces: int = 1) -> dict[str, Measure]:
+    """Every measure for one located face.
+
+    Parameters
+    ----------
+    rgb:
+        The portrait, (H, W, 3) ``uint8`` RGB.
+    geo:
+        The face's geometry (:func:`cccd_biometrics.face.geometry.face_geometry`).
+    n_faces:
+        How many faces the detector found (for ``single_face_present``).
+
+    Returns
+    -------
+    dict
+        Measure name -> :class:`Measure`.
+    """
+    c = _canonical(rgb, geo)
+    out: dict[str, Measure] = {}
+    out.update(_background(rgb, geo))
+    out.update(_luminance(c))
+    out["illumination_uniformity"] = _illumination_uniformity(c)
+    out["sharpness"] = _sharpness(c)
+    out["compression_artefacts"] = _blockiness(rgb, geo)
+    out["natural_colour"] = _natural_colour(c)
+    out.update(_eyes(c))
+    out.update(_mouth(c))
+    out["face_occlusion"] = _face_occlusion(c)
+    out["head_covering"] = _head_covering(c, _background_colour(rgb, geo))
+    out["eyeglasses"] = _eyeglasses(c)
+    out.update(_geometry(rgb, geo, n_faces))
+    return out
+
+
+def _background_colour(rgb: np.ndarray, geo: FaceGeometry) -> np.ndarray | None:
+    """Median Lab of the two top corners' strip (background reference for the head-covering band)."""
+    h, w = rgb.shape[:2]
+    band = max(4, h // 20)
+    x_l = int(max(0, geo.eye_midpoint[0] - 1.8 * geo.inter_eye_distance))
+    x_r = int(min(w, geo.eye_midpoint[0] + 1.8 * geo.inter_eye_distance))
+    parts = [rgb[:band, : max(1, x_l)], rgb[:band, x_r:]]
+    pix = np.concatenate([p.reshape(-1, 3) for p in parts if p.size], axis=0) if any(p.size for p in parts) else None
+    if pix is None or len(pix) < 10:
+        return None
+    pix = pix[:: max(1, len(pix) // 2000)]
+    lab = cv2.cvtColor(pix.reshape(-1, 1, 3).astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab).reshape(-1, 3)
+    return np.median(lab, axis=0)

@@ -1,0 +1,467 @@
+"""Numba kernels of the minutiae comparator (bit-based Minutia Cylinder-Code + relaxation).
+
+No I/O and no classes here: plain arrays in, arrays or scalars out. The geometry is in a y-up frame
+(``y = -row``) with angles in radians counter-clockwise, 500 ppi pixel units; :mod:`.match` converts.
+
+Cylinder bits are stored slice by slice: every one of the ``nd`` angular slices takes ``wps`` 64-bit words
+(the cells that lie inside the cylinder's disc, in a fixed order), so that one ``wps``-word validity mask
+applies to every slice.
+
+References: R. Cappelli, M. Ferrara, D. Maltoni, "Minutia Cylinder-Code: a new representation and matching
+technique for fingerprint recognition", IEEE TPAMI 32(12), 2010 (cylinders, bit similarity, LSS-R).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, types
+from numba.extending import intrinsic
+
+TWO_PI = 2.0 * math.pi
+
+# indices into the float64 parameter vectors built by match.py (kept as arrays so kernels take few arguments)
+C_RADIUS, C_SIGMA_S, C_SIGMA_D, C_MU_PSI, C_OMEGA, C_MIN_VC, C_MIN_M = range(7)
+S_MAX_ROT, S_MIN_ME, S_N_REL, S_W_R, S_MU1, S_TAU1, S_MU2, S_TAU2, S_MU3, S_TAU3 = range(10)
+S_MIN_P, S_MAX_P, S_MU_P, S_TAU_P = range(10, 14)
+# columns of a prepared template's per-cylinder geometry array (see cylinder_geometry)
+G_X, G_Y, G_T, G_COS, G_SIN, G_ROOT, G_FULL = range(7)
+N_GEOMETRY = 7
+
+
+@intrinsic
+def _ctpop(typingctx, x):  # pragma: no cover - compiled by numba
+    """LLVM ``ctpop`` on a uint64 (a single POPCNT instruction on x86-64)."""
+    if not isinstance(x, types.Integer):
+        return None
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True, inline="always")
+def popcount(x):
+    """Number of set bits of a uint64."""
+    return _ctpop(x)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def angle_diff(a, b):
+    """``a - b`` wrapped to [-pi, pi)."""
+    d = a - b
+    while d < -math.pi:
+        d += TWO_PI
+    while d >= math.pi:
+        d -= TWO_PI
+    return d
+
+
+@njit(cache=True, nogil=True, inline="always")
+def sigmoid(v, mu, tau):
+    """The MCC sigmoid Z(v; mu, tau) = 1 / (1 + exp(-tau (v - mu)))."""
+    return 1.0 / (1.0 + math.exp(-tau * (v - mu)))
+
+
+# ------------------------------------------------------------------------------------------------ hull
+@njit(cache=True, nogil=True)
+def convex_hull(x, y):
+    """Indices of the convex hull of the points, counter-clockwise (Andrew's monotone chain)."""
+    n = x.size
+    order = np.argsort(x + y * 1e-9)
+    hull = np.empty(2 * n + 1, np.int64)
+    k = 0
+    for step in range(2):
+        start = k
+        seq = order if step == 0 else order[::-1]
+        for idx in seq:
+            while k >= start + 2:
+                o, a = hull[k - 2], hull[k - 1]
+                cross = (x[a] - x[o]) * (y[idx] - y[o]) - (y[a] - y[o]) * (x[idx] - x[o])
+                if cross > 0:
+                    break
+                k -= 1
+            hull[k] = idx
+            k += 1
+        k -= 1  # the last point repeats the first of the other chain
+    return hull[: max(k, 1)] if n > 0 else hull[:0]
+
+
+@njit(cache=True, nogil=True)
+def _near_hull(px, py, hx, hy, omega):
+    """True when (px, py) lies inside the CCW convex polygon (hx, hy) or within ``omega`` of it."""
+    n = hx.size
+    if n == 0:
+        return False
+    inside = n >= 3
+    best = np.inf
+    for i in range(n):
+        j = (i + 1) % n
+        ex, ey = hx[j] - hx[i], hy[j] - hy[i]
+        qx, qy = px - hx[i], py - hy[i]
+        if ex * qy - ey * qx < 0:
+            inside = False
+        length2 = ex * ex + ey * ey
+        t = 0.0 if length2 == 0 else min(1.0, max(0.0, (qx * ex + qy * ey) / length2))
+        dx, dy = qx - t * ex, qy - t * ey
+        best = min(best, dx * dx + dy * dy)
+    return inside or best <= omega * omega
+
+
+# ------------------------------------------------------------------------------------------- cylinders
+@njit(cache=True, nogil=True)
+def _neighbourhood(m, x, y, theta, nd, sigma_d, reach2, nbr, nbr_dir):
+    """The minutiae that can contribute to minutia ``m``'s cylinder, with their directional contribution to
+    each of the ``nd`` angular slices (it does not depend on the cell, so it is computed once). Returns
+    their number."""
+    delta_d = TWO_PI / nd
+    erf_scale = 1.0 / (sigma_d * math.sqrt(2.0))
+    count = 0
+    for t in range(x.size):
+        if t == m or (x[t] - x[m]) ** 2 + (y[t] - y[m]) ** 2 > reach2:
+            continue
+        rel = angle_diff(theta[m], theta[t])
+        for k in range(nd):
+            a = angle_diff(-math.pi + (k + 0.5) * delta_d, rel)
+            nbr_dir[count, k] = 0.5 * (math.erf((a + 0.5 * delta_d) * erf_scale)
+                                       - math.erf((a - 0.5 * delta_d) * erf_scale))
+        nbr[count] = t
+        count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
+def build_cylinders(x, y, theta, cell_u, cell_v, nd, wps, params):
+    """Bit cylinders of every minutia.
+
+    Returns ``bits`` (n, nd*wps) uint64 (cell value bits, zero where invalid), ``valid`` (n, wps) uint64
+    (cell validity, the same for every slice) and ``ok`` (n,) bool (cylinder valid: enough valid cells
+    and neighbours).
+    """
+    n = x.size
+    radius, sigma_s, omega = params[C_RADIUS], params[C_SIGMA_S], params[C_OMEGA]
+    bits = np.zeros((n, nd * wps), np.uint64)
+    valid = np.zeros((n, wps), np.uint64)
+    ok = np.zeros(n, np.bool_)
+    if n == 0:
+        return bits, valid, ok
+    hull = convex_hull(x, y)
+    hx, hy = x[hull].copy(), y[hull].copy()
+    acc = np.zeros(nd)
+    nbr = np.zeros(n, np.int64)
+    nbr_dir = np.zeros((n, nd))
+    reach2 = (radius + 3.0 * sigma_s) ** 2
+    cell_reach2 = (3.0 * sigma_s) ** 2
+    norm_s = 1.0 / (sigma_s * math.sqrt(TWO_PI))
+    for m in range(n):
+        n_nbr = _neighbourhood(m, x, y, theta, nd, params[C_SIGMA_D], reach2, nbr, nbr_dir)
+        c, s = math.cos(theta[m]), math.sin(theta[m])
+        n_valid = 0
+        for ci in range(cell_u.size):
+            px = x[m] + c * cell_u[ci] - s * cell_v[ci]
+            py = y[m] + s * cell_u[ci] + c * cell_v[ci]
+            if not _near_hull(px, py, hx, hy, omega):
+                continue
+            n_valid += 1
+            word, bit = ci >> 6, np.uint64(1) << np.uint64(ci & 63)
+            valid[m, word] |= bit
+            acc[:] = 0.0
+            for q in range(n_nbr):
+                d2 = (x[nbr[q]] - px) ** 2 + (y[nbr[q]] - py) ** 2
+                if d2 <= cell_reach2:
+                    spatial = norm_s * math.exp(-d2 / (2.0 * sigma_s * sigma_s))
+                    for k in range(nd):
+                        acc[k] += spatial * nbr_dir[q, k]
+            for k in range(nd):
+                if acc[k] >= params[C_MU_PSI]:
+                    bits[m, k * wps + word] |= bit
+        ok[m] = n_valid >= params[C_MIN_VC] * cell_u.size and n_nbr >= params[C_MIN_M]
+    return bits, valid, ok
+
+
+# ------------------------------------------------------------------------------------------ similarity
+@njit(cache=True, nogil=True)
+def cylinder_geometry(x, y, theta, bits, valid, n_cells):
+    """Per cylinder, what every comparison needs: x, y, direction, its cos and sin, the square root of its
+    number of set bits, and 1.0 when all its disc cells are valid (so no masking is needed)."""
+    n = x.size
+    geom = np.zeros((n, N_GEOMETRY))
+    for i in range(n):
+        count, n_valid = 0, 0
+        for w in range(bits.shape[1]):
+            count += popcount(bits[i, w])
+        for w in range(valid.shape[1]):
+            n_valid += popcount(valid[i, w])
+        geom[i, G_X], geom[i, G_Y], geom[i, G_T] = x[i], y[i], theta[i]
+        geom[i, G_COS], geom[i, G_SIN] = math.cos(theta[i]), math.sin(theta[i])
+        geom[i, G_ROOT] = math.sqrt(count)
+        geom[i, G_FULL] = 1.0 if n_valid == n_cells else 0.0
+    return geom
+
+
+@njit(cache=True, nogil=True)
+def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, max_rot, roots, sims, si, sj):
+    """Bit-based MCC local similarities of every cylinder pair; the non-zero ones are written to ``sims`` with
+    their indices in ``si``/``sj``, and their count is returned.
+
+    lambda = 1 - sqrt(|a xor b|) / (sqrt(|a|) + sqrt(|b|)), both cylinders restricted to the cells valid in
+    both; 0 when the minutia directions differ by more than ``max_rot`` or too few cells are valid in both.
+    Only the run of direction-compatible cylinders is visited (two thirds of the pairs are skipped at 60
+    degrees); two full cylinders (the common case) need no masking, so a pair costs one xor-popcount pass.
+    ``roots[c]`` is sqrt(c). Entries are in row-major order except that a run wrapping past 2 pi starts
+    mid-row: deterministic, which is all the greedy pairing's tie-break needs.
+    """
+    na, nb, n_words, wps = ga.shape[0], gb.shape[0], bits_a.shape[1], valid_a.shape[1]
+    cos_max = math.cos(max_rot)
+    nonzero = 0
+    for i in range(na):
+        ca, sa, ra, full_a = ga[i, G_COS], ga[i, G_SIN], ga[i, G_ROOT], ga[i, G_FULL] > 0.0
+        # b is sorted by direction: its candidates form one circular run starting near theta_a - max_rot;
+        # find the start by bisection and stop at the end of the run instead of testing every cylinder
+        start = ga[i, G_T] - max_rot
+        if start < 0.0:
+            start += TWO_PI
+        lo, hi = 0, nb
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if gb[mid, G_T] < start:
+                lo = mid + 1
+            else:
+                hi = mid
+        j, in_run = lo, False
+        for _ in range(nb):
+            if j == nb:
+                j = 0
+            if ca * gb[j, G_COS] + sa * gb[j, G_SIN] < cos_max:  # cos(theta_a - theta_b) < cos(max rotation)
+                if in_run:
+                    break
+                j += 1
+                continue
+            in_run = True
+            if full_a and gb[j, G_FULL] > 0.0:
+                nx_bits = 0
+                for w in range(n_words):
+                    nx_bits += popcount(bits_a[i, w] ^ bits_b[j, w])
+                v = 1.0 - roots[nx_bits] / (ra + gb[j, G_ROOT]) if ra + gb[j, G_ROOT] > 0.0 else 0.0
+            else:  # restrict both to the cells valid in both (written inline: a call passing arrays costs more)
+                v, matchable = 0.0, 0
+                for ww in range(wps):
+                    matchable += popcount(valid_a[i, ww] & valid_b[j, ww])
+                if matchable * nd >= min_matchable:
+                    na_bits, nb_bits, nx_bits = 0, 0, 0
+                    for ww in range(wps):  # slice-major loops: no integer modulo per word
+                        common = valid_a[i, ww] & valid_b[j, ww]
+                        for w in range(ww, n_words, wps):
+                            va, vb = bits_a[i, w] & common, bits_b[j, w] & common
+                            na_bits += popcount(va)
+                            nb_bits += popcount(vb)
+                            nx_bits += popcount(va ^ vb)
+                    denom = roots[na_bits] + roots[nb_bits]
+                    v = 1.0 - roots[nx_bits] / denom if denom > 0.0 else 0.0
+            if v > 0.0:
+                sims[nonzero], si[nonzero], sj[nonzero] = v, i, j
+                nonzero += 1
+            j += 1
+    return nonzero
+
+
+@njit(cache=True, nogil=True)
+def greedy_pairs(sims, si, sj, n, count, buckets, order, values, rows, cols, used_a, used_b):
+    """Up to ``count`` cylinder pairs in decreasing similarity, each minutia used at most once (greedy
+    one-to-one assignment).
+
+    Ordered by a counting sort on the similarity quantised to ``buckets.size`` levels (ties: the order the
+    similarities were computed in), linear in the number of pairs. Writes the chosen pairs into
+    ``values``/``rows``/``cols`` and returns how many were written.
+    """
+    top = buckets.size - 1
+    buckets[:] = 0
+    for t in range(n):
+        buckets[top - int(sims[t] * top)] += 1
+    start = 0
+    for b in range(buckets.size):
+        start, buckets[b] = start + buckets[b], start
+    for t in range(n):
+        b = top - int(sims[t] * top)
+        order[buckets[b]] = t
+        buckets[b] += 1
+    used_a[:] = False
+    used_b[:] = False
+    k = 0
+    for t in range(n):
+        e = order[t]
+        i, j = si[e], sj[e]  # stored apart: a division per visited pair cost more than the whole sort
+        if used_a[i] or used_b[j]:
+            continue
+        used_a[i] = True
+        used_b[j] = True
+        values[k], rows[k], cols[k] = sims[e], i, j
+        k += 1
+        if k == count:
+            break
+    return k
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _wrap(d):
+    """Angle wrapped to [-pi, pi) without loops."""
+    return d - TWO_PI * math.floor((d + math.pi) / TWO_PI)
+
+
+@njit(cache=True, nogil=True)
+def _negligible_beyond(mu, tau):
+    """Value beyond which the decreasing sigmoid Z(.; mu, tau < 0) falls under 1e-4."""
+    return mu + math.log(1e4) / abs(tau) if tau < 0 else np.inf
+
+
+@njit(cache=True, nogil=True)
+def _compatibilities(ga, gb, rows, cols, n_pairs, p, sel, dist_gap, rho, adj, n_adj):
+    """rho(r, k) of every two selected pairs (MCC LSS-R): inter-minutia distances, relative directions and
+    radial angles must agree. Stored sparsely (``adj``/``rho`` rows of length ``n_adj``): most are 0."""
+    d1_max = _negligible_beyond(p[S_MU1], p[S_TAU1])
+    d2_max = _negligible_beyond(p[S_MU2], p[S_TAU2])
+    for r in range(n_pairs):  # gathered contiguously so the distance loop below vectorises
+        sel[r, 0], sel[r, 1], sel[r, 2] = ga[rows[r], G_X], ga[rows[r], G_Y], ga[rows[r], G_T]
+        sel[r, 3], sel[r, 4], sel[r, 5] = gb[cols[r], G_X], gb[cols[r], G_Y], gb[cols[r], G_T]
+    n_adj[:n_pairs] = 0
+    for r in range(n_pairs):
+        for k in range(r + 1, n_pairs):
+            dxa, dya = sel[k, 0] - sel[r, 0], sel[k, 1] - sel[r, 1]
+            dxb, dyb = sel[k, 3] - sel[r, 3], sel[k, 4] - sel[r, 4]
+            dist_gap[k] = abs(math.sqrt(dxa * dxa + dya * dya) - math.sqrt(dxb * dxb + dyb * dyb))
+        for k in range(r + 1, n_pairs):
+            d1 = dist_gap[k]
+            if d1 > d1_max:  # the sigmoid is already < 1e-4: skip the transcendental functions
+                continue
+            d2 = abs(_wrap(_wrap(sel[r, 2] - sel[k, 2]) - _wrap(sel[r, 5] - sel[k, 5])))
+            if d2 > d2_max:
+                continue
+            ra = math.atan2(sel[k, 1] - sel[r, 1], sel[k, 0] - sel[r, 0])
+            rb = math.atan2(sel[k, 4] - sel[r, 4], sel[k, 3] - sel[r, 3])
+            d3 = abs(_wrap(_wrap(sel[r, 2] - ra) - _wrap(sel[r, 5] - rb)))
+            v = sigmoid(d1, p[S_MU1], p[S_TAU1]) * sigmoid(d2, p[S_MU2], p[S_TAU2]) * \
+                sigmoid(d3, p[S_MU3], p[S_TAU3])
+            if v > 0.0:
+                adj[r, n_adj[r]], rho[r, n_adj[r]] = k, v
+                n_adj[r] += 1
+                adj[k, n_adj[k]], rho[k, n_adj[k]] = r, v
+                n_adj[k] += 1
+
+
+@njit(cache=True, nogil=True)
+def relaxed_score(ga, gb, values, rows, cols, n_pairs, n_p, p, sel, dist_gap, rho, adj, n_adj, lam, tmp):
+    """LSS-R: relax the selected pairs' similarities by their mutual geometric compatibility and average the
+    ``n_p`` pairs that kept most of their similarity (relaxed / initial). Work arrays are passed in."""
+    if n_pairs == 0:
+        return 0.0
+    _compatibilities(ga, gb, rows, cols, n_pairs, p, sel, dist_gap, rho, adj, n_adj)
+    w = p[S_W_R]
+    spread = (1.0 - w) / max(n_pairs - 1, 1)
+    lam[:n_pairs] = values[:n_pairs]
+    for _ in range(int(p[S_N_REL])):
+        for r in range(n_pairs):
+            acc = 0.0
+            for t in range(n_adj[r]):
+                acc += rho[r, t] * lam[adj[r, t]]
+            tmp[r] = w * lam[r] + spread * acc
+        lam[:n_pairs] = tmp[:n_pairs]
+    for r in range(n_pairs):  # efficiency, in tmp
+        tmp[r] = lam[r] / values[r]
+    total = 0.0
+    for _ in range(min(n_p, n_pairs)):  # n_p is small: selection beats sorting
+        best = -1
+        for r in range(n_pairs):
+            if tmp[r] >= 0.0 and (best < 0 or tmp[r] > tmp[best]):
+                best = r
+        total += lam[best]
+        tmp[best] = -1.0
+    return total / n_p
+
+
+@njit(cache=True, nogil=True)
+def n_pairs_for(n_min, p):
+    """nP: how many pairs the global score averages, growing with the smaller template (MCC)."""
+    z = sigmoid(n_min, p[S_MU_P], p[S_TAU_P])
+    return int(p[S_MIN_P] + round(z * (p[S_MAX_P] - p[S_MIN_P])))
+
+
+@njit(cache=True, nogil=True)
+def make_workspace(max_n, n_words):
+    """Scratch arrays for :func:`pair_score`, sized for templates of up to ``max_n`` cylinders of ``n_words``
+    words, and the table of square roots of bit counts."""
+    max_n = max(max_n, 1)
+    cap = max_n * max_n
+    return (np.sqrt(np.arange(64 * n_words + 1).astype(np.float64)),
+            np.zeros(cap), np.zeros(cap, np.int64), np.zeros(cap, np.int64), np.zeros(1024, np.int64),
+            np.zeros(cap, np.int64),
+            np.zeros(max_n), np.zeros(max_n, np.int64), np.zeros(max_n, np.int64), np.zeros(max_n, np.bool_),
+            np.zeros(max_n, np.bool_), np.zeros((max_n, 6)), np.zeros(max_n), np.zeros((max_n, max_n)),
+            np.zeros((max_n, max_n), np.int64), np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n))
+
+
+@njit(cache=True, nogil=True)
+def pair_score(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p, ws):
+    """Score in [0, 1] of two prepared templates (valid cylinders only). With tied similarities the order of
+    the two templates can matter: callers order them canonically."""
+    na, nb = ga.shape[0], gb.shape[0]
+    if na == 0 or nb == 0:
+        return 0.0
+    (roots, sims, si, sj, buckets, order, values, rows, cols, used_a, used_b, sel, dist_gap, rho, adj, n_adj, lam,
+     tmp) = ws
+    n = local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], roots, sims,
+                           si, sj)
+    n_min = min(na, nb)
+    n_sel = greedy_pairs(sims, si, sj, n, n_min, buckets, order, values, rows, cols, used_a[:na], used_b[:nb])
+    return relaxed_score(ga, gb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, sel, dist_gap, rho, adj,
+                         n_adj, lam, tmp)
+
+
+@njit(cache=True, nogil=True)
+def _stream_in(geometry, bits):
+    """Read a gallery template's arrays once, front to back, and return a checksum (so the reads stay).
+
+    The similarity loop visits a template's cylinders in windows, which defeats the hardware prefetcher: on a
+    busy machine a cold template then cost ~12 us of cache misses per comparison; one sequential pass first
+    costs ~1 us."""
+    acc = np.uint64(0)
+    for r in range(bits.shape[0]):
+        for w in range(bits.shape[1]):
+            acc ^= bits[r, w]
+        acc ^= np.uint64(geometry[r, G_ROOT])
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def one_to_many(pg, pbits, pvalid, pkey, gg, gbits, gvalid, gkeys, offsets, nd, min_matchable, p):
+    """Scores of one probe against a packed gallery (template g owns rows offsets[g]:offsets[g+1]), and a
+    checksum of the gallery (see :func:`_stream_in`; callers ignore it).
+
+    Each pair is evaluated in a canonical order (smaller key first) so that the score is exactly symmetric.
+    """
+    n_gallery = offsets.size - 1
+    max_n = pg.shape[0]
+    for g in range(n_gallery):
+        max_n = max(max_n, offsets[g + 1] - offsets[g])
+    ws = make_workspace(max_n, pbits.shape[1])
+    scores = np.zeros(n_gallery)
+    checksum = np.uint64(0)
+    for g in range(n_gallery):
+        s, e = offsets[g], offsets[g + 1]
+        checksum ^= _stream_in(gg[s:e], gbits[s:e])
+        if pkey <= gkeys[g]:
+            scores[g] = pair_score(pg, pbits, pvalid, gg[s:e], gbits[s:e], gvalid[s:e], nd, min_matchable, p, ws)
+        else:
+            scores[g] = pair_score(gg[s:e], gbits[s:e], gvalid[s:e], pg, pbits, pvalid, nd, min_matchable, p, ws)
+    return scores, checksum
+
+
+@njit(cache=True, nogil=True)
+def one_to_one(ag, abits, avalid, akey, bg, bbits, bvalid, bkey, nd, min_matchable, p):
+    """Score of two prepared templates, in canonical order (smaller key first) so it is exactly symmetric."""
+    ws = make_workspace(max(ag.shape[0], bg.shape[0]), abits.shape[1])
+    if akey <= bkey:
+        return pair_score(ag, abits, avalid, bg, bbits, bvalid, nd, min_matchable, p, ws)
+    return pair_score(bg, bbits, bvalid, ag, abits, avalid, nd, min_matchable, p, ws)
