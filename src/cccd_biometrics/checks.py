@@ -28,19 +28,45 @@ IMAGE_SUFFIXES = frozenset(
 )
 
 
+ROW_STATUSES = ("ok", "flagged", "error")
+
+
 @dataclass(frozen=True)
 class CheckRow:
-    """The outcome of checking one input file (JSON-safe through :meth:`to_dict`)."""
+    """The outcome of checking one input file (JSON-safe through :meth:`to_dict`).
+
+    Attributes
+    ----------
+    path:
+        The input exactly as it was given or found (the identity of the input in batch runs).
+    kind:
+        ``"fingerprint"`` or ``"portrait"`` (``None`` when the file could not be read far enough to tell).
+    status:
+        ``"ok"`` (passed), ``"flagged"`` (a check failed) or ``"error"`` (the file could not be checked).
+    size_bytes:
+        Size of the file on disk (``None`` if it could not be read).
+    score:
+        Quality score 0-100 of a fingerprint (``None`` until a quality check provides it).
+    compliant:
+        ICAO compliance of a portrait (``None`` until a portrait check provides it).
+    codes, findings:
+        The :class:`~cccd_biometrics.findings.Finding` codes, and the findings as dictionaries.
+    seconds:
+        Wall time spent checking this file.
+    """
 
     path: str
     kind: str | None = None
-    status: str = "ok"  # "ok" (passed), "flagged", "error"
+    status: str = "ok"
+    size_bytes: int | None = None
     width: int | None = None
     height: int | None = None
     ppi: float | None = None
     score: float | None = None
+    compliant: bool | None = None
     flagged: bool | None = None
     codes: tuple[str, ...] = ()
+    findings: tuple[dict[str, Any], ...] = ()
     error: str | None = None
     error_type: str | None = None
     seconds: float = 0.0
@@ -51,12 +77,15 @@ class CheckRow:
             "path": self.path,
             "kind": self.kind,
             "status": self.status,
+            "size_bytes": self.size_bytes,
             "width": self.width,
             "height": self.height,
             "ppi": json_safe(self.ppi),
             "score": json_safe(self.score),
+            "compliant": self.compliant,
             "flagged": self.flagged,
             "codes": list(self.codes),
+            "findings": [json_safe(f) for f in self.findings],
             "error": self.error,
             "error_type": self.error_type,
             "seconds": round(self.seconds, 6),
@@ -132,33 +161,87 @@ def _check_portrait(path: str) -> dict[str, Any]:
     }
 
 
+def _finding_dict(finding: Any) -> dict[str, Any]:
+    return finding.to_dict() if hasattr(finding, "to_dict") else dict(finding)
+
+
+def _row_from_fields(path: str, kind: str, size: int | None, seconds: float, fields: dict[str, Any]) -> CheckRow:
+    """Build the row of a completed check from the fields the per-kind check returned."""
+    fields = dict(fields)
+    details = dict(fields.pop("details", None) or {})
+    for key in ("findings", "compliant"):  # the per-kind checks may report these among their details
+        if key not in fields and key in details:
+            fields[key] = details.pop(key)
+    findings = tuple(_finding_dict(f) for f in fields.pop("findings", ()) or ())
+    codes = tuple(fields.pop("codes", ()) or (f["code"] for f in findings))
+    compliant = fields.pop("compliant", None)
+    flagged = fields.pop("flagged", None)
+    if flagged is None:
+        # a check that reports compliance or error-severity findings but no explicit flag still flags
+        flagged = compliant is False or any(f.get("severity") == "error" for f in findings)
+    known = CheckRow.__dataclass_fields__
+    extra = {k: fields.pop(k) for k in list(fields) if k not in known or k in ("path", "kind", "status")}
+    details = {**details, **extra}
+    return CheckRow(
+        path=path,
+        kind=kind,
+        status="flagged" if flagged else "ok",
+        size_bytes=size,
+        compliant=None if compliant is None else bool(compliant),
+        flagged=bool(flagged),
+        codes=codes,
+        findings=findings,
+        seconds=seconds,
+        details=details,
+        **fields,
+    )
+
+
+def _error_row(path: str, kind: str | None, size: int | None, t0: float, exc: BaseException) -> CheckRow:
+    if isinstance(exc, CccdBiometricsError):
+        message, error_type = str(exc), type(exc).__name__
+    elif isinstance(exc, MemoryError):
+        message, error_type = f"{path}: out of memory", "MemoryError"
+    else:
+        # a bug in a check must not end a run over millions of files: the row says what broke, once
+        message, error_type = f"{path}: internal error in the check: {type(exc).__name__}: {exc}", "InternalError"
+    return CheckRow(path=path, kind=kind, status="error", size_bytes=size, error=message,
+                    error_type=error_type, seconds=time.perf_counter() - t0)
+
+
+def _file_size(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except (OSError, ValueError):
+        return None
+
+
 def check_path(path: str | os.PathLike, *, kind: str = "auto", ppi: float | None = None) -> CheckRow:
-    """Check one file and return its row; errors become rows, never exceptions."""
+    """Check one file and return its row; errors become rows, never exceptions.
+
+    Parameters
+    ----------
+    path:
+        The file to check.
+    kind:
+        ``"auto"`` (detect fingerprint or portrait from the content), ``"fingerprint"`` or ``"portrait"``.
+    ppi:
+        Fingerprint resolution, overriding the file's metadata.
+
+    Returns
+    -------
+    CheckRow
+        ``status`` is ``"error"`` with ``error`` and ``error_type`` set when the file cannot be checked
+        (missing, unreadable, corrupt, or a failure inside a check).
+    """
     p = os.fspath(path)
     t0 = time.perf_counter()
+    size = _file_size(p)
     resolved: str | None = None if kind == "auto" else kind
     try:
         if resolved is None:
             resolved = _detect_kind(p)
         fields = _check_fingerprint(p, ppi) if resolved == "fingerprint" else _check_portrait(p)
-    except CccdBiometricsError as exc:
-        return CheckRow(
-            path=p,
-            kind=resolved,
-            status="error",
-            error=str(exc),
-            error_type=type(exc).__name__,
-            seconds=time.perf_counter() - t0,
-        )
-    except MemoryError:
-        return CheckRow(path=p, kind=resolved, status="error", error=f"{p}: out of memory",
-                        error_type="MemoryError", seconds=time.perf_counter() - t0)
-    flagged = bool(fields.pop("flagged", False))
-    return CheckRow(
-        path=p,
-        kind=resolved,
-        status="flagged" if flagged else "ok",
-        flagged=flagged,
-        seconds=time.perf_counter() - t0,
-        **fields,
-    )
+        return _row_from_fields(p, resolved, size, time.perf_counter() - t0, fields)
+    except Exception as exc:  # typed library errors, MemoryError, and anything a check did not foresee
+        return _error_row(p, resolved, size, t0, exc)

@@ -205,10 +205,28 @@ class Analysis:
         with np.errstate(divide="ignore", invalid="ignore"):
             return (1.0 / self.ridge_period).astype(np.float32)
 
-    # --------------------------------------------- enhancement products
-    # `enhanced`, `binary` and `skeleton` belong here, computed by `fingerprint/enhance.py` (minutiae
-    # extraction) from the fields above: add them as `@cached_product` methods that call into that module,
-    # e.g. ``return enhance.gabor_enhance(self.gray, self.orientation, self.frequency, self.mask)``.
+    # --------------------------------------------- enhancement products (computed by enhance.py)
+    @cached_product
+    def enhanced(self) -> np.ndarray:
+        """Oriented, period-tuned ridge response (float32; negative on ridges, 0 outside the mask);
+        see :func:`cccd_biometrics.fingerprint.enhance.enhance`."""
+        from . import enhance
+
+        return enhance.enhance(self.gray, self.orientation, self.ridge_period, self.mask, self.block_size)
+
+    @cached_product
+    def binary(self) -> np.ndarray:
+        """Ridge pixels of :attr:`enhanced` (uint8 0/1)."""
+        from . import enhance
+
+        return enhance.binarize(self.enhanced, self.mask)
+
+    @cached_product
+    def skeleton(self) -> np.ndarray:
+        """One-pixel-wide 8-connected ridge skeleton of :attr:`binary` (uint8 0/1)."""
+        from . import enhance
+
+        return enhance.skeletonize(self.binary)
 
 
 def analyze_fingerprint(image: FingerImage, *, block_size: int = BLOCK_SIZE) -> Analysis:

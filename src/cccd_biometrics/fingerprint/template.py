@@ -67,6 +67,36 @@ class Template:
             [(m.x, m.y, m.angle, codes.get(m.kind, 2), m.quality) for m in self.minutiae], dtype=np.float64
         )
 
+    def to_bytes(self, fmt: str = "iso") -> bytes:
+        """Serialise in ``fmt``: ``"iso"`` (ISO/IEC 19794-2:2005), ``"ansi"`` (ANSI INCITS 378-2004), ``"xyt"``
+        (NIST/MINDTCT text) or ``"json"``; see :mod:`cccd_biometrics.fingerprint.template_codecs`.
+
+        Raises
+        ------
+        TemplateFormatError
+            If the template does not fit the format (unknown format, over 255 minutiae, coordinates out of range).
+        """
+        from .template_codecs import encode
+
+        return encode(self, fmt)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, fmt: str | None = None, *, width: int | None = None,
+                   height: int | None = None, ppi: float = 500.0) -> Template:
+        """Parse a template; ``fmt`` is detected from the content when None.
+
+        ``width``, ``height`` and ``ppi`` are only used for ``.xyt`` data, which does not carry them (``height``
+        is required there: the format's origin is the bottom-left corner).
+
+        Raises
+        ------
+        TemplateFormatError
+            On any malformed, truncated or unrecognised data.
+        """
+        from .template_codecs import decode
+
+        return decode(data, fmt, width=width, height=height, ppi=ppi)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "width": int(self.width),

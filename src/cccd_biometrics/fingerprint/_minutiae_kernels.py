@@ -1,0 +1,286 @@
+"""Numba kernels of enhancement, thinning and minutiae detection (private; see ``enhance.py``/``minutiae.py``).
+
+Images are indexed (row, col). Orientation bins index precomputed tables of integer pixel offsets: bin ``b``
+stands for the ridge direction ``theta = b * pi / n_bins`` (convention of :mod:`.analysis`: the ridge runs along
+the (row, col) vector ``(-sin theta, cos theta)``; the across-ridge normal is ``(cos theta, sin theta)``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# 8-neighbour ring in clockwise order starting north: (drow, dcol)
+RING_DR = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
+RING_DC = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
+
+# trace outcomes
+TRACE_OPEN = 0      # reached the requested length on a plain ridge
+TRACE_MINUTIA = 1   # reached another candidate minutia
+TRACE_DEAD = 2      # stopped: left the valid area or the skeleton ended without a candidate
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_w, across_off, across_w, across_n,
+                    period_min, period_step):
+    """Contextual enhancement: smoothing along the ridge, then a frequency-tuned even Gabor profile across it.
+
+    padded: float32 (H + 2 pad, W + 2 pad) edge-replicated grey levels; phase2: float32 (H, W) doubled ridge
+    angle in [0, 2 pi); period: float32 (H, W) ridge period, px (binned from ``period_min`` in ``period_step``
+    steps); near: bool, where the along-ridge pass is needed; inside: bool, where output is wanted.
+    along_off: (NB, NA) flat offsets in the padded image; along_w: (NA,) weights summing to 1.
+    across_off: (NP, NB, NC) flat offsets; across_w: (NP, NB, NC) zero-mean weights, the first
+    across_n[p] taps of each row in use. Both kernels must be symmetric (tap k and tap n-1-k: opposite offsets,
+    equal weights), which halves the multiplications. Flat offsets make the inner loops plain dot products.
+    """
+    h, w = phase2.shape
+    n_orient = along_off.shape[0]
+    n_period = across_n.shape[0]
+    to_bin = n_orient / (2.0 * np.pi)
+    wp = w + 2 * pad
+    flat = padded.ravel()
+    smooth = padded.copy().ravel()
+    ma = along_w.shape[0] // 2  # both kernels are symmetric: tap k and its mirror share a weight
+    for r in range(h):
+        base = (r + pad) * wp + pad
+        for c in range(w):
+            if not near[r, c]:
+                continue
+            b = int(phase2[r, c] * to_bin + 0.5) % n_orient
+            i = base + c
+            acc = along_w[ma] * flat[i]
+            for k in range(ma):
+                o = along_off[b, k]
+                acc += along_w[k] * (flat[i + o] + flat[i - o])
+            smooth[i] = acc
+    out = np.zeros((h, w), np.float32)
+    for r in range(h):
+        base = (r + pad) * wp + pad
+        for c in range(w):
+            if not inside[r, c]:
+                continue
+            b = int(phase2[r, c] * to_bin + 0.5) % n_orient
+            p = min(max(int((period[r, c] - period_min) / period_step + 0.5), 0), n_period - 1)
+            i = base + c
+            mc = across_n[p] // 2
+            acc = across_w[p, b, mc] * smooth[i]
+            for k in range(mc):
+                o = across_off[p, b, k]
+                acc += across_w[p, b, k] * (smooth[i + o] + smooth[i - o])
+            out[r, c] = acc
+    return out
+
+
+def _zhang_suen_tables() -> np.ndarray:
+    """Deletion decision of both Zhang-Suen sub-iterations for each of the 256 neighbourhoods.
+
+    Bit k of the code is the ring neighbour k of RING_DR/RING_DC (N, NE, E, SE, S, SW, W, NW)."""
+    table = np.zeros((2, 256), np.uint8)
+    for code in range(256):
+        p = [(code >> k) & 1 for k in range(8)]
+        p2, p4, p6, p8 = p[0], p[2], p[4], p[6]
+        n = sum(p)
+        a = sum(1 for k in range(8) if p[k] == 0 and p[(k + 1) % 8] == 1)
+        if 2 <= n <= 6 and a == 1:
+            table[0, code] = p2 * p4 * p6 == 0 and p4 * p6 * p8 == 0
+            table[1, code] = p2 * p4 * p8 == 0 and p2 * p6 * p8 == 0
+    return table
+
+
+ZHANG_SUEN_DELETE = _zhang_suen_tables()
+
+
+@njit(cache=True, nogil=True)
+def _zhang_suen_pass(img, pix, n_pix, table):
+    """One Zhang-Suen sub-iteration over the listed pixels (``table``: its 256-entry deletion decisions);
+    returns the new count of listed pixels (deleted ones are dropped, so later passes visit only the rest)."""
+    w = img.shape[1]
+    flat = img.ravel()
+    marks = np.empty(n_pix, np.int64)
+    n_marks = 0
+    keep = 0
+    for t in range(n_pix):
+        m = pix[t]
+        code = (flat[m - w] | (flat[m - w + 1] << 1) | (flat[m + 1] << 2) | (flat[m + w + 1] << 3)
+                | (flat[m + w] << 4) | (flat[m + w - 1] << 5) | (flat[m - 1] << 6) | (flat[m - w - 1] << 7))
+        if table[code]:
+            marks[n_marks] = m
+            n_marks += 1
+        else:
+            pix[keep] = m
+            keep += 1
+    for t in range(n_marks):
+        flat[marks[t]] = 0
+    return keep
+
+
+def _staircase_table() -> np.ndarray:
+    """For each of the 256 neighbourhoods (bit order of :func:`_zhang_suen_tables`): 1 when the centre can go
+    without disconnecting its neighbours (8-connectivity Yokoi number 1) and is not an end point (>= 2
+    neighbours) -- the redundant corner pixels of a Zhang-Suen skeleton."""
+    table = np.zeros(256, np.uint8)
+    for code in range(256):
+        n_, ne, e, se, s_, sw, w_, nw = [(code >> k) & 1 for k in range(8)]
+        x = [e, ne, n_, nw, w_, sw, s_, se]  # Yokoi's x1..x8: E, NE, N, NW, W, SW, S, SE
+        y = [1 - v for v in x]
+        n8 = sum(y[k] - y[k] * y[k + 1] * y[(k + 2) % 8] for k in (0, 2, 4, 6))
+        table[code] = n8 == 1 and sum(x) >= 2
+    return table
+
+
+STAIRCASE_DELETE = _staircase_table()
+
+
+@njit(cache=True, nogil=True)
+def _remove_staircase(img, pix, n_pix, table):
+    """Delete, in raster order and in place, the listed skeleton pixels that ``table`` marks as redundant:
+    leaves a one-pixel-wide 8-connected skeleton without 4-connected corners."""
+    w = img.shape[1]
+    flat = img.ravel()
+    for t in range(n_pix):
+        m = pix[t]
+        code = (flat[m - w] | (flat[m - w + 1] << 1) | (flat[m + 1] << 2) | (flat[m + w + 1] << 3)
+                | (flat[m + w] << 4) | (flat[m + w - 1] << 5) | (flat[m - 1] << 6) | (flat[m - w - 1] << 7))
+        if table[code]:
+            flat[m] = 0
+
+
+@njit(cache=True, nogil=True)
+def thin(binary, tables, staircase):
+    """Zhang-Suen thinning of a uint8 0/1 image (border rows/cols must be 0), then staircase removal.
+
+    ``tables`` is :data:`ZHANG_SUEN_DELETE`, ``staircase`` :data:`STAIRCASE_DELETE`."""
+    img = binary.copy()
+    h, w = img.shape
+    pix = np.empty(h * w, np.int64)
+    n_pix = 0
+    for r in range(1, h - 1):
+        for c in range(1, w - 1):
+            if img[r, c]:
+                pix[n_pix] = r * w + c
+                n_pix += 1
+    for _ in range(64):
+        before = n_pix
+        n_pix = _zhang_suen_pass(img, pix, n_pix, tables[0])
+        n_pix = _zhang_suen_pass(img, pix, n_pix, tables[1])
+        if n_pix == before:
+            break
+    _remove_staircase(img, pix, n_pix, staircase)  # the list is still in raster order
+    return img
+
+
+def _crossing_number_table() -> np.ndarray:
+    """Crossing number (half the 0/1 transitions around the ring) of each of the 256 neighbourhoods."""
+    table = np.zeros(256, np.uint8)
+    for code in range(256):
+        p = [(code >> k) & 1 for k in range(8)]
+        table[code] = sum(p[k] != p[(k + 1) % 8] for k in range(8)) // 2
+    return table
+
+
+CROSSING_NUMBER = _crossing_number_table()
+
+
+@njit(cache=True, nogil=True)
+def crossing_number_candidates(skel, valid, table):
+    """Skeleton pixels with crossing number 1 (ending) or >= 3 (bifurcation) inside ``valid``.
+
+    ``table`` is :data:`CROSSING_NUMBER`. Returns (rows, cols, kinds) with kind 0 = ending, 1 = bifurcation.
+    """
+    h, w = skel.shape
+    rows = []
+    cols = []
+    kinds = []
+    for r in range(1, h - 1):
+        for c in range(1, w - 1):
+            if skel[r, c] == 0 or not valid[r, c]:
+                continue
+            code = ((skel[r - 1, c] != 0) | ((skel[r - 1, c + 1] != 0) << 1) | ((skel[r, c + 1] != 0) << 2)
+                    | ((skel[r + 1, c + 1] != 0) << 3) | ((skel[r + 1, c] != 0) << 4)
+                    | ((skel[r + 1, c - 1] != 0) << 5) | ((skel[r, c - 1] != 0) << 6)
+                    | ((skel[r - 1, c - 1] != 0) << 7))
+            cn = table[code]
+            if cn == 1 or cn >= 3:
+                rows.append(r)
+                cols.append(c)
+                kinds.append(0 if cn == 1 else 1)
+    return np.array(rows, np.int64), np.array(cols, np.int64), np.array(kinds, np.int64)
+
+
+@njit(cache=True, nogil=True)
+def trace_branches(skel, label, rows, cols, max_len, probe):
+    """Follow every skeleton branch leaving each candidate.
+
+    label: int32 image, candidate index + 1 at candidate pixels (0 elsewhere).
+    For candidate i and branch j (up to 3) returns: status (TRACE_*), length in steps, the index of the
+    candidate reached (or -1) and the (row, col) reached after ``probe`` steps (or the last pixel).
+    """
+    n = rows.shape[0]
+    h, w = skel.shape
+    status = np.full((n, 3), -1, np.int64)
+    length = np.zeros((n, 3), np.int64)
+    hit = np.full((n, 3), -1, np.int64)
+    probe_rc = np.zeros((n, 3, 2), np.float64)
+    for i in range(n):
+        r0 = rows[i]
+        c0 = cols[i]
+        j = 0
+        for k0 in range(8):
+            if j >= 3:
+                break
+            r1 = r0 + RING_DR[k0]
+            c1 = c0 + RING_DC[k0]
+            if r1 < 0 or r1 >= h or c1 < 0 or c1 >= w or skel[r1, c1] == 0:
+                continue
+            # a 4-neighbour start is preferred: skip a diagonal start adjacent to a taken 4-neighbour start
+            if k0 % 2 == 1:
+                ka = (k0 + 7) % 8
+                kb = (k0 + 1) % 8
+                if skel[r0 + RING_DR[ka], c0 + RING_DC[ka]] or skel[r0 + RING_DR[kb], c0 + RING_DC[kb]]:
+                    continue
+            pr, pc = r0, c0
+            cr, cc = r1, c1
+            steps = 1
+            st = TRACE_OPEN
+            probe_rc[i, j, 0] = cr
+            probe_rc[i, j, 1] = cc
+            while True:
+                lab = label[cr, cc]
+                if lab != 0 and lab - 1 != i:
+                    st = TRACE_MINUTIA
+                    hit[i, j] = lab - 1
+                    break
+                if steps >= max_len:
+                    st = TRACE_OPEN
+                    break
+                # next pixel: a skeleton neighbour of (cr, cc) that is neither the previous pixel nor
+                # adjacent to it (4-neighbours first)
+                nr, nc = -1, -1
+                for kk in range(8):
+                    k = (kk * 2) % 8 + (kk // 4)
+                    qr = cr + RING_DR[k]
+                    qc = cc + RING_DC[k]
+                    if qr < 0 or qr >= h or qc < 0 or qc >= w or skel[qr, qc] == 0:
+                        continue
+                    if abs(qr - pr) <= 1 and abs(qc - pc) <= 1:
+                        continue
+                    if qr == r0 and qc == c0:
+                        continue
+                    nr, nc = qr, qc
+                    break
+                if nr < 0:
+                    st = TRACE_DEAD
+                    break
+                pr, pc = cr, cc
+                cr, cc = nr, nc
+                steps += 1
+                if steps == probe:
+                    probe_rc[i, j, 0] = cr
+                    probe_rc[i, j, 1] = cc
+            if steps < probe:
+                probe_rc[i, j, 0] = cr
+                probe_rc[i, j, 1] = cc
+            status[i, j] = st
+            length[i, j] = steps
+            j += 1
+    return status, length, hit, probe_rc
