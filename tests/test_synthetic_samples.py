@@ -43,3 +43,16 @@ def test_a_sample_regenerates_from_its_seed(synthetic_dir):
     shipped = load_fingerprint(synthetic_dir / "good_2026_1.png").pixels
     # identical on the platform that wrote it; allow last-bit float differences elsewhere
     assert np.mean(np.abs(shipped.astype(int) - imp.image.astype(int))) < 0.5
+
+
+def test_iso_templates_match_the_json_ground_truth(synthetic_dir):
+    from cccd_biometrics.fingerprint.template import Template
+
+    for iso in sorted(synthetic_dir.glob("*.iso")):
+        record = json.loads(iso.with_suffix(".json").read_text())
+        decoded = Template.from_bytes(iso.read_bytes())
+        assert (decoded.width, decoded.height) == (record["width"], record["height"])
+        assert [m.kind for m in decoded.minutiae] == [m["kind"] for m in record["minutiae"]]
+        assert all(abs(m.x - r["x"]) <= 1 and abs(m.y - r["y"]) <= 1
+                   for m, r in zip(decoded.minutiae, record["minutiae"], strict=True))
+    assert len(list(synthetic_dir.glob("*.iso"))) == len(list(synthetic_dir.glob("*.png")))
