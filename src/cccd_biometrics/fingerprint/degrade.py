@@ -12,7 +12,7 @@ The effects model what an intake operator sees:
 
 =================== ==============================================================================================
 :func:`dry`          ridges thin, light and broken into dots (dry or cold skin, light pressure)
-:func:`wet`          ridges thick and dark, valleys filled, dark blotches (wet or sweaty skin, heavy pressure)
+:func:`wet`          ridges thick and dark, valleys filled, dark blotches, on the finger only (wet skin, heavy pressure)
 :func:`smudge`       the finger slid: directional smear plus wet merging
 :func:`blur`         out of focus / latent-like Gaussian blur
 :func:`add_noise`    sensor noise (additive Gaussian)
@@ -83,8 +83,14 @@ def _to_uint8(values: np.ndarray) -> np.ndarray:
 
 def _smooth_noise(shape: tuple[int, int], sigma: float, rng: np.random.Generator) -> np.ndarray:
     """Gaussian random field of unit standard deviation with correlation length ``sigma`` px."""
-    field = rng.standard_normal(shape).astype(np.float32)
-    field = cv2.GaussianBlur(field, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    h, w = shape
+    # a wide blur of white noise equals a narrower one at lower resolution, upsampled: much cheaper
+    scale = max(1.0, sigma / 2.0)
+    small = (max(2, round(h / scale)), max(2, round(w / scale)))
+    field: np.ndarray = rng.standard_normal(small, dtype=np.float32)
+    field = cv2.GaussianBlur(field, (0, 0), sigma / scale, borderType=cv2.BORDER_REFLECT)
+    if small != shape:
+        field = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR)
     return field / max(float(field.std()), 1e-6)
 
 
@@ -171,8 +177,10 @@ def wet(image: Any, strength: float, *, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     ink, background = _levels(pixels)
     finger = _finger_weight(pixels, ink, background)
-    out = _morph_ladder(pixels, s, cv2.MORPH_ERODE)
-    out = cv2.GaussianBlur(out, (0, 0), 0.3 + 1.2 * s)
+    original = pixels.astype(np.float32)
+    swollen = cv2.GaussianBlur(_morph_ladder(pixels, s, cv2.MORPH_ERODE), (0, 0), 0.3 + 1.2 * s)
+    # ridges swell only on the skin: eroding bare-platen noise would grey the background
+    out = original + (swollen - original) * finger
     blotches = _blotch_weight(pixels.shape, 0.8 * s, 6.0, rng) * finger
     out = out + (ink + 20.0 - out) * np.minimum(1.0, 1.2 * blotches)
     # valleys get darker where the skin is: moisture fills them, the platen sees less air
@@ -259,7 +267,7 @@ def add_noise(image: Any, strength: float, *, seed: int = 0) -> np.ndarray:
     if s == 0.0:
         return pixels.copy()
     rng = np.random.default_rng(seed)
-    noise = rng.standard_normal(pixels.shape).astype(np.float32) * (_MAX_NOISE_SIGMA * s)
+    noise = rng.standard_normal(pixels.shape, dtype=np.float32) * np.float32(_MAX_NOISE_SIGMA * s)
     return _to_uint8(pixels.astype(np.float32) + noise)
 
 
