@@ -39,6 +39,12 @@ _EXPORTS: dict[str, str] = {
     "compare_one_to_many": "cccd_biometrics.fingerprint.match",
     "prepare_template": "cccd_biometrics.fingerprint.match",
     "prepare_gallery": "cccd_biometrics.fingerprint.match",
+    "generate_master": "cccd_biometrics.fingerprint.synthetic",
+    "render_impression": "cccd_biometrics.fingerprint.synthetic",
+    "generate_impression": "cccd_biometrics.fingerprint.synthetic",
+    # batch runs
+    "check_path": "cccd_biometrics.checks",
+    "run_batch": "cccd_biometrics.batch",
     # portraits
     "check_portrait": "cccd_biometrics.face.icao",
     "PortraitReport": "cccd_biometrics.face.icao",
