@@ -16,7 +16,6 @@ Reference outputs (``../shared/data/reference``) are keyed ``<dataset>/<db>/<ste
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
 import tarfile
@@ -93,13 +92,11 @@ def discover_dataset(root: str | Path) -> Dataset:
     if not root.is_dir():
         raise InputNotFoundError("not a folder", source=str(root))
     files = _images(root)
-    fvc = [(p, _FVC_NAME.match(p.stem)) for p in files if p.parent == root]
-    fvc = [(p, m) for p, m in fvc if m]
+    fvc = [(p, m) for p in files if p.parent == root and (m := _FVC_NAME.match(p.stem)) is not None]
     if len(fvc) >= 2:
         samples = tuple(Sample(p, sample_key(p), m.group(1), m.group(2)) for p, m in fvc)
         return Dataset(root, "fvc", samples)
-    soco = [(p, _SOCOFING_NAME.match(p.stem)) for p in files]
-    soco = [(p, m) for p, m in soco if m]
+    soco = [(p, m) for p in files if (m := _SOCOFING_NAME.match(p.stem)) is not None]
     if len(soco) >= 2:
         samples = tuple(
             Sample(p, f"socofing/{p.parent.name}/{p.stem}", "_".join(m.group(i).lower() for i in (1, 3, 4)),
@@ -182,7 +179,10 @@ def read_reference_xyt(reference: str | Path, tool: str, samples: Iterable[Sampl
                     continue
                 w, h = _image_size(wanted[key].path)
                 scale = 500.0 / ppi.get(key, 500.0)
-                text = io.TextIOWrapper(tar.extractfile(member), encoding="ascii").read()  # type: ignore[arg-type]
+                stream = tar.extractfile(member)
+                if stream is None:
+                    continue
+                text = stream.read().decode("ascii")
                 out[key] = xyt_to_template(text, round(h * scale), 500.0, round(w * scale))
     return out
 

@@ -346,8 +346,8 @@ def check_portrait(portrait: Portrait | np.ndarray, profile: str | Profile = "ic
     size = (int(rgb.shape[1]), int(rgb.shape[0]))
     geo, n = locate_face(rgb)
     if geo is None:
-        findings = (_finding("FACE_NOT_FOUND", "no face found in the image"), *_exposure_without_face(rgb))
-        return PortraitReport(False, findings, {}, None, prof.name, 0, size)
+        not_found = (_finding("FACE_NOT_FOUND", "no face found in the image"), *_exposure_without_face(rgb))
+        return PortraitReport(False, not_found, {}, None, prof.name, 0, size)
     measures = compute_measures(rgb, geo, n)
     findings: list[Finding] = []
     if n > 1:

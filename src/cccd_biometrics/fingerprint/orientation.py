@@ -86,8 +86,8 @@ def orientation_from_moments(m: GradientMoments, weight: np.ndarray | None = Non
     background does not bend the ridges at the border of the finger.
     """
     # doubled-angle gradient vector with the y axis turned to point up (hence the minus sign on Gxy)
-    c = (m.gxx - m.gyy).astype(np.float32)
-    s = (-2.0 * m.gxy).astype(np.float32)
+    c: np.ndarray = (m.gxx - m.gyy).astype(np.float32)
+    s: np.ndarray = (-2.0 * m.gxy).astype(np.float32)
     if weight is not None:
         w = weight.astype(np.float32)
         c, s = c * w, s * w

@@ -49,10 +49,8 @@ def block_foreground(energy: np.ndarray) -> np.ndarray:
     if not mask.any():
         return mask
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
-    m8 = mask.astype(np.uint8)
-    m8 = cv2.morphologyEx(m8, cv2.MORPH_CLOSE, kernel)
-    m8 = cv2.morphologyEx(m8, cv2.MORPH_OPEN, kernel)
-    mask = m8.astype(bool)
+    closed = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+    mask = cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel).astype(bool)
     if not mask.any():
         return mask
     return _fill_holes(_largest_component(mask))
