@@ -27,7 +27,9 @@ Minutia conventions (ISO/IEC 19794-2:2005, also used by the ISO/ANSI codecs unch
   as the minutia nears the foreground edge.
 
 False minutiae removed (lengths scale with the median ridge period ``T`` of the print): candidates closer than
-``EDGE_MARGIN_PERIODS * T`` to the foreground edge (never traced, as cut ridges end there) or where the block
+``EDGE_MARGIN_PERIODS * T`` to the foreground edge (cut ridges end there), or than ``CLEAR_EDGE_MARGIN_PERIODS * T``
+where the smoothed coherence is at least ``CLEAR_COHERENCE`` (clear ridges are reliable nearer the edge; closer
+candidates are never traced), or where the block
 coherence averaged over 3x3 foreground blocks is below ``MIN_COHERENCE`` (unclear areas; the threshold is low
 because coherence also drops at cores and deltas); every minutia of a foreground without ridge structure
 (random texture: see ``NOISE_COHERENCE``) and those in areas where fewer than half the blocks have a plausible
@@ -55,6 +57,10 @@ __all__ = ["extract_minutiae", "minutiae_from_analysis", "visualize_minutiae"]
 # Thresholds tuned on the FVC B dev sets (agreement with FingerJet/MINDTCT on 30-40 images, then the EER of the
 # project's comparator on 2-3 DBs at a time: benchmarks/minutiae_agreement.py); lengths in ridge periods.
 EDGE_MARGIN_PERIODS = 1.3
+# in clear areas (smoothed coherence >= CLEAR_COHERENCE, where minutia quality gets full marks) the ridges are
+# reliable up to the foreground edge, and a shorter margin keeps the minutiae that small overlaps depend on
+CLEAR_EDGE_MARGIN_PERIODS = 0.8
+CLEAR_COHERENCE = 0.6
 MIN_COHERENCE = 0.25
 # a foreground without ridge structure (random texture): median block coherence below NOISE_COHERENCE gives no
 # minutiae (FVC prints: median >= 0.30); a minutia needs MIN_RIDGE_LIKE of its 3x3 blocks to have a ridge period
@@ -247,7 +253,7 @@ def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
     rows, cols, kinds = _candidates(skeleton, mask)
     margin = _edge_distance(mask, rows, cols)
     # ridges cut by the foreground edge end there: those ends are not minutiae and must not be traced as such
-    inner = margin >= EDGE_MARGIN_PERIODS * period
+    inner = margin >= min(CLEAR_EDGE_MARGIN_PERIODS, EDGE_MARGIN_PERIODS) * period
     rows, cols, kinds, margin = rows[inner], cols[inner], kinds[inner], margin[inner]
     if rows.size == 0:
         return ()
@@ -260,10 +266,11 @@ def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
     ridge_like = _block_values(_ridge_like_blocks(analysis), rows, cols, analysis.block_size)
     keep = ~_topology_rejects(rows, cols, kinds, status, length, hit, flow, period) & (coherence >= MIN_COHERENCE)
     keep &= ridge_like >= MIN_RIDGE_LIKE
+    keep &= (margin >= EDGE_MARGIN_PERIODS * period) | (coherence >= CLEAR_COHERENCE)
     keep &= ~_break_rejects(rows, cols, kinds, angles, keep, period)
     keep &= ~_cluster_rejects(rows, cols, keep, period)
     edge_room = np.clip((margin - EDGE_MARGIN_PERIODS * period) / (2.0 * period), 0, 1)
-    quality = np.clip(coherence / 0.6, 0, 1) * (0.5 + 0.5 * edge_room)
+    quality = np.clip(coherence / CLEAR_COHERENCE, 0, 1) * (0.5 + 0.5 * edge_room)
     # ISO places an ending at the valley bifurcation just beyond the ridge end, i.e. behind the skeleton end
     back = np.where(kinds == 0, ENDING_OFFSET_PERIODS * period, 0.0)
     x = cols - back * np.cos(np.radians(angles))
