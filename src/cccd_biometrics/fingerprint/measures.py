@@ -194,8 +194,10 @@ def dark_flat_area(a: Analysis) -> float:
     A block counts when its mean grey lies in the darker half of the print's range, from the ink level (1st
     percentile of the finger) to the paper level (99th percentile of the image), *and* its RMS swing across
     the ridges is below :data:`DARK_FLAT_SWING` of that range: the valleys no longer rise towards the paper.
-    Both levels come from the image itself, so contrast loss and blur (which move ink and paper together or
-    leave the block means midway) do not count, and light, dry prints do not either. 0 without foreground.
+    Both levels come from the image itself, so a uniform loss of contrast does not count, and light, dry
+    prints do not either. Blur flattens blocks too (and lifts the ink level): on a blurred print the measure
+    says nothing about wetness, which is why the wet rule of :mod:`.quality` requires a sharp print.
+    0 without foreground.
     """
     fg = a.block_mask
     if not fg.any():
