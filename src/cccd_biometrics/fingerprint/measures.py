@@ -202,9 +202,10 @@ def dark_flat_area(a: Analysis) -> float:
     fg = a.block_mask
     if not fg.any():
         return 0.0
-    pixels = a.image.pixels
+    # every other pixel in each direction: the two levels are as stable, at a quarter of the histogram cost
+    pixels = np.ascontiguousarray(a.image.pixels[::2, ::2])
     paper = _grey_level(pixels, 0.99)
-    ink = _grey_level(pixels, 0.01, a.mask)
+    ink = _grey_level(pixels, 0.01, np.ascontiguousarray(a.mask[::2, ::2]))
     span = max(paper - ink, 1.0)
     darkness = (paper - block_means(a.gray, a.block_size)[fg]) / span
     swing = np.nan_to_num(a.ridge_profiles["amplitude"][fg], nan=0.0) / span
