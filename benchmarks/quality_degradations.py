@@ -5,9 +5,11 @@ Usage (project root)::
     python benchmarks/quality_degradations.py
 
 Set "tests" is ``tests/degradations.py`` (the property tests' own, whose thresholds the tests enforce);
-set "degrade" is ``cccd_biometrics.fingerprint.degrade`` (written by another engineer, not used to tune
-anything). For each degradation it prints the share of (clean print, strength) cases where the matching
-finding code is raised, at every strength, and the prints whose score is not monotone (1 point tolerance).
+set "degrade" is ``cccd_biometrics.fingerprint.degrade`` (written by another engineer and not used to tune
+anything, except that ``dark_flat_area`` and its FINGER_TOO_WET threshold were chosen looking at its wet and
+smudge cases as well as at the FVC/SOCOFing flag targets: for wetness it is no longer a hold-out). For each
+degradation it prints the share of (clean print, strength) cases where the matching finding code is raised,
+at every strength, and the prints whose score is not monotone (1 point tolerance).
 Clean prints are chosen as in ``tests/test_quality_properties.py``.
 """
 

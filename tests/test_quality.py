@@ -201,3 +201,24 @@ def test_gates_are_within_unit_interval(sd14) -> None:
 
 def test_thresholds_are_named_numbers() -> None:
     assert all(isinstance(v, float) for v in THRESHOLDS.values())
+
+
+def test_dark_flat_area_marks_wet_and_smudged_prints(sample_data, sd14) -> None:
+    """Merged ridges and filled valleys (independent degradations, synthetic smudge) raise FINGER_TOO_WET;
+    a clean print and a lightened (dry) or flattened one have few dark, flat blocks, and on a blurred print the
+    blur, not wetness, explains them."""
+    from cccd_biometrics.fingerprint import degrade
+
+    clean = cb.assess_fingerprint(sd14)
+    assert clean.measures["dark_flat_area"] < 0.1
+    for wet in (degrade.wet(sd14, 0.75), degrade.smudge(sd14, 0.75)):
+        q = cb.assess_fingerprint(cb.FingerImage(wet))
+        assert q.measures["dark_flat_area"] > THRESHOLDS["wet_dark_flat_area"]
+        assert "FINGER_TOO_WET" in q.codes
+    smudged = cb.load_fingerprint(sample_data / "fingerprints" / "synthetic" / "smudged_2029_1.png")
+    assert "FINGER_TOO_WET" in cb.assess_fingerprint(smudged).codes
+    for other in (degrade.dry(sd14, 0.75), degrade.reduce_contrast(sd14, 1.0)):
+        assert cb.assess_fingerprint(cb.FingerImage(other)).measures["dark_flat_area"] < 0.1
+    blurred = cb.assess_fingerprint(cb.FingerImage(degrade.blur(sd14, 1.0)))
+    assert "FINGER_BLURRED" in blurred.codes
+    assert all(f.threshold != THRESHOLDS["wet_dark_flat_area"] for f in blurred.findings)

@@ -174,6 +174,44 @@ def ridge_width_imbalance(a: Analysis) -> float:
     return float(np.abs(np.log(r)).mean()) if r.size else 1.0
 
 
+DARK_FLAT_SWING = 0.12
+"""Largest RMS swing across the ridges, as a fraction of the print's ink-to-paper range, of a *flat* block.
+Readable blocks of the FVC dev prints swing by about 15-30 % of that range."""
+
+
+def _grey_level(pixels: np.ndarray, fraction: float, mask: np.ndarray | None = None) -> float:
+    """Grey level below which ``fraction`` of the (masked) uint8 pixels lie, from a 256-bin histogram."""
+    hist = cv2.calcHist([pixels], [0], None if mask is None else mask.view(np.uint8), [256], [0, 256]).ravel()
+    cumulative = np.cumsum(hist)
+    if cumulative[-1] <= 0:
+        return 0.0
+    return float(np.searchsorted(cumulative, fraction * cumulative[-1]))
+
+
+def dark_flat_area(a: Analysis) -> float:
+    """Share of the finger's blocks that are dark and flat: ridges merged, valleys filled (wet finger, smudge).
+
+    A block counts when its mean grey lies in the darker half of the print's range, from the ink level (1st
+    percentile of the finger) to the paper level (99th percentile of the image), *and* its RMS swing across
+    the ridges is below :data:`DARK_FLAT_SWING` of that range: the valleys no longer rise towards the paper.
+    Both levels come from the image itself, so a uniform loss of contrast does not count, and light, dry
+    prints do not either. Blur flattens blocks too (and lifts the ink level): on a blurred print the measure
+    says nothing about wetness, which is why the wet rule of :mod:`.quality` requires a sharp print.
+    0 without foreground.
+    """
+    fg = a.block_mask
+    if not fg.any():
+        return 0.0
+    # every other pixel in each direction: the two levels are as stable, at a quarter of the histogram cost
+    pixels = np.ascontiguousarray(a.image.pixels[::2, ::2])
+    paper = _grey_level(pixels, 0.99)
+    ink = _grey_level(pixels, 0.01, np.ascontiguousarray(a.mask[::2, ::2]))
+    span = max(paper - ink, 1.0)
+    darkness = (paper - block_means(a.gray, a.block_size)[fg]) / span
+    swing = np.nan_to_num(a.ridge_profiles["amplitude"][fg], nan=0.0) / span
+    return float(((darkness > 0.5) & (swing < DARK_FLAT_SWING)).mean())
+
+
 def ridge_noise(a: Analysis) -> float:
     """Median ratio of the grey variation along the ridges to the swing across them (breaks, pores, noise)."""
     prof = a.ridge_profiles
@@ -254,6 +292,7 @@ MEASURES: dict[str, Callable[[Analysis], float]] = {
     "ridge_darkness": ridge_darkness,
     "ridge_width_ratio": ridge_width_ratio,
     "ridge_width_imbalance": ridge_width_imbalance,
+    "dark_flat_area": dark_flat_area,
     "ridge_noise": ridge_noise,
     "sharpness": sharpness,
     "center_offset": center_offset,

@@ -56,6 +56,7 @@ THRESHOLDS: dict[str, float] = {
     "wet_merged_darkness": 0.49,  # ridge_darkness at least, with ridge_contrast below wet_merged_contrast and
     "wet_merged_contrast": 10.0,  # roi_grey below wet_merged_grey: ridges merged into a flat, darkish print
     "wet_merged_grey": 200.0,
+    "wet_dark_flat_area": 0.30,  # dark_flat_area above (on a sharp print): merged ridges, filled valleys, smudges
     "low_clarity": 20.0,  # score below
     "low_ridge_pattern": 0.45,  # ridge_pattern below (with a finger present): scars, damage, smudges
     "condition_error_score": 35.0,  # a condition finding (dry, wet, blur...) is an error below this score
@@ -241,6 +242,10 @@ def _wet(m: dict[str, float], t: dict[str, float]) -> Finding | None:
           and m["roi_grey"] < t["wet_merged_grey"]):
         value, limit, what = (m["ridge_contrast"], t["wet_merged_contrast"],
                               "ridges merge into a flat, dark print (contrast across the ridges)")
+    elif m["dark_flat_area"] > t["wet_dark_flat_area"] and m["sharpness"] >= t["blurred"]:
+        # on a blurred print flat blocks are explained by the blur (FINGER_BLURRED)
+        value, limit, what = (m["dark_flat_area"], t["wet_dark_flat_area"],
+                              "dark, flat patches where ridges merge (share of the finger)")
     else:
         return None
     return _finding("FINGER_TOO_WET", f"The finger looks too wet or pressed too hard: {what}.", value, limit,
