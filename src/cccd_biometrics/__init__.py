@@ -1,7 +1,7 @@
 """cccd_biometrics: capture-time and archive checks for fingerprints and portraits.
 
 >>> import cccd_biometrics as cb
->>> img = cb.load_fingerprint("sample_data/fingerprints/good_01.png")   # doctest: +SKIP
+>>> img = cb.load_fingerprint("sample_data/fingerprints/synthetic/good_2026_1.png")  # doctest: +SKIP
 >>> q = cb.assess_fingerprint(img)                                      # doctest: +SKIP
 >>> q.score, q.hard_to_read, [f.code for f in q.findings]               # doctest: +SKIP
 
