@@ -134,6 +134,11 @@ class Analysis:
         return _orient.coherence_from_moments(self.gradient_moments)
 
     @cached_product
+    def orientation_certainty(self) -> np.ndarray:
+        """Orientation certainty per block, ``1 - l_min / l_max`` of the gradient covariance (float32, 0..1)."""
+        return _orient.orientation_certainty(self.gradient_moments)
+
+    @cached_product
     def block_mask(self) -> np.ndarray:
         """Foreground (finger) blocks, bool (BY, BX)."""
         return _seg.block_foreground(self.block_energy)

@@ -20,7 +20,7 @@ import numpy as np
 
 from .analysis import Analysis
 from .frequency import spectral_ridge_period
-from .orientation import block_means, orientation_certainty, orientation_flow
+from .orientation import block_means, orientation_flow
 
 __all__ = ["MEASURES", "block_clarity", "compute_measures"]
 
@@ -48,7 +48,7 @@ def _median(values: np.ndarray, empty: float = 0.0) -> float:
 # ------------------------------------------------------------------------ NFIQ 2 family
 def orientation_certainty_level(a: Analysis) -> float:
     """OCL: mean ``1 - l_min / l_max`` of the gradient covariance over foreground blocks (0..1, higher better)."""
-    return _mean(_fg(a, orientation_certainty(a.gradient_moments)))
+    return _mean(_fg(a, a.orientation_certainty))
 
 
 def local_clarity(a: Analysis) -> float:
@@ -117,7 +117,7 @@ def block_clarity(a: Analysis) -> np.ndarray:
     ridge direction?), the two local NFIQ 2 measures that fall first when ridges are smudged, broken or noisy.
     """
     lcs = np.nan_to_num(a.ridge_profiles["lcs"], nan=0.0)
-    ocl = orientation_certainty(a.gradient_moments)
+    ocl = a.orientation_certainty
     q = np.clip(lcs, 0.0, 1.0) * ocl
     return np.where(a.block_mask, q, 0.0).astype(np.float32)
 
