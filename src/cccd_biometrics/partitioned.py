@@ -29,7 +29,7 @@ from typing import Any
 from .batch import DASK_CONNECT_TIMEOUT, BatchResult, BatchStats, check_chunk, failed_task_rows, warm_up_worker
 from .checks import CheckRow
 from .inputs import iter_inputs
-from .results import OutputWriteError, ParquetPartWriter, PathSet, iter_part_rows, iter_result_rows
+from .results import OutputWriteError, PathSet, iter_part_rows, iter_result_rows, write_part_file
 
 __all__ = ["check_shard_to_part", "run_partitioned", "shard_part_name"]
 
@@ -43,20 +43,11 @@ def shard_part_name(paths: list[str]) -> str:
 
 
 def _write_part(rows: list[Row], folder: str, name: str) -> None:
-    import pyarrow.parquet as pq
-
     target = Path(folder) / name
     tmp = Path(folder) / f".{name}.{uuid.uuid4().hex}.tmp"  # unique: two runs of a task never share one
     try:
-        pq.write_table(ParquetPartWriter._table(rows), tmp)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
+        write_part_file(rows, tmp, target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise OutputWriteError(f"cannot write a result part ({exc.strerror or exc})", source=str(target)) from exc
 
 

@@ -377,27 +377,14 @@ class ParquetPartWriter:
         return pa.table(columns, schema=_parquet_schema())
 
     def write_batch(self, rows: list[dict[str, Any]]) -> None:
-        import pyarrow.parquet as pq
-
         if not rows:
             return
         final = self.path / f"part-{self._next:06d}.parquet"
         tmp = self.path / f".part-{self._next:06d}.parquet.tmp"
         try:
-            pq.write_table(self._table(rows), tmp)
-            fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, final)
-            dir_fd = os.open(self.path, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            write_part_file(rows, tmp, final)
+            _fsync_path(self.path)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise OutputWriteError(
                 f"cannot write a result part ({exc.strerror or exc}); the parts written before are intact, "
                 "free space and run again with --resume",
@@ -407,6 +394,30 @@ class ParquetPartWriter:
 
     def close(self) -> None:
         return None
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_part_file(rows: list[dict[str, Any]], tmp: Path, final: Path) -> None:
+    """Write ``rows`` as one complete Parquet file: to ``tmp``, fsync, then an atomic rename to ``final``.
+
+    A reader never sees a half-written part. On failure ``tmp`` is removed and the ``OSError`` propagates.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        pq.write_table(ParquetPartWriter._table(rows), tmp)
+        _fsync_path(tmp)
+        os.replace(tmp, final)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _parquet_schema() -> Any:
