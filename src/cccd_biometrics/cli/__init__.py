@@ -25,16 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check fingerprint and portrait captures: quality, ICAO compliance, minutiae templates.",
     )
     parser.add_argument("--version", action="version", version=f"cccd-bio {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMANDS:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+    register_commands(parser.add_subparsers(dest="command", metavar="COMMAND"), _COMMANDS)
     return parser
+
+
+def register_commands(sub: argparse._SubParsersAction, modules: Sequence[str]) -> None:
+    """Let each named module of this package add its sub-command(s) to ``sub`` (in the order given)."""
+    for name in modules:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
