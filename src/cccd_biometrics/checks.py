@@ -97,7 +97,7 @@ def guess_kind(rgb_or_gray: np.ndarray) -> str:
     """``"portrait"`` for colour images, ``"fingerprint"`` for grey ones.
 
     Fingerprint sensors produce grey images (some store them as RGB with equal channels); portraits are
-    colour. The mean chroma separates the two without decoding anything twice.
+    colour. The mean chroma of a small sample separates the two.
     """
     a = rgb_or_gray
     if a.ndim == 2 or a.shape[2] == 1:
@@ -107,12 +107,9 @@ def guess_kind(rgb_or_gray: np.ndarray) -> str:
     return "portrait" if float(chroma.mean()) > 6.0 else "fingerprint"
 
 
-def _detect_kind(path: str) -> str:
+def _detect_kind(im: Any) -> str:
     from PIL import Image
 
-    from .io import MAX_PIXELS, load_image
-
-    im, _ = load_image(path, max_pixels=MAX_PIXELS)
     if im.mode in ("L", "I;16", "I;16B", "I;16L", "I", "F", "1", "LA"):
         return "fingerprint"
     small = im.convert("RGB")
@@ -120,11 +117,11 @@ def _detect_kind(path: str) -> str:
     return guess_kind(np.asarray(small))
 
 
-def _check_fingerprint(path: str, ppi: float | None) -> dict[str, Any]:
+def _check_fingerprint(im: Any, name: str, ppi: float | None) -> dict[str, Any]:
     from .fingerprint.quality import assess_fingerprint
-    from .io import load_fingerprint
+    from .io import fingerprint_from_decoded
 
-    img = load_fingerprint(path, ppi=ppi)
+    img = fingerprint_from_decoded(im, name, ppi)
     info = img.to_dict()
     quality = assess_fingerprint(img)
     return {
@@ -139,11 +136,11 @@ def _check_fingerprint(path: str, ppi: float | None) -> dict[str, Any]:
     }
 
 
-def _check_portrait(path: str) -> dict[str, Any]:
+def _check_portrait(im: Any, name: str) -> dict[str, Any]:
     from .face.icao import check_portrait
-    from .io import load_portrait
+    from .io import portrait_from_decoded
 
-    p = load_portrait(path)
+    p = portrait_from_decoded(im, name)
     report = check_portrait(p, profile=PORTRAIT_PROFILE)
     details: dict[str, Any] = {"format": p.format, "profile": report.profile, "compliant": report.compliant,
                                "faces": report.faces}
@@ -239,9 +236,12 @@ def check_path(path: str | os.PathLike, *, kind: str = "auto", ppi: float | None
     size = _file_size(p)
     resolved: str | None = None if kind == "auto" else kind
     try:
+        from .io import load_image
+
+        im, name = load_image(p)  # decoded once, whatever the kind
         if resolved is None:
-            resolved = _detect_kind(p)
-        fields = _check_fingerprint(p, ppi) if resolved == "fingerprint" else _check_portrait(p)
+            resolved = _detect_kind(im)
+        fields = _check_fingerprint(im, name, ppi) if resolved == "fingerprint" else _check_portrait(im, name)
         return _row_from_fields(p, resolved, size, time.perf_counter() - t0, fields)
     except Exception as exc:  # typed library errors, MemoryError, and anything a check did not foresee
         return _error_row(p, resolved, size, t0, exc)

@@ -413,16 +413,22 @@ def load_fingerprint(
     InputNotFoundError, InvalidImageError, UnsupportedFormatError, ImageTooLargeError, ImageTooSmallError
     """
     name = _describe(source)
-    fmt: str | None = None
-    meta_ppi: float | None = None
-    if isinstance(source, np.ndarray):
-        _check_array_size(source, max_pixels, name)
-        gray = _array_to_gray(source, name)
-    else:
+    if not isinstance(source, np.ndarray):
         im, name = load_image(source, max_pixels=max_pixels)
-        gray = _converted(_to_gray, im, name)
-        fmt, meta_ppi = im.format, _metadata_ppi(im)
+        return fingerprint_from_decoded(im, name, ppi, estimate_resolution=estimate_resolution)
+    _check_array_size(source, max_pixels, name)
+    return _finger_image(_array_to_gray(source, name), name, None, None, ppi, estimate_resolution)
 
+
+def fingerprint_from_decoded(im: Image.Image, name: str, ppi: float | None = None, *,
+                             estimate_resolution: bool = True) -> FingerImage:
+    """:func:`load_fingerprint` for an image already decoded by :func:`load_image` (no second decode)."""
+    gray = _converted(_to_gray, im, name)
+    return _finger_image(gray, name, im.format, _metadata_ppi(im), ppi, estimate_resolution)
+
+
+def _finger_image(gray: np.ndarray, name: str, fmt: str | None, meta_ppi: float | None, ppi: Any,
+                  estimate_resolution: bool) -> FingerImage:
     original_ppi, ppi_source = _decide_ppi(gray, ppi, meta_ppi, estimate_resolution, name)
     pixels = resample_to_working_ppi(gray, original_ppi)
     if min(pixels.shape) < MIN_FINGER_SIZE:
@@ -457,15 +463,20 @@ def load_portrait(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Portr
         The last for images under 32x32 px.
     """
     name = _describe(source)
-    fmt: str | None = None
-    if isinstance(source, np.ndarray):
-        _check_array_size(source, max_pixels, name)
-        a = _array_channels(source, name, "a portrait")
-        rgb = np.ascontiguousarray(np.repeat(a[:, :, None], 3, axis=2) if a.ndim == 2 else a)
-    else:
+    if not isinstance(source, np.ndarray):
         im, name = load_image(source, max_pixels=max_pixels)
-        fmt = im.format
-        rgb = _converted(_to_rgb, im, name)
+        return portrait_from_decoded(im, name)
+    _check_array_size(source, max_pixels, name)
+    a = _array_channels(source, name, "a portrait")
+    return _portrait(np.ascontiguousarray(np.repeat(a[:, :, None], 3, axis=2) if a.ndim == 2 else a), name, None)
+
+
+def portrait_from_decoded(im: Image.Image, name: str) -> Portrait:
+    """:func:`load_portrait` for an image already decoded by :func:`load_image` (no second decode)."""
+    return _portrait(_converted(_to_rgb, im, name), name, im.format)
+
+
+def _portrait(rgb: np.ndarray, name: str, fmt: str | None) -> Portrait:
     if min(rgb.shape[:2]) < MIN_PORTRAIT_SIZE:
         raise ImageTooSmallError(
             f"{rgb.shape[1]}x{rgb.shape[0]} px is too small for a portrait (minimum {MIN_PORTRAIT_SIZE})",
