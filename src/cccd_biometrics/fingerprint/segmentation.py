@@ -3,7 +3,9 @@
 A block belongs to the finger when its ridge energy (RMS gradient of the lightly smoothed image) stands out:
 above an absolute floor (flat or nearly flat backgrounds) and above a fraction of the strongest blocks
 (uneven, textured backgrounds). The block mask is then cleaned: small gaps closed, specks removed, only the
-largest connected region kept, holes inside it filled (a scar or a dry patch is still finger).
+largest connected region kept, holes inside it filled (a scar or a dry patch is still finger), and so are bays:
+flat regions enclosed by the finger but for a short stretch of image border (a wet, saturated patch at the edge
+of the sensor).
 """
 
 from __future__ import annotations
@@ -20,15 +22,30 @@ ENERGY_FRACTION = 0.3
 """A foreground block's energy is at least this fraction of the image's 90th-percentile block energy."""
 
 
+BAY_CONTACT = 0.2
+"""A background region inside the finger whose contact with the image border is at most this fraction of its
+area (in blocks) is a bay of the finger (a wet, saturated or dry patch reaching the edge), not background."""
+
+
 def _fill_holes(mask: np.ndarray) -> np.ndarray:
-    """Set background regions that do not touch the border to foreground."""
+    """Set background regions enclosed by the finger to foreground: holes, and bays whose contact with the image
+    border is a short stretch of their outline (at most ``BAY_CONTACT`` of it)."""
     inv = (~mask).astype(np.uint8)
     n, labels = cv2.connectedComponents(inv, connectivity=4)
     if n <= 1:
         return mask
-    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    hole = (labels > 0) & ~np.isin(labels, border)
-    return mask | hole
+    padded = np.pad(labels, 1, constant_values=-1)
+    centre = padded[1:-1, 1:-1]
+    outline = ((padded[:-2, 1:-1] != centre) | (padded[2:, 1:-1] != centre)
+               | (padded[1:-1, :-2] != centre) | (padded[1:-1, 2:] != centre))
+    on_edge = np.zeros(labels.shape, bool)
+    on_edge[[0, -1], :] = True
+    on_edge[:, [0, -1]] = True
+    contact = np.bincount(labels[on_edge], minlength=n)
+    perimeter = np.bincount(labels[outline], minlength=n)
+    fill = contact <= BAY_CONTACT * perimeter
+    fill[0] = False
+    return mask | fill[labels]
 
 
 def _largest_component(mask: np.ndarray) -> np.ndarray:
