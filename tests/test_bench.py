@@ -154,7 +154,8 @@ def test_bench_cli_on_reference_minutiae(shared_data, tmp_path):
     assert rc == 0
     results = json.loads((out / "results.json").read_text())
     assert results["counts"] == {"images": 80, "failed_images": 0, "pairs": 3160, "genuine": 280,
-                                 "impostor": 2880, "mean_minutiae": pytest.approx(49.3, abs=0.1)}
+                                 "impostor": 2880, "mean_minutiae": pytest.approx(49.3, abs=0.1),
+                                 "sensor_resolution_images": 0}
     assert results["metrics"]["eer"] < 0.0417  # MINDTCT + BOZORTH3 on this DB: 4.17 %
     assert 0 < results["metrics"]["erc_area"] < 1.2
     for name in ("det.png", "erc.png", "index.html", "scores.csv"):
@@ -225,3 +226,20 @@ def test_bench_with_our_quality_and_extraction(shared_data, tmp_path):
         assert ours["counts"]["mean_minutiae"] > 10 and ours["metrics"]["eer"] < 0.2
     else:
         assert rc == 2
+
+
+def test_sensor_resolution_overrules_a_stray_estimate_within_one_image_size():
+    from cccd_biometrics.bench import sensor_resolutions
+
+    def row(ppi, source="estimated", shape=(300, 300)):
+        return {"ppi": ppi, "ppi_source": source, "shape": shape}
+
+    rows = [row(500.0), row(500.0), row(850.0), row(500.0),
+            # a second sensor (another image size) at its own resolution, one stray estimate in it too
+            row(170.0, shape=(103, 96)), row(180.0, shape=(103, 96)), row(170.0, shape=(103, 96)),
+            row(500.0, shape=(103, 96)),
+            # metadata is trusted; too few images of a size say nothing about their sensor
+            row(1000.0, source="metadata"), row(330.0, shape=(10, 10)), row(500.0, shape=(10, 10))]
+    assert sensor_resolutions(rows) == {2: 500.0, 5: 170.0, 7: 170.0}
+    assert sensor_resolutions([]) == {}
+    assert sensor_resolutions([{"error": "x"}]) == {}

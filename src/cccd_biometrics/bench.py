@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -215,12 +216,14 @@ def _process_image(path: str, ppi: float | None, want_quality: bool, want_minuti
     import cccd_biometrics as cb
 
     out: dict[str, Any] = {"template": None, "quality": float("nan"), "error": None,
-                           "load_ms": 0.0, "quality_ms": 0.0, "extract_ms": 0.0}
+                           "load_ms": 0.0, "quality_ms": 0.0, "extract_ms": 0.0, "ppi": None, "ppi_source": None,
+                           "shape": None}
     try:
         t0 = time.perf_counter()
         img = cb.load_fingerprint(path, ppi=ppi)
         t1 = time.perf_counter()
-        out["load_ms"] = 1000 * (t1 - t0)
+        out.update(load_ms=1000 * (t1 - t0), ppi=float(img.original_ppi), ppi_source=img.ppi_source,
+                   shape=tuple(img.original_shape or img.shape))
         if want_quality:
             out["quality"] = float(cb.assess_fingerprint(img).score)
             out["quality_ms"] = 1000 * (time.perf_counter() - t1)
@@ -279,8 +282,39 @@ def _per_image(samples: list[Any], ppi: float | None, quality: str, minutiae: st
         for fut in _as_completed(futures):
             results[futures[fut]] = fut.result()
             bar.update(1)
+        if ppi is None:
+            redo = sensor_resolutions(results)
+            futures = {pool.submit(_process_image, str(samples[i].path), value, want_q, want_m): i
+                       for i, value in redo.items()}
+            for fut in _as_completed(futures):
+                results[futures[fut]] = {**fut.result(), "ppi_source": "sensor"}
     bar.close()
     return results
+
+
+MIN_SENSOR_IMAGES = 3
+
+
+def sensor_resolutions(per_image: list[dict[str, Any]]) -> dict[int, float]:
+    """Images whose ESTIMATED resolution disagrees with the other images of their sensor, and the sensor's.
+
+    A dataset's images of one size come from one sensor at one resolution, but the ridge-period estimate of a
+    single image is only good to about +-20 % (:mod:`.fingerprint.resolution`), so now and then one print of a
+    500 ppi set is taken for 330 or 850 ppi and resampled to the wrong scale. The (lower) median estimate of
+    all images of the same size (at least ``MIN_SENSOR_IMAGES``) is the sensor's; returns ``{index: that ppi}`` for
+    the estimated images that differ from it. Resolutions given by metadata are left alone.
+    """
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, row in enumerate(per_image):
+        if row.get("ppi_source") == "estimated" and row.get("shape") is not None:
+            groups.setdefault(tuple(row["shape"]), []).append(i)
+    redo: dict[int, float] = {}
+    for members in groups.values():
+        if len(members) < MIN_SENSOR_IMAGES:
+            continue
+        sensor = float(statistics.median_low([per_image[i]["ppi"] for i in members]))
+        redo.update({i: sensor for i in members if abs(per_image[i]["ppi"] - sensor) > 0.5})
+    return redo
 
 
 def _as_completed(futures: dict[Any, int]) -> Any:
@@ -375,7 +409,10 @@ def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, m
     dataset_dir:
         An FVC-style (``<finger>_<impression>.ext``) or SOCOFing folder (see :mod:`.bench_datasets`).
     ppi:
-        Resolution of the images when their metadata is missing or wrong (e.g. 569 for FVC2002 DB2).
+        Resolution of the images when their metadata is missing or wrong (e.g. 569 for FVC2002 DB2). Without
+        it, each image's resolution comes from its metadata or is estimated from its ridge period, and an
+        estimate that disagrees with the other images of the same size (one sensor) is overruled by their
+        median (:func:`sensor_resolutions`).
     minutiae:
         ``"ours"`` (:func:`cccd_biometrics.extract_minutiae`), or ``"mindtct-ref"`` / ``"fjfx-ref"`` (peer
         minutiae from the reference outputs).
@@ -429,6 +466,8 @@ def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, m
     qualities = _qualities(dataset, quality, per_image, ref_dir)
     summary = _summarise(dataset, pairs, genuine, scores, qualities, per_image, n_minutiae)
     summary.update(minutiae=minutiae, matcher=matcher, quality=quality, ppi=ppi, workers=workers)
+    # images whose own resolution estimate was overruled by their sensor's (see sensor_resolutions)
+    summary["counts"]["sensor_resolution_images"] = sum(r.get("ppi_source") == "sensor" for r in per_image)
     summary["timings"] = {
         "total_s": time.perf_counter() - t_start,
         "images_s": t_images - t_start,
