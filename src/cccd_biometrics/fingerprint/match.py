@@ -120,10 +120,10 @@ DEFAULT_MATCHER = MatcherConfig()
 
 #: Score thresholds of the default comparator ("match" when score >= threshold): the lowest scores whose FMR is
 #: at most 1 % / 0.1 % over the 23,040 impostor pairs of the eight FVC2000/2002 B dev DBs pooled, with this
-#: library's extractor (``cccd-bio bench``, ``threshold_at_fmr_*`` in results.json), rounded up. On MINDTCT
-#: minutiae the same thresholds are conservative (FMR 0.17 % / 0.009 %; ``benchmarks/matcher_eer.py``).
+#: library's extractor (``cccd-bio bench`` with default options, scores.csv of the eight runs pooled), rounded up.
+#: On MINDTCT minutiae the same thresholds are conservative (FMR 0.28 % / 0.009 %).
 #: They depend on the extractor: recalibrate with ``cccd-bio bench`` when it changes.
-DECISION_THRESHOLDS: dict[str, float] = {"fmr_1%": 0.0217, "fmr_0.1%": 0.0283}
+DECISION_THRESHOLDS: dict[str, float] = {"fmr_1%": 0.0208, "fmr_0.1%": 0.0266}
 
 
 @dataclass(frozen=True, eq=False)
