@@ -97,7 +97,9 @@ def guess_kind(rgb_or_gray: np.ndarray) -> str:
     """``"portrait"`` for colour images, ``"fingerprint"`` for grey ones.
 
     Fingerprint sensors produce grey images (some store them as RGB with equal channels); portraits are
-    colour. The mean chroma of a small sample separates the two.
+    colour. The mean chroma of a small sample separates the two. (:func:`check_path` goes one step further:
+    a grey image in which the fingerprint check finds no finger but the face detector finds a face is checked
+    as a portrait.)
     """
     a = rgb_or_gray
     if a.ndim == 2 or a.shape[2] == 1:
@@ -115,6 +117,19 @@ def _detect_kind(im: Any) -> str:
     small = im.convert("RGB")
     small.thumbnail((128, 128), Image.Resampling.NEAREST)
     return guess_kind(np.asarray(small))
+
+
+NO_FINGER_CODE = "FINGER_NO_FINGER"
+
+
+def _holds_face(im: Any) -> bool:
+    """Whether the face detector finds a face: a grey image without ridges may be a black-and-white portrait.
+
+    Only asked of grey images in which the fingerprint check found no finger, so real prints never pay for it.
+    """
+    from .face.detect import detect_faces
+
+    return bool(detect_faces(np.ascontiguousarray(np.asarray(im.convert("RGB")))))
 
 
 def _check_fingerprint(im: Any, name: str, ppi: float | None) -> dict[str, Any]:
@@ -239,9 +254,12 @@ def check_path(path: str | os.PathLike, *, kind: str = "auto", ppi: float | None
         from .io import load_image
 
         im, name = load_image(p)  # decoded once, whatever the kind
+        detected = resolved is None
         if resolved is None:
             resolved = _detect_kind(im)
         fields = _check_fingerprint(im, name, ppi) if resolved == "fingerprint" else _check_portrait(im, name)
+        if detected and resolved == "fingerprint" and NO_FINGER_CODE in fields["codes"] and _holds_face(im):
+            resolved, fields = "portrait", _check_portrait(im, name)
         return _row_from_fields(p, resolved, size, time.perf_counter() - t0, fields)
     except Exception as exc:  # typed library errors, MemoryError, and anything a check did not foresee
         return _error_row(p, resolved, size, t0, exc)
