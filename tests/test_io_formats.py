@@ -272,3 +272,18 @@ def test_save_portrait_and_unknown_format(tmp_path):
     assert cb.load_portrait(cb.save_image(p, tmp_path / "p.png")).shape == (256, 256)
     with pytest.raises(UnsupportedFormatError, match="GIF"):
         cb.save_image(p, tmp_path / "p.gif")
+
+
+def test_reading_every_format_loads_only_the_pillow_plugins_it_needs(tmp_path):
+    # Pillow imports all of its ~40 format plugins when asked for a format it has not registered yet: the
+    # plugins of READ_FORMATS are registered by cccd_biometrics.io, so no file it reads triggers that
+    import subprocess
+    import sys
+
+    paths = [str(cb.save_image(FP, tmp_path / f"fp.{suffix}", ppi=500)) for suffix in [*LOSSLESS, "jpg"]]
+    code = ("import sys\nfrom cccd_biometrics.io import load_fingerprint\n"
+            "for p in sys.argv[1:]:\n    load_fingerprint(p)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('PIL.') and m.endswith('ImagePlugin')))")
+    out = subprocess.run([sys.executable, "-c", code, *paths], capture_output=True, text=True, check=True).stdout
+    assert "PdfImagePlugin" not in out and "PsdImagePlugin" not in out, out
+    assert "TiffImagePlugin" in out and "Jpeg2KImagePlugin" in out

@@ -30,7 +30,16 @@ from typing import IO, Any
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import (
+    BmpImagePlugin,
+    Image,
+    ImageOps,
+    Jpeg2KImagePlugin,
+    JpegImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    UnidentifiedImageError,
+)
 
 from .errors import (
     CccdBiometricsError,
@@ -79,6 +88,11 @@ CALLER_PPI_RANGE = (50.0, 5000.0)
 
 READ_FORMATS = ("PNG", "BMP", "TIFF", "JPEG", "JPEG2000")
 """Pillow formats read (JPEG includes the multi-picture JPEGs phone cameras write). WSQ is read separately."""
+
+_READ_PLUGINS = (PngImagePlugin, BmpImagePlugin, TiffImagePlugin, JpegImagePlugin, Jpeg2KImagePlugin)
+"""The Pillow plugins of READ_FORMATS, imported (so registered) with this module. Pillow registers only five
+plugins by itself (BMP, GIF, JPEG, PPM, PNG); the first TIFF or JPEG 2000 file would otherwise make it import
+all ~40 of them (``Image.init()``: ~35 ms in every process that checks files, for formats refused anyway)."""
 
 WRITE_FORMATS = ("PNG", "BMP", "TIFF", "JPEG", "JPEG2000", "WSQ")
 
