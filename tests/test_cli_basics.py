@@ -44,3 +44,18 @@ def test_console_script_runs():
     out = subprocess.run([sys.executable, "-m", "cccd_biometrics", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
     assert "check" in out.stdout
+
+
+def test_program_exit_code_and_result_file_survive_the_fast_exit(sample_data, tmp_path):
+    # the program freezes its objects out of the garbage collector before exiting: the exit code is main's
+    # and the result file is complete
+    out = tmp_path / "rows.jsonl"
+    good = sample_data / "fingerprints" / "nist_sd4_f0001_01.png"
+    proc = subprocess.run([sys.executable, "-m", "cccd_biometrics", "check", str(good), str(tmp_path / "nope.png"),
+                           "--output", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2 and {r["error_type"] for r in rows} == {None, "InputNotFoundError"}
+    missing = subprocess.run([sys.executable, "-m", "cccd_biometrics", "check", str(tmp_path / "nope.png")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2

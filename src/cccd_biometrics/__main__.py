@@ -1,5 +1,3 @@
-import sys
+from .cli import run_program
 
-from .cli import main
-
-sys.exit(main())
+run_program()
