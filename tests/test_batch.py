@@ -245,3 +245,19 @@ def test_walk_order_and_huge_folders_stream(tmp_path, monkeypatch):
     monkeypatch.setattr(inputs, "SORT_LIMIT", 2)  # past the limit files stream unsorted, none lost
     found = [os.path.relpath(p, tmp_path) for p in inputs.iter_inputs([tmp_path], recursive=True)]
     assert sorted(found) == ["a/1.png", "a/2.png", "a/c/y.bmp", "a/z/x.tif", "b/3.jpg", "top.png"]
+
+
+def test_warm_up_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    from cccd_biometrics.batch import warm_up_worker
+
+    assert gc.isenabled()
+    warm_up_worker("fingerprint")  # pauses the collector while it imports and loads kernels
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        warm_up_worker("fingerprint")
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
