@@ -59,3 +59,15 @@ def test_program_exit_code_and_result_file_survive_the_fast_exit(sample_data, tm
     missing = subprocess.run([sys.executable, "-m", "cccd_biometrics", "check", str(tmp_path / "nope.png")],
                              capture_output=True, text=True)
     assert missing.returncode == 2
+
+
+def test_a_command_registers_only_itself_and_help_lists_them_all():
+    from cccd_biometrics.cli import build_parser
+
+    code = ("import sys\nfrom cccd_biometrics.cli import build_parser\nbuild_parser(['check', 'x.png'])\n"
+            "print('cccd_biometrics.bench' in sys.modules, 'cccd_biometrics.cli.synth' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+    full = build_parser().format_help()
+    assert all(name in full for name in ("check", "finger", "face", "bench", "synth"))
+    assert "synth" in build_parser(["--version"]).format_help()

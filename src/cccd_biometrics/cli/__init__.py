@@ -21,14 +21,23 @@ EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
 _COMMANDS = ("check", "finger", "face", "bench", "synth")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``cccd-bio`` parser, with every sub-command; given the command line ``argv``, with only the command
+    it names when it names one (a ``check`` run does not import what ``bench`` or ``synth`` need)."""
     parser = argparse.ArgumentParser(
         prog="cccd-bio",
         description="Check fingerprint and portrait captures: quality, ICAO compliance, minutiae templates.",
     )
     parser.add_argument("--version", action="version", version=f"cccd-bio {__version__}")
-    register_commands(parser.add_subparsers(dest="command", metavar="COMMAND"), _COMMANDS)
+    named = _command_named(argv)
+    register_commands(parser.add_subparsers(dest="command", metavar="COMMAND"), (named,) if named else _COMMANDS)
     return parser
+
+
+def _command_named(argv: Sequence[str] | None) -> str | None:
+    """The sub-command ``argv`` starts with (after top-level options), if it is one of ours."""
+    first = next((a for a in argv or () if not a.startswith("-")), None)
+    return first if first in _COMMANDS else None
 
 
 def register_commands(sub: argparse._SubParsersAction, modules: Sequence[str]) -> None:
@@ -38,7 +47,7 @@ def register_commands(sub: argparse._SubParsersAction, modules: Sequence[str]) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
