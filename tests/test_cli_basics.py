@@ -71,3 +71,14 @@ def test_a_command_registers_only_itself_and_help_lists_them_all():
     full = build_parser().format_help()
     assert all(name in full for name in ("check", "finger", "face", "bench", "synth"))
     assert "synth" in build_parser(["--version"]).format_help()
+
+
+def test_main_leaves_the_garbage_collector_on(tmp_path, capsys):
+    import contextlib
+    import gc
+
+    assert main(["check", str(tmp_path / "nope.png"), "--format", "json"]) == 2
+    assert gc.isenabled()
+    with contextlib.suppress(SystemExit):
+        main(["--version"])
+    assert gc.isenabled()

@@ -18,8 +18,6 @@ one input, checked once. To check the same file twice, give it two paths (e.g. t
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
-import gc
 import multiprocessing
 import os
 import signal
@@ -32,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._gc import cyclic_gc_paused
 from .checks import CheckRow, check_path
 from .inputs import iter_inputs
 from .results import (
@@ -65,28 +64,10 @@ def warm_up_worker(kind: str = "auto") -> None:
     an optimisation: if it fails (no writable temporary folder...), the worker starts cold.
     """
     try:
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             _warm_up(kind)
     except Exception:  # a failed warm-up must not break the pool: the first file then pays the load time
         return
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off during a block that creates only long-lived objects, then on again.
-
-    Importing numba and loading its compilation target creates ~100,000 objects that live as long as the
-    process: the collector would walk them again and again as they pile up (~0.1 CPU-s of every run's start)
-    and free nothing. Reference counting still frees everything else. When several threads warm up at once
-    the first one to pause turns the collector back on, after its own block.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _warm_up(kind: str) -> None:

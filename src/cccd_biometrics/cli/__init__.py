@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .. import __version__
+from .._gc import cyclic_gc_paused
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
 
@@ -47,8 +48,9 @@ def register_commands(sub: argparse._SubParsersAction, modules: Sequence[str]) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
+    with cyclic_gc_paused():  # building the parser imports the command's modules (see _gc)
+        parser = build_parser(sys.argv[1:] if argv is None else argv)
+        args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
