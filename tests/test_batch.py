@@ -261,3 +261,21 @@ def test_warm_up_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()  # a caller that turned it off keeps it off
     finally:
         gc.enable()
+
+
+def opencv_threads_check(paths, kind, ppi):
+    """A chunk check that reports how many threads OpenCV may use in the worker that ran it."""
+    return [{"path": p, "status": "ok", "opencv_threads": cv2.getNumThreads()} for p in paths]
+
+
+def test_worker_processes_share_the_cores_for_opencv():
+    from cccd_biometrics.batch import _opencv_threads_per_worker
+
+    cores = len(os.sched_getaffinity(0))
+    assert _opencv_threads_per_worker(1) == cores
+    assert _opencv_threads_per_worker(cores) == 1
+    assert _opencv_threads_per_worker(cores + 3) == 1
+    before = cv2.getNumThreads()
+    rows = [r for rows in iter_batch_rows(["a", "b", "c"], workers=cores, check=opencv_threads_check) for r in rows]
+    assert {r["opencv_threads"] for r in rows} == {1}
+    assert cv2.getNumThreads() == before  # the coordinating process keeps its own setting
