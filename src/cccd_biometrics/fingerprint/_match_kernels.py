@@ -324,8 +324,10 @@ def _compatibilities(ga, gb, rows, cols, n_pairs, p, sel, dist_gap, rho, adj, n_
     d1_max = _negligible_beyond(p[S_MU1], p[S_TAU1])
     d2_max = _negligible_beyond(p[S_MU2], p[S_TAU2])
     for r in range(n_pairs):  # gathered contiguously so the distance loop below vectorises
-        sel[r, 0], sel[r, 1], sel[r, 2] = ga[rows[r], G_X], ga[rows[r], G_Y], ga[rows[r], G_T]
-        sel[r, 3], sel[r, 4], sel[r, 5] = gb[cols[r], G_X], gb[cols[r], G_Y], gb[cols[r], G_T]
+        a, b = rows[r], cols[r]
+        sel[r, 0], sel[r, 1], sel[r, 2] = ga[a, G_X], ga[a, G_Y], ga[a, G_T]
+        sel[r, 3], sel[r, 4], sel[r, 5] = gb[b, G_X], gb[b, G_Y], gb[b, G_T]
+        sel[r, 6], sel[r, 7], sel[r, 8], sel[r, 9] = ga[a, G_COS], ga[a, G_SIN], gb[b, G_COS], gb[b, G_SIN]
     n_adj[:n_pairs] = 0
     for r in range(n_pairs):
         for k in range(r + 1, n_pairs):
@@ -339,9 +341,7 @@ def _compatibilities(ga, gb, rows, cols, n_pairs, p, sel, dist_gap, rho, adj, n_
             d2 = abs(_wrap(_wrap(sel[r, 2] - sel[k, 2]) - _wrap(sel[r, 5] - sel[k, 5])))
             if d2 > d2_max:
                 continue
-            ra = math.atan2(sel[k, 1] - sel[r, 1], sel[k, 0] - sel[r, 0])
-            rb = math.atan2(sel[k, 4] - sel[r, 4], sel[k, 3] - sel[r, 3])
-            d3 = abs(_wrap(_wrap(sel[r, 2] - ra) - _wrap(sel[r, 5] - rb)))
+            d3 = _radial_gap(sel, r, k)
             v = sigmoid(d1, p[S_MU1], p[S_TAU1]) * sigmoid(d2, p[S_MU2], p[S_TAU2]) * \
                 sigmoid(d3, p[S_MU3], p[S_TAU3])
             if v > 0.0:
@@ -349,6 +349,25 @@ def _compatibilities(ga, gb, rows, cols, n_pairs, p, sel, dist_gap, rho, adj, n_
                 n_adj[r] += 1
                 adj[k, n_adj[k]], rho[k, n_adj[k]] = r, v
                 n_adj[k] += 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _radial_gap(sel, r, k):
+    """|wrap((theta_r - radial angle to k) in A - (the same) in B)|, the radial-angle disagreement of MCC.
+
+    Each relative angle theta_r - atan2(dy, dx) is the angle of the vector (dx, dy) seen from minutia r's
+    direction: (cos t dx + sin t dy, sin t dx - cos t dy) up to its length; the difference of the two is then a
+    single atan2 of their cross and dot products (instead of two atan2 and four wraps). Coincident minutiae
+    (a zero vector) keep the radial angle atan2(0, 0) = 0 of the direct formula."""
+    dxa, dya = sel[k, 0] - sel[r, 0], sel[k, 1] - sel[r, 1]
+    dxb, dyb = sel[k, 3] - sel[r, 3], sel[k, 4] - sel[r, 4]
+    if (dxa == 0.0 and dya == 0.0) or (dxb == 0.0 and dyb == 0.0):
+        ra = math.atan2(dya, dxa)
+        rb = math.atan2(dyb, dxb)
+        return abs(_wrap(_wrap(sel[r, 2] - ra) - _wrap(sel[r, 5] - rb)))
+    ca, sa = sel[r, 6] * dxa + sel[r, 7] * dya, sel[r, 7] * dxa - sel[r, 6] * dya
+    cb, sb = sel[r, 8] * dxb + sel[r, 9] * dyb, sel[r, 9] * dxb - sel[r, 8] * dyb
+    return abs(math.atan2(sa * cb - ca * sb, ca * cb + sa * sb))
 
 
 @njit(cache=True, nogil=True)
@@ -398,7 +417,7 @@ def make_workspace(max_n, n_words):
             np.zeros(cap), np.zeros(cap, np.int64), np.zeros(cap, np.int64), np.zeros(1024, np.int64),
             np.zeros(cap, np.int64),
             np.zeros(max_n), np.zeros(max_n, np.int64), np.zeros(max_n, np.int64), np.zeros(max_n, np.bool_),
-            np.zeros(max_n, np.bool_), np.zeros((max_n, 6)), np.zeros(max_n), np.zeros((max_n, max_n)),
+            np.zeros(max_n, np.bool_), np.zeros((max_n, 10)), np.zeros(max_n), np.zeros((max_n, max_n)),
             np.zeros((max_n, max_n), np.int64), np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n))
 
 
