@@ -276,20 +276,35 @@ def _per_image(samples: list[Any], ppi: float | None, quality: str, minutiae: st
     if want_m:
         _require_component("extract_minutiae")
     results: list[dict[str, Any]] = [{}] * len(samples)
-    bar = _progress(len(samples), "images", progress)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_process_image, str(s.path), ppi, want_q, want_m): i for i, s in enumerate(samples)}
+        per_ppi: list[float | None] = [ppi] * len(samples)
+        if ppi is None:  # a light first pass (decode + resolution) so each image is processed once, at its sensor's
+            resolutions = list(pool.map(_resolution_of, [str(s.path) for s in samples], chunksize=16))
+            for i, value in sensor_resolutions(resolutions).items():
+                per_ppi[i] = value
+        bar = _progress(len(samples), "images", progress)
+        futures = {pool.submit(_process_image, str(s.path), per_ppi[i], want_q, want_m): i
+                   for i, s in enumerate(samples)}
         for fut in _as_completed(futures):
-            results[futures[fut]] = fut.result()
+            i = futures[fut]
+            results[i] = fut.result()
+            if ppi is None and per_ppi[i] is not None:
+                results[i]["ppi_source"] = "sensor"
             bar.update(1)
-        if ppi is None:
-            redo = sensor_resolutions(results)
-            futures = {pool.submit(_process_image, str(samples[i].path), value, want_q, want_m): i
-                       for i, value in redo.items()}
-            for fut in _as_completed(futures):
-                results[futures[fut]] = {**fut.result(), "ppi_source": "sensor"}
     bar.close()
     return results
+
+
+def _resolution_of(path: str) -> dict[str, Any]:
+    """An image's resolution and where it came from, and its size (runs in a worker process)."""
+    import cccd_biometrics as cb
+
+    try:
+        img = cb.load_fingerprint(path)
+    except CccdBiometricsError:
+        return {"ppi": None, "ppi_source": None, "shape": None}
+    return {"ppi": float(img.original_ppi), "ppi_source": img.ppi_source,
+            "shape": tuple(img.original_shape or img.shape)}
 
 
 MIN_SENSOR_IMAGES = 3
