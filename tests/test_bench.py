@@ -243,3 +243,20 @@ def test_sensor_resolution_overrules_a_stray_estimate_within_one_image_size():
     assert sensor_resolutions(rows) == {2: 500.0, 5: 170.0, 7: 170.0}
     assert sensor_resolutions([]) == {}
     assert sensor_resolutions([{"error": "x"}]) == {}
+
+
+@pytest.mark.dataset
+def test_bench_gives_a_stray_estimate_its_sensors_resolution(shared_data, tmp_path):
+    """FVC2000 DB3_B 103_6 alone reads as 850 ppi (its ridge period); its 15 companions of the same size read 500."""
+    db = tmp_path / "DB3_B"
+    db.mkdir()
+    for f in (103, 104):
+        for i in range(1, 9):
+            (db / f"{f}_{i}.tif").symlink_to(shared_data / "fvc2000_b" / "DB3_B" / f"{f}_{i}.tif")
+    assert main(["bench", str(db), "--out", str(tmp_path / "out"), "--quality", "none", "--workers", "2"]) == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["counts"]["sensor_resolution_images"] == 1
+    assert main(["bench", str(db), "--out", str(tmp_path / "given"), "--quality", "none", "--ppi", "500"]) == 0
+    given = json.loads((tmp_path / "given" / "results.json").read_text())
+    assert given["counts"]["sensor_resolution_images"] == 0  # a resolution given by the caller is obeyed
+    assert given["counts"]["mean_minutiae"] == results["counts"]["mean_minutiae"]
