@@ -227,12 +227,8 @@ def _iter_local(chunks: Iterator[list[str]], check: ChunkCheck, kind: str, ppi: 
     the chunks that were in flight are re-run one file at a time, alone, so that only the file that kills
     a worker again gets an error row and every other file its normal row.
     """
-    if executor != "process":
-        yield from _iter_pool(chunks, check, kind, ppi, executor=executor, workers=workers,
-                              max_in_flight=max_in_flight, opencv_threads=0)
-        return
-    threads = _opencv_threads_per_worker(workers)
-    with _opencv_threads_for_workers(threads):
+    threads = _opencv_threads_per_worker(workers) if executor == "process" else 0
+    with _opencv_threads_for_workers(threads) if threads else contextlib.nullcontext():
         yield from _iter_pool(chunks, check, kind, ppi, executor=executor, workers=workers,
                               max_in_flight=max_in_flight, opencv_threads=threads)
 

@@ -216,14 +216,12 @@ def _process_image(path: str, ppi: float | None, want_quality: bool, want_minuti
     import cccd_biometrics as cb
 
     out: dict[str, Any] = {"template": None, "quality": float("nan"), "error": None,
-                           "load_ms": 0.0, "quality_ms": 0.0, "extract_ms": 0.0, "ppi": None, "ppi_source": None,
-                           "shape": None}
+                           "load_ms": 0.0, "quality_ms": 0.0, "extract_ms": 0.0}
     try:
         t0 = time.perf_counter()
         img = cb.load_fingerprint(path, ppi=ppi)
         t1 = time.perf_counter()
-        out.update(load_ms=1000 * (t1 - t0), ppi=float(img.original_ppi), ppi_source=img.ppi_source,
-                   shape=tuple(img.original_shape or img.shape))
+        out["load_ms"] = 1000 * (t1 - t0)
         if want_quality:
             out["quality"] = float(cb.assess_fingerprint(img).score)
             out["quality_ms"] = 1000 * (time.perf_counter() - t1)
@@ -278,17 +276,21 @@ def _per_image(samples: list[Any], ppi: float | None, quality: str, minutiae: st
     results: list[dict[str, Any]] = [{}] * len(samples)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         per_ppi: list[float | None] = [ppi] * len(samples)
+        overruled: set[int] = set()
         if ppi is None:  # a light first pass (decode + resolution) so each image is processed once, at its sensor's
             resolutions = list(pool.map(_resolution_of, [str(s.path) for s in samples], chunksize=16))
-            for i, value in sensor_resolutions(resolutions).items():
-                per_ppi[i] = value
+            sensor = sensor_resolutions(resolutions)
+            overruled = set(sensor)
+            # estimated resolutions are passed on, so the second pass does not estimate them again
+            per_ppi = [sensor.get(i, r["ppi"] if r["ppi_source"] == "estimated" else None)
+                       for i, r in enumerate(resolutions)]
         bar = _progress(len(samples), "images", progress)
         futures = {pool.submit(_process_image, str(s.path), per_ppi[i], want_q, want_m): i
                    for i, s in enumerate(samples)}
         for fut in _as_completed(futures):
             i = futures[fut]
             results[i] = fut.result()
-            if ppi is None and per_ppi[i] is not None:
+            if i in overruled:
                 results[i]["ppi_source"] = "sensor"
             bar.update(1)
     bar.close()

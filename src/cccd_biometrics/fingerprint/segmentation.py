@@ -23,8 +23,8 @@ ENERGY_FRACTION = 0.3
 
 
 BAY_CONTACT = 0.2
-"""A background region inside the finger whose contact with the image border is at most this fraction of its
-area (in blocks) is a bay of the finger (a wet, saturated or dry patch reaching the edge), not background."""
+"""A background region whose contact with the image border is at most this fraction of its outline (both in
+blocks) is a bay of the finger (a wet, saturated or dry patch reaching the edge), not background."""
 
 
 def _fill_holes(mask: np.ndarray) -> np.ndarray:
