@@ -153,3 +153,69 @@ def test_enhancement_tables_are_mirror_symmetric():
         assert np.array_equal(across_off[p, :, :n], -across_off[p, :, :n][:, ::-1])
         assert np.allclose(across_w[p, :, :n], across_w[p, :, :n][:, ::-1], atol=1e-6)
         assert abs(across_w[p, :, :n].sum(axis=1)).max() < 1e-5  # zero mean: no response to flat grey
+
+
+def _traced_skeleton(binary: np.ndarray, period: float = 9.0):
+    """Candidates of a hand-drawn binary ridge image, traced and put through the topology filter."""
+    from cccd_biometrics.fingerprint import minutiae as mn
+
+    skeleton = skeletonize(binary)
+    rows, cols, kinds = mn._candidates(skeleton, np.ones(binary.shape, bool))
+    status, length, hit, probe = mn._trace(skeleton, rows, cols, period)
+    flow = np.zeros(len(rows))  # horizontal ridges
+    artefact, links = mn._topology_rejects(rows, cols, kinds, status, length, hit, flow, period)
+    merged = mn._merged_junctions(rows, cols, status, hit, probe, links)
+    return rows, cols, kinds, artefact, merged
+
+
+def _fork(width: int, hole: tuple[int, int]) -> np.ndarray:
+    """A ridge forking to the right at (40, 55), with a one-pixel hole at (row, col) ``hole``."""
+    img = np.zeros((80, 120), np.uint8)
+    cv2.line(img, (5, 40), (55, 40), 1, width)
+    cv2.line(img, (55, 40), (115, 15), 1, width)
+    cv2.line(img, (55, 40), (115, 65), 1, width)
+    img[hole] = 0
+    return img
+
+
+def test_fork_drawn_as_a_small_loop_gives_one_bifurcation():
+    # a hole at the junction: the skeleton draws the fork as three bifurcations joined by short links, all
+    # rejected as bridges/holes and merged back into the one fork
+    _, _, kinds, artefact, (mr, mc, ma) = _traced_skeleton(_fork(5, (40, 56)))
+    assert (kinds == 1).sum() == 3 and artefact[kinds == 1].all()
+    assert len(mr) == 1
+    assert np.hypot(mr[0] - 40, mc[0] - 56) <= 4
+    assert _angle_diff(float(ma[0]), 0.0) <= 20  # ISO: into the valley between the branches
+
+
+def test_pore_in_a_ridge_is_not_merged():
+    # a hole in the stem before the fork: a loop with two external branches is a pore, not a minutia
+    _, cols, kinds, artefact, (mr, _, _) = _traced_skeleton(_fork(7, (40, 53)))
+    pore = (kinds == 1) & (cols < 56)
+    assert pore.sum() == 2 and artefact[pore].all()
+    assert not artefact[(kinds == 1) & (cols > 58)].any()  # the fork itself stays
+    assert len(mr) == 0
+
+
+def test_bridge_between_two_ridges_is_not_merged():
+    img = np.zeros((60, 120), np.uint8)
+    cv2.line(img, (5, 20), (115, 20), 1, 3)
+    cv2.line(img, (5, 26), (115, 26), 1, 3)
+    cv2.line(img, (60, 20), (60, 26), 1, 3)
+    _, cols, kinds, artefact, (mr, _, _) = _traced_skeleton(img)
+    bridge = (kinds == 1) & (np.abs(cols - 60) <= 3)
+    assert bridge.sum() == 2 and artefact[bridge].all()
+    assert len(mr) == 0  # four branches leave the pair: two ridges, no fork
+
+
+def test_break_needs_both_endings_on_one_ridge():
+    from cccd_biometrics.fingerprint.minutiae import _break_rejects
+
+    period = 9.0
+    # two endings facing each other across an 18 px gap: on the same ridge, and on neighbouring ridges
+    for dy, broken in ((0.0, True), (period, False)):
+        rows = np.array([40.0, 40.0 + dy])
+        cols = np.array([50.0, 68.0])
+        angles = np.array([180.0, 0.0])  # ISO: each points back into its own ridge
+        bad = _break_rejects(rows, cols, np.zeros(2, np.int64), angles, np.ones(2, bool), period)
+        assert bad.all() == broken and bad.any() == broken

@@ -37,8 +37,12 @@ ridge period (textured backgrounds, noise); short skeleton links between two can
 one reaches the other) when they cross the ridge flow by more than ``LINK_ALONG_FLOW_DEG`` or are shorter than
 ``MIN_LINK_PERIODS * T``: spurs (ending to bifurcation within ``SPUR_PERIODS * T``), specks and short ridges
 (ending to ending within ``SHORT_RIDGE_PERIODS * T``), bridges and holes (bifurcation to bifurcation within
-``BRIDGE_PERIODS * T``), both ends going; breaks (two facing endings within ``BREAK_PERIODS * T``, the gap
-aligned with both ridges); clusters (a minutia with ``CLUSTER_SIZE`` or more others within ``CLUSTER_PERIODS * T``).
+``BRIDGE_PERIODS * T``), both ends going — except that a group of bifurcations joined by such links which three
+branches leave (a fork drawn by the skeleton as a small loop or triangle, common on wet or pored ridges) becomes
+one bifurcation at its centre, while two branches (a pore) or four (a bridge) leave nothing; breaks (two facing
+endings within ``BREAK_PERIODS * T``, the gap aligned with both ridges and leaving neither ridge's line by more
+than ``BREAK_LATERAL_PERIODS * T``, so that endings facing each other on neighbouring ridges stay); clusters (a
+minutia with ``CLUSTER_SIZE`` or more others within ``CLUSTER_PERIODS * T``).
 """
 
 from __future__ import annotations
@@ -76,6 +80,9 @@ BRIDGE_PERIODS = 0.7
 MIN_LINK_PERIODS = 0.7
 LINK_ALONG_FLOW_DEG = 30.0
 BREAK_PERIODS = 2.5
+# a ridge is about half a period wide: a gap drifting sideways by more than ~1/3 period joins two ridges
+# (0.25-0.5 all lower the mean EER of the 8 FVC DBs: 2.65-2.68 % vs 2.95 % without this rule; 0.35: 2.56 %)
+BREAK_LATERAL_PERIODS = 0.35
 CLUSTER_PERIODS = 1.0
 CLUSTER_SIZE = 3
 ANGLE_SNAP_DEG = 45.0
@@ -143,14 +150,17 @@ def _snap_to_orientation(angles: np.ndarray, local_theta: np.ndarray) -> np.ndar
     return np.where(diffs.min(axis=1) <= ANGLE_SNAP_DEG, pick, angles) % 360.0
 
 
-def _topology_rejects(rows, cols, kinds, status, length, hit, flow_deg, period: float) -> np.ndarray:
+def _topology_rejects(rows, cols, kinds, status, length, hit, flow_deg, period: float
+                      ) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Spurs, short ridges/islands and bridges/holes, from the traced branches.
 
     A short skeleton link between two candidates is an artefact when it crosses the ridge flow (spurs,
     bridges between neighbouring ridges, specks) or is very short; a link along the flow longer than
-    ``MIN_LINK_PERIODS`` is kept (short ridges and branches along the flow are real minutiae).
+    ``MIN_LINK_PERIODS`` is kept (short ridges and branches along the flow are real minutiae). Returns the
+    rejected candidates and the rejected links that join two bifurcations (for :func:`_merged_junctions`).
     """
     bad = np.zeros(len(kinds), bool)
+    junction_links = []
     limits = {(0, 0): SHORT_RIDGE_PERIODS * period, (0, 1): SPUR_PERIODS * period, (1, 0): SPUR_PERIODS * period,
               (1, 1): BRIDGE_PERIODS * period}
     for i, j in zip(*np.nonzero(status == _k.TRACE_MINUTIA), strict=True):
@@ -161,7 +171,53 @@ def _topology_rejects(rows, cols, kinds, status, length, hit, flow_deg, period: 
         across = _angle_diff(link, flow_deg[i]) % 180.0 > LINK_ALONG_FLOW_DEG
         if across or steps < MIN_LINK_PERIODS * period:
             bad[i] = bad[other] = True
-    return bad
+            if kinds[i] == kinds[other] == 1:
+                junction_links.append((int(i), int(other)))
+    return bad, junction_links
+
+
+def _merged_junctions(rows, cols, status, hit, probe, links) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One bifurcation for each group of bifurcations joined by short links that leaves exactly three
+    branches (a ridge fork drawn by the skeleton as a small triangle or loop); bridges (four branches) and
+    pores (two) give none. Returns rows, cols (float) and ISO angles of the merged bifurcations."""
+    parent: dict[int, int] = {}
+
+    def find(a: int) -> int:
+        while parent.setdefault(a, a) != a:
+            a = parent[a]
+        return a
+
+    for a, b in links:
+        parent[find(a)] = find(b)
+    groups: dict[int, list[int]] = {}
+    for a in parent:
+        groups.setdefault(find(a), []).append(a)
+    out_r, out_c, out_a = [], [], []
+    for members in groups.values():
+        inside = set(members)
+        ext = [(m, j) for m in members for j in range(3)
+               if status[m, j] >= 0 and not (status[m, j] == _k.TRACE_MINUTIA and hit[m, j] in inside)]
+        if len(ext) != 3 or len(members) > 4:
+            continue
+        r0, c0 = float(np.mean(rows[members])), float(np.mean(cols[members]))
+        dirs = np.array([_angle_of(np.array(probe[m, j, 0] - r0), np.array(probe[m, j, 1] - c0)) for m, j in ext])
+        pairs = ((0, 1), (1, 2), (0, 2))
+        a, b = pairs[int(np.argmin([_angle_diff(dirs[x], dirs[y]) for x, y in pairs]))]
+        ra, rb = np.radians(dirs[a]), np.radians(dirs[b])
+        out_r.append(r0)
+        out_c.append(c0)
+        out_a.append(np.degrees(np.arctan2(np.sin(ra) + np.sin(rb), np.cos(ra) + np.cos(rb))) % 360.0)
+    return np.array(out_r), np.array(out_c), np.array(out_a)
+
+
+def _append_junctions(analysis: Any, merged, rows, cols, kinds, angles, keep) -> tuple[np.ndarray, ...]:
+    """The candidate arrays with the merged bifurcations appended (kept; angles snapped like the others)."""
+    mr, mc, ma = merged
+    angles = np.concatenate([angles, _snap_to_orientation(ma, analysis.orientation_at(mr, mc))])
+    rows = np.concatenate([rows, np.rint(mr).astype(rows.dtype)])
+    cols = np.concatenate([cols, np.rint(mc).astype(cols.dtype)])
+    kinds = np.concatenate([kinds, np.ones(mr.size, kinds.dtype)])
+    return rows, cols, kinds, angles, np.concatenate([keep, np.ones(mr.size, bool)])
 
 
 def _break_rejects(rows, cols, kinds, angles, keep, period: float) -> np.ndarray:
@@ -178,7 +234,11 @@ def _break_rejects(rows, cols, kinds, angles, keep, period: float) -> np.ndarray
     facing = _angle_diff(a[:, None], a[None, :]) > 120.0
     aligned = _angle_diff(gap, (a[:, None] + 180.0)) < 45.0
     close = (dist <= BREAK_PERIODS * period) & (dist > 0)
-    pairs = close & facing & aligned & aligned.T
+    # the gap stays on one ridge: seen from either end, it leaves the ridge line by under ~ a ridge's half width
+    lateral = dist * np.abs(np.sin(np.radians(gap - (a[:, None] + 180.0))))
+    limit = BREAK_LATERAL_PERIODS * period
+    same_ridge = np.maximum(lateral, lateral.T) <= limit
+    pairs = close & facing & aligned & aligned.T & same_ridge
     bad[idx] = pairs.any(axis=1)
     return bad
 
@@ -261,10 +321,17 @@ def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
     angles = _traced_angles(rows, cols, kinds, status, probe)
     local_theta = analysis.orientation_at(rows, cols)
     angles = _snap_to_orientation(angles, local_theta)
-    coherence = _block_values(_smoothed_coherence(analysis), rows, cols, analysis.block_size)
     flow = np.degrees(local_theta) % 180.0
+    artefact, junction_links = _topology_rejects(rows, cols, kinds, status, length, hit, flow, period)
+    keep = ~artefact
+    merged = _merged_junctions(rows, cols, status, hit, probe, junction_links)
+    if merged[0].size:
+        n = rows.size
+        rows, cols, kinds, angles, keep = _append_junctions(analysis, merged, rows, cols, kinds, angles, keep)
+        margin = np.concatenate([margin, _edge_distance(mask, rows[n:], cols[n:])])
+    coherence = _block_values(_smoothed_coherence(analysis), rows, cols, analysis.block_size)
     ridge_like = _block_values(_ridge_like_blocks(analysis), rows, cols, analysis.block_size)
-    keep = ~_topology_rejects(rows, cols, kinds, status, length, hit, flow, period) & (coherence >= MIN_COHERENCE)
+    keep &= coherence >= MIN_COHERENCE
     keep &= ridge_like >= MIN_RIDGE_LIKE
     keep &= (margin >= EDGE_MARGIN_PERIODS * period) | (coherence >= CLEAR_COHERENCE)
     keep &= ~_break_rejects(rows, cols, kinds, angles, keep, period)
