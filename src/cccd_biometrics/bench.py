@@ -531,7 +531,8 @@ def _bootstrap_metrics(dataset: Any, pairs: np.ndarray, genuine: np.ndarray, sco
 
     A pair's identities are those of its two samples (:attr:`.bench_datasets.Sample.identity`): one identity for
     a genuine pair (two impressions of a finger; a real and an altered print in SOCOFing), two for an impostor
-    pair.
+    pair. An identity is a finger: in SOCOFing (``<subject>_<hand>_<finger>``) the ten fingers of a subject are
+    resampled independently, so the interval leaves out what the fingers of one person share.
     """
     from .bench_stats import subject_bootstrap
 
