@@ -14,7 +14,11 @@ each finger at an offset that varies per image, so they cannot be compared point
 
 ``--eer`` (needs the project's comparator, ``cccd_biometrics.fingerprint.match``): issue 4 target 1, the EER and
 FNMR at FMR = 1 % of the same comparator fed our minutiae, MINDTCT's and FingerJet's, on all i<j pairs of each DB
-(280 genuine, 2,880 impostor), per DB and pooled (one threshold over all DBs).
+(280 genuine, 2,880 impostor), per DB and pooled (one threshold over all DBs); then, per DB, 95 % intervals of each
+source's EER from an identity bootstrap (``cccd_biometrics.bench_stats.subject_bootstrap``: the 10 fingers of a DB
+resampled with replacement, ``--bootstrap`` times, the same resamples for the three sources so the comparison is
+paired, independent resamples across DBs), the bootstrap probability that our EER is <= both references' on each
+DB, and the distribution of the number of DBs where it is.
 ``--gt``: issue 4 target 2, precision and recall against the manually marked minutiae of ``minutiae_gt_samples``.
 """
 
@@ -23,9 +27,11 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
 import sys
 import tarfile
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -120,8 +126,9 @@ def _all_pair_scores(templates: list[Template]) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def eer_db(db: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Genuine and impostor scores of every minutiae source on all i<j pairs of ``db``."""
+def eer_db(db: str) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
+    """Genuine and impostor scores of every minutiae source on all i<j pairs of ``db``, and the finger of each
+    genuine pair ``(n_g,)`` and the two fingers of each impostor pair ``(n_i, 2)``."""
     ds, name = db.split("/")
     ppi = TRUE_PPI.get(db, 500.0)
     mindtct = _tar_members(REF / "mindtct" / f"xyt_{ds}_{name}.tar.gz", ".xyt")
@@ -142,16 +149,26 @@ def eer_db(db: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     for src, templates in sources.items():
         scores = _all_pair_scores(templates)
         out[src] = (scores[genuine], scores[~genuine])
-    return out
+    fingers = np.array(finger)[np.stack([ii, jj], axis=1)]
+    return out, fingers[genuine, 0], fingers[~genuine]
 
 
-def run_eer(dbs: list[str]) -> None:
+def run_eer(dbs: list[str], resamples: int = 1000) -> None:
+    from cccd_biometrics.bench_stats import subject_bootstrap
+
     srcs = ("ours", "mindtct", "fjfx")
     print("db".ljust(14) + "".join(f"{s + ' EER':>13}{s + ' FNMR1%':>14}" for s in srcs))
     pooled: dict[str, list] = {s: [[], []] for s in srcs}
     eers: dict[str, list[float]] = {s: [] for s in srcs}
+    boots: dict[str, list] = {s: [] for s in srcs}
     for db in dbs:
-        res = eer_db(db)
+        res, gen_id, imp_id = eer_db(db)
+        if resamples > 0:
+            # one seed per DB (from its name): the three sources share the resamples, the DBs are independent
+            seed = zlib.crc32(db.encode())
+            for s in srcs:
+                boots[s].append(subject_bootstrap(res[s][0], gen_id, res[s][1], imp_id, resamples=resamples,
+                                                  seed=seed))
         cells = []
         for s in srcs:
             g, i = res[s]
@@ -169,6 +186,31 @@ def run_eer(dbs: list[str]) -> None:
     print("mean".ljust(14) + "".join(f"{100 * np.mean(eers[s]):13.2f}{'':14}" for s in srcs))
     wins = sum(eers["ours"][k] <= min(eers["mindtct"][k], eers["fjfx"][k]) for k in range(len(dbs)))
     print(f"DBs where our EER <= both references: {wins} of {len(dbs)}")
+    if resamples > 0:
+        print_bootstrap(dbs, boots)
+
+
+def print_bootstrap(dbs: list[str], boots: dict[str, list]) -> None:
+    """Per-DB 95 % identity-bootstrap intervals of each source's EER, P(our EER <= both references) per DB and
+    the distribution of the number of DBs won (resample r of every DB taken together; DBs resampled
+    independently)."""
+    srcs = list(boots)
+    b = boots[srcs[0]][0]
+    print(f"\nidentity bootstrap: {b.resamples} resamples of each DB's {b.identities} fingers, the same for the three"
+          " sources; EER (%) as cccd_biometrics.bench.eer [95 % percentile interval]")
+    print("db".ljust(14) + "".join(f"{s + ' EER [95 % CI]':>24}" for s in srcs) + f"{'P(ours<=both)':>15}")
+    won = []
+    for k, db in enumerate(dbs):
+        ivs = [boots[s][k].eer for s in srcs]
+        ours, refs = ivs[0].replicates, np.minimum.reduce([iv.replicates for iv in ivs[1:]])
+        won.append(ours <= refs)  # a resample without error rates (NaN) counts as not won
+        cells = "".join(f"{f'{100 * iv.estimate:.2f} [{100 * iv.lower:.2f}, {100 * iv.upper:.2f}]':>24}"
+                        for iv in ivs)
+        print(db.ljust(14) + cells + f"{won[-1].mean():15.3f}")
+    n_won = np.sum(won, axis=0)
+    need = 6 if len(dbs) == 8 else math.ceil(0.75 * len(dbs))
+    print(f"DBs where our EER <= both references, over the resamples: mean {n_won.mean():.2f} of {len(dbs)}, "
+          f"P(>= {need} of {len(dbs)}) = {(n_won >= need).mean():.3f}")
 
 
 def _read_mnt(path: Path) -> np.ndarray:
@@ -246,12 +288,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--csv", type=Path, default=None, help="per-image rows")
     ap.add_argument("--eer", action="store_true", help="EER with the project's comparator instead of agreement")
     ap.add_argument("--gt", action="store_true", help="precision/recall on minutiae_gt_samples instead")
+    ap.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                    help="with --eer: identity-bootstrap resamples per DB for the intervals (0 = none)")
     args = ap.parse_args(argv)
     if not REF.is_dir():
         print("../shared/data/reference is not available", file=sys.stderr)
         return 2
     if args.eer:
-        run_eer(args.dbs)
+        run_eer(args.dbs, args.bootstrap)
         return 0
     if args.gt:
         run_gt()

@@ -109,6 +109,26 @@ def test_socofing_layout_and_protocol(tmp_path):
                                                                   "2_left_index", "2_left_thumb"}
 
 
+def test_bootstrap_identities_of_socofing_pairs(tmp_path):
+    """The bench bootstraps the identities of the pairs' samples: SOCOFing genuine pairs (real vs altered) belong
+    to their finger, impostor pairs (real vs real) to two fingers."""
+    fingers = [(s, f) for s in range(1, 6) for f in ("index", "thumb")]
+    _touch(tmp_path / "Real", [f"{s}__M_Left_{f}_finger.BMP" for s, f in fingers])
+    _touch(tmp_path / "Altered" / "Altered-Easy", [f"{s}__M_Left_{f}_finger_{a}.BMP" for s, f in fingers
+                                                   for a in ("CR", "Obl", "Zcut")])
+    ds = discover_dataset(tmp_path)
+    pairs, genuine = comparison_pairs(ds)
+    rng = np.random.default_rng(0)
+    scores = np.where(genuine, rng.normal(1, 0.5, len(pairs)), rng.normal(0, 0.5, len(pairs)))
+    out = bench._bootstrap_metrics(ds, pairs, genuine, scores, 300)
+    assert out["bootstrap"]["identities"] == 10 and out["bootstrap"]["resamples"] == 300
+    assert out["eer_ci95"][0] <= bench.eer(scores[genuine], scores[~genuine]) <= out["eer_ci95"][1]
+    assert bench._bootstrap_metrics(ds, pairs, genuine, scores, 0) == {
+        "eer_ci95": None, "fnmr_at_fmr_1pct_ci95": None, "fnmr_at_fmr_0.1pct_ci95": None, "bootstrap": None}
+    with pytest.raises(bench.BenchmarkError):
+        bench.run_benchmark(tmp_path, bootstrap=-1)
+
+
 def test_unknown_layout_raises(tmp_path):
     _touch(tmp_path, ["a.png", "b.png"])
     with pytest.raises(InputNotFoundError):
@@ -147,25 +167,36 @@ def test_metrics_reproduce_reference_table(shared_data):
 
 
 @pytest.mark.dataset
-def test_bench_cli_on_reference_minutiae(shared_data, tmp_path):
+def test_bench_cli_on_reference_minutiae(shared_data, tmp_path, capsys):
     out = tmp_path / "out"
     rc = main(["bench", str(shared_data / "fvc2002_b" / "DB1_B"), "--out", str(out), "--minutiae", "mindtct-ref",
                "--quality", "nfiq2-ref", "--workers", "2"])
     assert rc == 0
+    assert "EER " in (line := capsys.readouterr().out) and "(95 % CI " in line
     results = json.loads((out / "results.json").read_text())
     assert results["counts"] == {"images": 80, "failed_images": 0, "pairs": 3160, "genuine": 280,
                                  "impostor": 2880, "mean_minutiae": pytest.approx(49.3, abs=0.1),
                                  "sensor_resolution_images": 0}
     assert results["metrics"]["eer"] < 0.0417  # MINDTCT + BOZORTH3 on this DB: 4.17 %
     assert 0 < results["metrics"]["erc_area"] < 1.2
+    m = results["metrics"]  # identity bootstrap, on by default: 1000 resamples of the 10 fingers
+    assert m["bootstrap"] == {"resamples": 1000, "unit": "identity", "seed": 0, "identities": 10,
+                              "valid_resamples": 1000, "level": 0.95, "std": m["bootstrap"]["std"]}
+    for key in ("eer", "fnmr_at_fmr_1pct", "fnmr_at_fmr_0.1pct"):
+        lower, upper = m[f"{key}_ci95"]
+        assert 0 <= lower <= m[key] <= upper <= 1 and m["bootstrap"]["std"][key] > 0
+    assert m["eer_ci95"][1] - m["eer_ci95"][0] > 0.01  # 10 fingers decide it: wide
+    assert "95 % CI" in (out / "index.html").read_text()
     for name in ("det.png", "erc.png", "index.html", "scores.csv"):
         assert (out / name).stat().st_size > 500
     assert (out / "det.png").read_bytes()[:4] == b"\x89PNG"
     rc = main(["bench", str(shared_data / "fvc2002_b" / "DB1_B"), "--out", str(tmp_path / "boz"),
-               "--matcher", "bozorth3-ref", "--quality", "none"])
+               "--matcher", "bozorth3-ref", "--quality", "none", "--bootstrap", "0"])
     assert rc == 0
     boz = json.loads((tmp_path / "boz" / "results.json").read_text())
     assert round(100 * boz["metrics"]["eer"], 2) == 4.17 and boz["metrics"]["erc_area"] is None
+    assert boz["metrics"]["bootstrap"] is None and boz["metrics"]["eer_ci95"] is None  # --bootstrap 0: off
+    assert "CI" not in capsys.readouterr().out
 
 
 def test_bench_cli_usage_errors(tmp_path, capsys):

@@ -3,6 +3,7 @@
 The metric functions are small and pure (numpy arrays in, numbers or arrays out) so that other modules and
 users can reuse them. Conventions: a comparison *accepts* when ``score >= threshold``;
 FMR(t) is the fraction of impostor scores ``>= t``, FNMR(t) the fraction of genuine scores ``< t``.
+Confidence intervals of these rates (identity bootstrap) are in :mod:`.bench_stats`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .errors import CccdBiometricsError
 from .findings import json_safe
 
 __all__ = [
+    "BOOTSTRAP_SEED",
     "MATCHERS",
     "MINUTIAE_SOURCES",
     "QUALITY_SOURCES",
@@ -417,7 +419,7 @@ def _check_options(minutiae: str, matcher: str, quality: str) -> None:
 
 def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, minutiae: str = "ours",
                   matcher: str = "ours", quality: str = "ours", reference: str | os.PathLike | None = None,
-                  workers: int | None = None, progress: bool | None = None,
+                  workers: int | None = None, progress: bool | None = None, bootstrap: int = 1000,
                   log: Callable[[str], None] | None = None) -> BenchmarkResult:
     """Run quality, extraction and every comparison of a dataset's protocol, and measure error rates.
 
@@ -444,6 +446,14 @@ def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, m
         Processes for the per-image work and threads for comparisons (default: the CPU count).
     progress:
         Progress bars on stderr (default: when stderr is a terminal).
+    bootstrap:
+        Resamples of the identity bootstrap (:func:`cccd_biometrics.bench_stats.subject_bootstrap`, seed
+        ``BOOTSTRAP_SEED``) giving the 95 % intervals ``eer_ci95``, ``fnmr_at_fmr_1pct_ci95`` and
+        ``fnmr_at_fmr_0.1pct_ci95`` of ``summary["metrics"]``; 0 disables them (they are then None). The
+        intervals reflect which identities (fingers) happen to be in the data set, not the variation of
+        impressions within an identity: on an FVC DB of 10 fingers they span several points of EER.
+    log:
+        Called with a one-line summary (EER and its interval) at the end.
 
     Raises
     ------
@@ -455,6 +465,8 @@ def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, m
     from .bench_datasets import comparison_pairs, discover_dataset
 
     _check_options(minutiae, matcher, quality)
+    if bootstrap < 0:
+        raise BenchmarkError(f"bootstrap must be 0 (off) or a number of resamples, not {bootstrap}")
     if matcher == "bozorth3-ref" and minutiae == "ours":
         minutiae = "mindtct-ref"  # BOZORTH3 scores exist only on the reference minutiae
     workers = max(1, workers or os.cpu_count() or 1)
@@ -482,6 +494,9 @@ def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, m
     t_compared = time.perf_counter()
     qualities = _qualities(dataset, quality, per_image, ref_dir)
     summary = _summarise(dataset, pairs, genuine, scores, qualities, per_image, n_minutiae)
+    t_bootstrap = time.perf_counter()
+    summary["metrics"].update(_bootstrap_metrics(dataset, pairs, genuine, scores, bootstrap))
+    t_bootstrapped = time.perf_counter()
     summary.update(minutiae=minutiae, matcher=matcher, quality=quality, ppi=ppi, workers=workers)
     # images whose own resolution estimate was overruled by their sensor's (see sensor_resolutions)
     summary["counts"]["sensor_resolution_images"] = sum(r.get("ppi_source") == "sensor" for r in per_image)
@@ -490,13 +505,50 @@ def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, m
         "images_s": t_images - t_start,
         "comparisons_s": t_compared - t_prepared,
         "comparison_us_per_pair": 1e6 * (t_compared - t_prepared) / max(len(pairs), 1),
+        "bootstrap_s": t_bootstrapped - t_bootstrap,
         **{f"median_{k}": float(np.median([r[k] for r in per_image])) if per_image else None
            for k in ("load_ms", "quality_ms", "extract_ms")},
     }
     pair_q = None if qualities is None else pairwise_quality(qualities[pairs[:, 0]], qualities[pairs[:, 1]])
     if log:
-        log(f"{dataset.root}: EER {100 * summary['metrics']['eer']:.2f} %")
+        from .bench_report import format_rate
+
+        m = summary["metrics"]
+        log(f"{dataset.root}: EER {format_rate(m['eer'], m['eer_ci95'])}")
     return BenchmarkResult(summary, scores, genuine, pair_q)
+
+
+BOOTSTRAP_SEED = 0
+# results.json metric -> SubjectBootstrap attribute
+_INTERVAL_KEYS = (("eer", "eer"), ("fnmr_at_fmr_1pct", "fnmr_at_fmr_1pct"),
+                  ("fnmr_at_fmr_0.1pct", "fnmr_at_fmr_0_1pct"))
+
+
+def _bootstrap_metrics(dataset: Any, pairs: np.ndarray, genuine: np.ndarray, scores: np.ndarray, resamples: int
+                       ) -> dict[str, Any]:
+    """``metrics`` entries of the identity bootstrap: ``<metric>_ci95`` = [lower, upper] and ``bootstrap`` (what
+    was resampled, how often, and the bootstrap standard deviations); all None when ``resamples`` is 0.
+
+    A pair's identities are those of its two samples (:attr:`.bench_datasets.Sample.identity`): one identity for
+    a genuine pair (two impressions of a finger; a real and an altered print in SOCOFing), two for an impostor
+    pair. An identity is a finger: in SOCOFing (``<subject>_<hand>_<finger>``) the ten fingers of a subject are
+    resampled independently, so the interval leaves out what the fingers of one person share.
+    """
+    from .bench_stats import subject_bootstrap
+
+    out: dict[str, Any] = {f"{key}_ci95": None for key, _ in _INTERVAL_KEYS}
+    out["bootstrap"] = None
+    if resamples <= 0:
+        return out
+    identity = np.array([s.identity for s in dataset.samples])[pairs]
+    res = subject_bootstrap(scores[genuine], identity[genuine, 0], scores[~genuine], identity[~genuine],
+                            resamples=resamples, seed=BOOTSTRAP_SEED, level=0.95)
+    intervals = {key: getattr(res, attr) for key, attr in _INTERVAL_KEYS}
+    out.update({f"{key}_ci95": [iv.lower, iv.upper] for key, iv in intervals.items()})
+    out["bootstrap"] = {"resamples": res.resamples, "unit": "identity", "seed": res.seed,
+                        "identities": res.identities, "valid_resamples": res.valid_resamples,
+                        "level": res.level, "std": {key: iv.std for key, iv in intervals.items()}}
+    return out
 
 
 def _summarise(dataset: Any, pairs: np.ndarray, genuine: np.ndarray, scores: np.ndarray,

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_det", "plot_erc", "write_html", "write_results_json"]
+__all__ = ["format_rate", "plot_det", "plot_erc", "write_html", "write_results_json"]
 
 
 def _pyplot():
@@ -67,8 +67,23 @@ def write_results_json(results: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def _pct(value: Any) -> str:
-    return "-" if value is None else f"{100 * float(value):.2f} %"
+_INTERVAL_NOTE = ("<p>The 95 % intervals resample the identities (fingers) of the data set with replacement: they "
+                  "show how much the rates depend on which identities happen to be in it. They do not cover new "
+                  "impressions of the same identities, another sensor or population, and with few identities "
+                  "(10 per FVC DB) they are themselves rough. FNMR at FMR = 0.1 % rests on the few highest impostor "
+                  "scores (2 of an FVC DB's 2,880): a resample repeating one of them reaches that FMR only by "
+                  "rejecting everything, so its interval can reach 100 %.</p>")
+
+
+def format_rate(value: Any, interval: Any = None) -> str:
+    """An error rate in percent with its 95 % interval when there is one: ``"5.32 % (95 % CI 2.10-9.80 %)"``."""
+    if value is None:
+        return "-"
+    text = f"{100 * float(value):.2f} %"
+    if interval is not None and None not in interval and np.all(np.isfinite(np.asarray(interval, dtype=float))):
+        lower, upper = interval
+        text += f" (95 % CI {100 * float(lower):.2f}-{100 * float(upper):.2f} %)"
+    return text
 
 
 def write_html(results: dict[str, Any], images: list[Path], path: Path) -> Path:
@@ -79,11 +94,16 @@ def write_html(results: dict[str, Any], images: list[Path], path: Path) -> Path:
         ("minutiae / comparator / quality", f"{results['minutiae']} / {results['matcher']} / {results['quality']}"),
         ("images (failed)", f"{results['counts']['images']} ({results['counts']['failed_images']})"),
         ("genuine / impostor pairs", f"{results['counts']['genuine']} / {results['counts']['impostor']}"),
-        ("EER", _pct(m["eer"])), ("FNMR at FMR = 1 %", _pct(m["fnmr_at_fmr_1pct"])),
-        ("FNMR at FMR = 0.1 %", _pct(m["fnmr_at_fmr_0.1pct"])),
+        ("EER", format_rate(m["eer"], m.get("eer_ci95"))),
+        ("FNMR at FMR = 1 %", format_rate(m["fnmr_at_fmr_1pct"], m.get("fnmr_at_fmr_1pct_ci95"))),
+        ("FNMR at FMR = 0.1 %", format_rate(m["fnmr_at_fmr_0.1pct"], m.get("fnmr_at_fmr_0.1pct_ci95"))),
         ("ERC area (0-20 %, 1.0 = random)", "-" if m.get("erc_area") is None else f"{m['erc_area']:.3f}"),
         ("total time", f"{results['timings']['total_s']:.2f} s"),
     ]
+    boot = m.get("bootstrap")
+    if boot:
+        rows.insert(8, ("95 % intervals", f"identity bootstrap: {boot['resamples']} resamples of the "
+                                       f"{boot['identities']} identities (seed {boot['seed']})"))
     table = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     figures = "\n".join(
         f'<img alt="{html.escape(p.stem)}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
@@ -96,6 +116,7 @@ img{{max-width:49%}}td,th{{border-bottom:1px solid #ddd;padding:4px}}</style></h
 <table>{table}</table>
 {figures}
 <p>Protocol: {html.escape(results['protocol'])}. Full figures in results.json.</p>
+{_INTERVAL_NOTE if boot else ""}
 </body></html>
 """
     path.write_text(page, encoding="utf-8")

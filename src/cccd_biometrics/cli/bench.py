@@ -27,16 +27,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference", default=None, metavar="DIR",
                    help="reference outputs folder (default: a 'reference' folder beside or above the dataset)")
     p.add_argument("--workers", type=int, default=None, help="worker processes/threads (default: CPU count)")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="resamples of the identity bootstrap for the 95 %% intervals of EER and FNMR (default: "
+                        "1000; 0 = no intervals)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..bench import run_benchmark, write_report
+    from ..bench_report import format_rate
     from ..errors import CccdBiometricsError
 
     try:
         result = run_benchmark(args.dataset, ppi=args.ppi, minutiae=args.minutiae, matcher=args.matcher,
-                               quality=args.quality, reference=args.reference, workers=args.workers)
+                               quality=args.quality, reference=args.reference, workers=args.workers,
+                               bootstrap=args.bootstrap)
         paths = write_report(result, args.out)
     except CccdBiometricsError as exc:
         print(f"cccd-bio bench: {exc}", file=sys.stderr)
@@ -47,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     s = result.summary
     m, c = s["metrics"], s["counts"]
     erc = "" if m["erc_area"] is None else f"  ERC area {m['erc_area']:.3f}"
-    print(f"{s['dataset']}: {c['genuine']} genuine / {c['impostor']} impostor pairs  EER {100 * m['eer']:.2f} %  "
+    print(f"{s['dataset']}: {c['genuine']} genuine / {c['impostor']} impostor pairs  "
+          f"EER {format_rate(m['eer'], m['eer_ci95'])}  "
           f"FNMR@FMR1% {100 * m['fnmr_at_fmr_1pct']:.2f} %  FNMR@FMR0.1% {100 * m['fnmr_at_fmr_0.1pct']:.2f} %"
           f"{erc}  ({s['timings']['total_s']:.1f} s)")
     print(f"wrote {paths['html']}")
