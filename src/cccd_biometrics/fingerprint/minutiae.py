@@ -197,7 +197,7 @@ def _merged_junctions(rows, cols, status, hit, probe, links) -> tuple[np.ndarray
         inside = set(members)
         ext = [(m, j) for m in members for j in range(3)
                if status[m, j] >= 0 and not (status[m, j] == _k.TRACE_MINUTIA and hit[m, j] in inside)]
-        if len(ext) != 3 or len(members) > 4:
+        if len(ext) != 3:
             continue
         r0, c0 = float(np.mean(rows[members])), float(np.mean(cols[members]))
         dirs = np.array([_angle_of(np.array(probe[m, j, 0] - r0), np.array(probe[m, j, 1] - c0)) for m, j in ext])
