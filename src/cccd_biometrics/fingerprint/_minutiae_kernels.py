@@ -27,7 +27,7 @@ def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_
 
     padded: float32 (H + 2 pad, W + 2 pad) edge-replicated grey levels; phase2: float32 (H, W) doubled ridge
     angle in [0, 2 pi); period: float32 (H, W) ridge period, px (binned from ``period_min`` in ``period_step``
-    steps); near: bool, where the along-ridge pass is needed; inside: bool, where output is wanted.
+    steps); near: bool, where the along-ridge pass is needed; inside: bool, where output is wanted (within ``near``).
     along_off: (NB, NA) flat offsets in the padded image; along_w: (NA,) weights summing to 1.
     across_off: (NP, NB, NC) flat offsets; across_w: (NP, NB, NC) zero-mean weights, the first
     across_n[p] taps of each row in use. Both kernels must be symmetric (tap k and tap n-1-k: opposite offsets,
@@ -36,17 +36,24 @@ def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_
     h, w = phase2.shape
     n_orient = along_off.shape[0]
     n_period = across_n.shape[0]
-    to_bin = n_orient / (2.0 * np.pi)
+    to_bin = np.float32(n_orient / (2.0 * np.pi))
+    inv_step = np.float32(1.0 / period_step)
+    p_min = np.float32(period_min)
     wp = w + 2 * pad
     flat = padded.ravel()
     smooth = padded.copy().ravel()
     ma = along_w.shape[0] // 2  # both kernels are symmetric: tap k and its mirror share a weight
+    # the orientation bin of each pixel, found once for both passes (phase2 < 2 pi: no modulo needed)
+    bins = np.zeros((h, w), np.int32)
     for r in range(h):
         base = (r + pad) * wp + pad
         for c in range(w):
             if not near[r, c]:
                 continue
-            b = int(phase2[r, c] * to_bin + 0.5) % n_orient
+            b = int(phase2[r, c] * to_bin + np.float32(0.5))
+            if b >= n_orient:
+                b -= n_orient
+            bins[r, c] = b
             i = base + c
             acc = along_w[ma] * flat[i]
             for k in range(ma):
@@ -59,8 +66,8 @@ def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_
         for c in range(w):
             if not inside[r, c]:
                 continue
-            b = int(phase2[r, c] * to_bin + 0.5) % n_orient
-            p = min(max(int((period[r, c] - period_min) / period_step + 0.5), 0), n_period - 1)
+            b = bins[r, c]
+            p = min(max(int((period[r, c] - p_min) * inv_step + np.float32(0.5)), 0), n_period - 1)
             i = base + c
             mc = across_n[p] // 2
             acc = across_w[p, b, mc] * smooth[i]
