@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .bench_stats import _finite_scores as _scores
 from .errors import CccdBiometricsError
 from .findings import json_safe
 
@@ -52,15 +53,6 @@ class ErrorRates:
     thresholds: np.ndarray
     fmr: np.ndarray
     fnmr: np.ndarray
-
-
-def _scores(values: np.ndarray | list[float], name: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float64).ravel()
-    if arr.size == 0:
-        raise ValueError(f"no {name} scores")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} scores must be finite")
-    return arr
 
 
 def error_rates(genuine: np.ndarray | list[float], impostor: np.ndarray | list[float]) -> ErrorRates:
