@@ -14,12 +14,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
 
 __all__ = [
     "PROFILE_FIELDS",
     "block_gradient_moments",
     "block_ridge_profiles",
+    "cv_phase",
+    "lerp_blocks",
+    "lerp_columns",
+    "lerp_rows",
+    "linear_weights",
+    "upsampled_mask",
 ]
 
 PROFILE_FIELDS = (
@@ -33,6 +40,119 @@ PROFILE_FIELDS = (
     "mean",  # mean grey level of the oriented window
 )
 N_PROFILE_FIELDS = len(PROFILE_FIELDS)
+
+
+@intrinsic
+def _fma32(typingctx, a, b, c):
+    """``a * b + c`` in float32 with a single rounding (LLVM's ``llvm.fma``), as OpenCV's SIMD code computes it."""
+    if not all(t == types.float32 for t in (a, b, c)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+
+    return types.float32(types.float32, types.float32, types.float32), codegen
+
+
+# Block fields are brought to pixel resolution in the kernels themselves, not with cv2.resize: a full-size float32
+# upsampled field is a fresh ~600 KB array per call, and fresh large arrays cost page faults (glibc hands freed
+# heap tops back to the kernel, so every call faults them in again: ~700 faults, ~2.5 ms per 388x374 print). The
+# arithmetic below reproduces OpenCV's (5.x, x86-64 with FMA) bit for bit, so every product is unchanged; the
+# kernels take these routines only for fields of at least 2 x 2 blocks (OpenCV takes other paths below that).
+
+
+@njit(cache=True, nogil=True)
+def linear_weights(n_dst, n_src):
+    """Source index and weight of the next source sample for each of ``n_dst`` destination samples, as
+    ``cv2.resize(..., INTER_LINEAR)`` computes them (half-pixel centres; clamped to the edge samples)."""
+    scale = 1.0 / (n_dst / n_src)
+    index = np.empty(n_dst, np.int64)
+    weight = np.empty(n_dst, np.float32)
+    for d in range(n_dst):
+        x = (d + 0.5) * scale - 0.5
+        s = math.floor(x)
+        f = np.float32(x - s)  # the fraction is taken in double, then rounded
+        if s < 0:
+            s = 0
+            f = np.float32(0.0)
+        if s >= n_src - 1:
+            s = n_src - 1
+            f = np.float32(0.0)
+        index[d] = s
+        weight[d] = f
+    return index, weight
+
+
+@njit(cache=True, nogil=True)
+def lerp_blocks(field, r0, c0, ty, tx):
+    """Bilinear value of the float32 block ``field`` between blocks (r0, c0) and (r0 + 1, c0 + 1), weights
+    ``ty``, ``tx`` from :func:`linear_weights`: exactly ``cv2.resize(field, ..., INTER_LINEAR)``'s value."""
+    by, bx = field.shape
+    r1 = min(r0 + 1, by - 1)
+    c1 = min(c0 + 1, bx - 1)
+    top = _fma32(field[r0, c1] - field[r0, c0], tx, field[r0, c0])
+    bottom = _fma32(field[r1, c1] - field[r1, c0], tx, field[r1, c0])
+    return _fma32(bottom - top, ty, top)
+
+
+@njit(cache=True, nogil=True)
+def lerp_columns(field, index, weight, w):
+    """Each block row of ``field`` interpolated at the first ``w`` pixel columns (``index``, ``weight`` from
+    :func:`linear_weights`): float32 (BY, w), the first of the two passes of :func:`lerp_blocks`, which
+    ``lerp_rows`` completes (the same arithmetic, the horizontal pass done once per block row)."""
+    by, bx = field.shape
+    out = np.empty((by, w), np.float32)
+    for r in range(by):
+        for c in range(w):
+            c0 = index[c]
+            c1 = min(c0 + 1, bx - 1)
+            out[r, c] = _fma32(field[r, c1] - field[r, c0], weight[c], field[r, c0])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def lerp_rows(top, bottom, ty):
+    """The vertical pass of :func:`lerp_blocks` at one pixel, from two rows of :func:`lerp_columns`."""
+    return _fma32(bottom - top, ty, top)
+
+
+@njit(cache=True, nogil=True)
+def cv_phase(x, y):
+    """``cv2.phase(x, y)`` of one float32 pair (radians in [0, 2 pi)): OpenCV's polynomial arctangent in
+    degrees (error ~1e-4 rad), with its float32 constants and fused multiply-adds, then scaled to radians."""
+    deg = np.float32(180.0 / math.pi)
+    p1 = np.float32(0.9997878412794807) * deg
+    p3 = np.float32(-0.3258083974640975) * deg
+    p5 = np.float32(0.1555786518463281) * deg
+    p7 = np.float32(-0.04432655554792128) * deg
+    ax = abs(x)
+    ay = abs(y)
+    c = min(ax, ay) / (max(ax, ay) + np.float32(2.220446049250313e-16))
+    cc = c * c
+    a = _fma32(_fma32(_fma32(cc, p7, p5), cc, p3), cc, p1) * c
+    if not ax >= ay:
+        a = np.float32(90.0) - a
+    if x < 0:
+        a = np.float32(180.0) - a
+    if y < 0:
+        a = np.float32(360.0) - a
+    return a * np.float32(math.pi / 180.0)
+
+
+@njit(cache=True, nogil=True)
+def upsampled_mask(block_mask, block_size, h, w):
+    """``cv2.resize(block_mask as float32, (BX * bs, BY * bs), INTER_LINEAR)[:h, :w] >= 0.5`` without the
+    full-size float32 temporary."""
+    by, bx = block_mask.shape
+    field = block_mask.astype(np.float32)
+    ry, ty = linear_weights(by * block_size, by)
+    rx, tx = linear_weights(bx * block_size, bx)
+    out = np.empty((h, w), np.bool_)
+    half = np.float32(0.5)
+    for r in range(h):
+        for c in range(w):
+            out[r, c] = lerp_blocks(field, ry[r], rx[c], ty[r], tx[c]) >= half
+    return out
 
 
 @njit(cache=True, nogil=True)

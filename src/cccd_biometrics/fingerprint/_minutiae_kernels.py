@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._kernels import _fma32, cv_phase, lerp_columns, lerp_rows, linear_weights
+
 # 8-neighbour ring in clockwise order starting north: (drow, dcol)
 RING_DR = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
 RING_DC = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
@@ -20,10 +22,96 @@ TRACE_MINUTIA = 1   # reached another candidate minutia
 TRACE_DEAD = 2      # stopped: left the valid area or the skeleton ended without a candidate
 
 
+@njit(cache=True, nogil=True)
+def _orientation_bins(cos_top, cos_bottom, sin_top, sin_bottom, ty, to_bin, n_orient, out):
+    """Orientation bins of one image row from the horizontally interpolated block rows above and below it:
+    exactly the bins of ``cv2.phase(cv2.resize(cos2), cv2.resize(sin2))`` that the filter has always used (see
+    ``_kernels``). A plain loop over the row, which LLVM vectorises; compiled without fastmath so that nothing
+    is reassociated (the bin expression is the filter's, whose multiply-add fastmath fused: hence the fma)."""
+    for c in range(out.shape[0]):
+        phase2 = cv_phase(lerp_rows(cos_top[c], cos_bottom[c], ty), lerp_rows(sin_top[c], sin_bottom[c], ty))
+        b = int(_fma32(phase2, to_bin, np.float32(0.5)))
+        out[c] = b - n_orient if b >= n_orient else b  # phase2 < 2 pi: no modulo needed
+
+
 @njit(cache=True, nogil=True, fastmath=True)
-def oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_w, across_off, across_w, across_n,
-                    period_min, period_step):
+def oriented_filter(padded, pad, cos2, sin2, period_blocks, block_size, near, inside, along_off, along_w, across_off,
+                    across_w, across_n, period_min, period_step):
     """Contextual enhancement: smoothing along the ridge, then a frequency-tuned even Gabor profile across it.
+
+    padded: float32 (H + 2 pad, W + 2 pad) edge-replicated grey levels; cos2, sin2: float32 (BY, BX) block
+    doubled-angle vectors of the ridge direction and period_blocks: float32 (BY, BX) block ridge periods (px, no
+    NaN), all of at least 2 x 2 blocks of ``block_size`` px, interpolated per pixel as cv2.resize INTER_LINEAR
+    would (the period is binned from ``period_min`` in ``period_step`` steps); near: bool, where the along-ridge
+    pass is needed; inside: bool, where output is wanted (within ``near``).
+    along_off: (NB, NA) flat offsets in the padded image; along_w: (NA,) weights summing to 1.
+    across_off: (NP, NB, NC) flat offsets; across_w: (NP, NB, NC) zero-mean weights, the first
+    across_n[p] taps of each row in use. Both kernels must be symmetric (tap k and tap n-1-k: opposite offsets,
+    equal weights), which halves the multiplications. Flat offsets make the inner loops plain dot products.
+
+    The per-pixel fields are computed here, not passed in as full-size arrays: fresh large temporaries cost
+    page faults on every call (see ``_kernels``); the orientation bins are kept in a uint8 image (4x smaller).
+    """
+    h, w = near.shape
+    by, bx = cos2.shape
+    n_orient = along_off.shape[0]
+    n_period = across_n.shape[0]
+    to_bin = np.float32(n_orient / (2.0 * np.pi))
+    inv_step = np.float32(1.0 / period_step)
+    p_min = np.float32(period_min)
+    ry, ty = linear_weights(by * block_size, by)
+    rx, tx = linear_weights(bx * block_size, bx)
+    # block rows interpolated at every pixel column (BY x W: small); each pixel then needs one vertical step
+    cos_cols = lerp_columns(cos2, rx, tx, w)
+    sin_cols = lerp_columns(sin2, rx, tx, w)
+    period_cols = lerp_columns(period_blocks, rx, tx, w)
+    wp = w + 2 * pad
+    flat = padded.ravel()
+    smooth = padded.copy().ravel()
+    ma = along_w.shape[0] // 2  # both kernels are symmetric: tap k and its mirror share a weight
+    # the orientation bin of each pixel, found once for both passes
+    bins = np.zeros((h, w), np.uint8)
+    for r in range(h):
+        r0 = ry[r]
+        r1 = min(r0 + 1, by - 1)
+        _orientation_bins(cos_cols[r0], cos_cols[r1], sin_cols[r0], sin_cols[r1], ty[r], to_bin, n_orient,
+                          bins[r])
+        base = (r + pad) * wp + pad
+        for c in range(w):
+            if not near[r, c]:
+                continue
+            b = bins[r, c]
+            i = base + c
+            acc = along_w[ma] * flat[i]
+            for k in range(ma):
+                o = along_off[b, k]
+                acc += along_w[k] * (flat[i + o] + flat[i - o])
+            smooth[i] = acc
+    out = np.zeros((h, w), np.float32)
+    for r in range(h):
+        r0 = ry[r]
+        r1 = min(r0 + 1, by - 1)
+        base = (r + pad) * wp + pad
+        for c in range(w):
+            if not inside[r, c]:
+                continue
+            b = bins[r, c]
+            period = lerp_rows(period_cols[r0, c], period_cols[r1, c], ty[r])
+            p = min(max(int((period - p_min) * inv_step + np.float32(0.5)), 0), n_period - 1)
+            i = base + c
+            mc = across_n[p] // 2
+            acc = across_w[p, b, mc] * smooth[i]
+            for k in range(mc):
+                o = across_off[p, b, k]
+                acc += across_w[p, b, k] * (smooth[i + o] + smooth[i - o])
+            out[r, c] = acc
+    return out
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def oriented_filter_pixelwise(padded, pad, phase2, period, near, inside, along_off, along_w, across_off, across_w,
+                              across_n, period_min, period_step):
+    """:func:`oriented_filter` given per-pixel fields (for block fields of a single row or column of blocks).
 
     padded: float32 (H + 2 pad, W + 2 pad) edge-replicated grey levels; phase2: float32 (H, W) doubled ridge
     angle in [0, 2 pi); period: float32 (H, W) ridge period, px (binned from ``period_min`` in ``period_step``

@@ -99,12 +99,17 @@ def pixel_doubled_angle(orientation: np.ndarray, block_size: int, shape: tuple[i
     return cv2.phase(c2, s2)
 
 
-def pixel_period(ridge_period: np.ndarray, block_size: int, shape: tuple[int, int]) -> np.ndarray:
-    """Per-pixel ridge period (float32 px); blocks without one take the median foreground period."""
+def _filled_period(ridge_period: np.ndarray) -> np.ndarray:
+    """Block ridge periods (float32 px); blocks without one take the median foreground period."""
     period = np.asarray(ridge_period, dtype=np.float32)
     finite = np.isfinite(period)
     fill = float(np.median(period[finite])) if finite.any() else 9.1
-    return _upsample_blocks(np.where(finite, period, fill), block_size, shape)
+    return np.where(finite, period, np.float32(fill)).astype(np.float32)
+
+
+def pixel_period(ridge_period: np.ndarray, block_size: int, shape: tuple[int, int]) -> np.ndarray:
+    """Per-pixel ridge period (float32 px); blocks without one take the median foreground period."""
+    return _upsample_blocks(_filled_period(ridge_period), block_size, shape)
 
 
 def enhance(gray: np.ndarray, orientation: np.ndarray, ridge_period: np.ndarray, mask: np.ndarray,
@@ -131,12 +136,20 @@ def enhance(gray: np.ndarray, orientation: np.ndarray, ridge_period: np.ndarray,
     along_off, along_w, across_off, across_w, across_n = _filter_tables(shape[1])
     pad = _pad()
     padded = cv2.copyMakeBorder(np.asarray(gray, dtype=np.float32), pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    phase2 = pixel_doubled_angle(orientation, block_size, shape)
-    period = pixel_period(ridge_period, block_size, shape)
     inside = np.ascontiguousarray(mask, dtype=np.bool_)
     near = cv2.dilate(inside.view(np.uint8), np.ones((2 * ACROSS_HALF + 1,) * 2, np.uint8)).view(np.bool_)
-    return _k.oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_w, across_off, across_w,
-                              across_n, PERIOD_MIN, PERIOD_STEP)
+    if min(orientation.shape) < 2:
+        # OpenCV resizes a single row or column of blocks another way: take its per-pixel fields
+        phase2 = pixel_doubled_angle(orientation, block_size, shape)
+        period = pixel_period(ridge_period, block_size, shape)
+        return _k.oriented_filter_pixelwise(padded, pad, phase2, period, near, inside, along_off, along_w,
+                                            across_off, across_w, across_n, PERIOD_MIN, PERIOD_STEP)
+    # the kernel interpolates the block fields per pixel itself (no full-size temporaries: see _kernels)
+    theta2 = 2 * np.asarray(orientation)
+    cos2 = np.ascontiguousarray(np.cos(theta2), dtype=np.float32)
+    sin2 = np.ascontiguousarray(np.sin(theta2), dtype=np.float32)
+    return _k.oriented_filter(padded, pad, cos2, sin2, _filled_period(ridge_period), int(block_size), near, inside,
+                              along_off, along_w, across_off, across_w, across_n, PERIOD_MIN, PERIOD_STEP)
 
 
 def binarize(enhanced: np.ndarray, mask: np.ndarray) -> np.ndarray:
