@@ -140,18 +140,24 @@ def cv_phase(x, y):
 
 
 @njit(cache=True, nogil=True)
+def _threshold_row(top, bottom, ty, level, out):
+    # a plain loop over one row, which LLVM vectorises
+    for c in range(out.shape[0]):
+        out[c] = lerp_rows(top[c], bottom[c], ty) >= level
+
+
+@njit(cache=True, nogil=True)
 def upsampled_mask(block_mask, block_size, h, w):
     """``cv2.resize(block_mask as float32, (BX * bs, BY * bs), INTER_LINEAR)[:h, :w] >= 0.5`` without the
-    full-size float32 temporary."""
+    full-size float32 temporary (at least 2 x 2 blocks)."""
     by, bx = block_mask.shape
-    field = block_mask.astype(np.float32)
     ry, ty = linear_weights(by * block_size, by)
     rx, tx = linear_weights(bx * block_size, bx)
+    cols = lerp_columns(block_mask.astype(np.float32), rx, tx, w)
     out = np.empty((h, w), np.bool_)
-    half = np.float32(0.5)
     for r in range(h):
-        for c in range(w):
-            out[r, c] = lerp_blocks(field, ry[r], rx[c], ty[r], tx[c]) >= half
+        r0 = ry[r]
+        _threshold_row(cols[r0], cols[min(r0 + 1, by - 1)], ty[r], np.float32(0.5), out[r])
     return out
 
 

@@ -70,7 +70,7 @@ def oriented_filter(padded, pad, cos2, sin2, period_blocks, block_size, near, in
     smooth = padded.copy().ravel()
     ma = along_w.shape[0] // 2  # both kernels are symmetric: tap k and its mirror share a weight
     # the orientation bin of each pixel, found once for both passes
-    bins = np.zeros((h, w), np.uint8)
+    bins = np.empty((h, w), np.uint8)  # every row is filled below
     for r in range(h):
         r0 = ry[r]
         r1 = min(r0 + 1, by - 1)
