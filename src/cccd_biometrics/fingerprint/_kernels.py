@@ -116,7 +116,9 @@ def lerp_rows(top, bottom, ty):
     return _fma32(bottom - top, ty, top)
 
 
-@njit(cache=True, nogil=True)
+# error_model="numpy": the division (never by zero here) needs no Python zero check, whose branch would keep
+# LLVM from vectorising the loops that call this
+@njit(cache=True, nogil=True, error_model="numpy")
 def cv_phase(x, y):
     """``cv2.phase(x, y)`` of one float32 pair (radians in [0, 2 pi)): OpenCV's polynomial arctangent in
     degrees (error ~1e-4 rad), with its float32 constants and fused multiply-adds, then scaled to radians."""
