@@ -164,44 +164,116 @@ def upsampled_mask(block_mask, block_size, h, w):
 
 
 @njit(cache=True, nogil=True)
+def _gradient_row(gray, smooth, y, col, gx, gy, dd):
+    """Sobel gx, gy (float64, scaled by 1/8) and (gray - smooth)² (float32) of image row ``y``, borders
+    replicated. Each value is the expression (and the evaluation order) of the former per-pixel loop, so the sums
+    of :func:`block_gradient_moments` are unchanged; whole rows at a time, which LLVM vectorises."""
+    h, w = smooth.shape
+    ym = max(y - 1, 0)
+    yp = min(y + 1, h - 1)
+    for x in range(w):  # column sums s[ym] + 2 s[y] + s[yp] (gx's two terms)
+        col[x] = smooth[ym, x] + 2.0 * smooth[y, x] + smooth[yp, x]
+    # the first and last columns replicate the border; the others need no clamping (a loop LLVM vectorises)
+    _gradient_at(gray, smooth, y, ym, yp, 0, 0, min(1, w - 1), col, gx, gy, dd)
+    for x in range(1, w - 1):
+        _gradient_at(gray, smooth, y, ym, yp, x, x - 1, x + 1, col, gx, gy, dd)
+    if w > 1:
+        _gradient_at(gray, smooth, y, ym, yp, w - 1, w - 2, w - 1, col, gx, gy, dd)
+
+
+@njit(cache=True, nogil=True)
+def _gradient_at(gray, smooth, y, ym, yp, x, xm, xp, col, gx, gy, dd):
+    gx[x] = (col[xp] - col[xm]) * 0.125
+    gy[x] = ((smooth[yp, xm] + 2.0 * smooth[yp, x] + smooth[yp, xp])
+             - (smooth[ym, xm] + 2.0 * smooth[ym, x] + smooth[ym, xp])) * 0.125
+    d = gray[y, x] - smooth[y, x]
+    dd[x] = d * d
+
+
+@njit(cache=True, nogil=True)
+def _add_row_pair(gx, gy, dd, x0, n, sums, bx):
+    """Add one row of two whole neighbouring blocks (columns x0 .. x0 + 2n - 1) to their sums, each block's
+    pixels in order."""
+    axx = sums[0, bx]
+    ayy = sums[1, bx]
+    axy = sums[2, bx]
+    add = sums[3, bx]
+    bxx = sums[0, bx + 1]
+    byy = sums[1, bx + 1]
+    bxy = sums[2, bx + 1]
+    bdd = sums[3, bx + 1]
+    for k in range(x0, x0 + n):
+        m = k + n
+        axx += gx[k] * gx[k]
+        bxx += gx[m] * gx[m]
+        ayy += gy[k] * gy[k]
+        byy += gy[m] * gy[m]
+        axy += gx[k] * gy[k]
+        bxy += gx[m] * gy[m]
+        add += dd[k]
+        bdd += dd[m]
+    sums[0, bx] = axx
+    sums[1, bx] = ayy
+    sums[2, bx] = axy
+    sums[3, bx] = add
+    sums[0, bx + 1] = bxx
+    sums[1, bx + 1] = byy
+    sums[2, bx + 1] = bxy
+    sums[3, bx + 1] = bdd
+
+
+@njit(cache=True, nogil=True)
 def block_gradient_moments(gray, smooth, block_size):
     """Per-block means of gx², gy², gx·gy (3x3 Sobel of ``smooth``, scaled by 1/8) and (gray - smooth)².
 
-    One pass, no full-size temporaries. Image borders are replicated; a partial block at the right or bottom
+    No full-size temporaries. Image borders are replicated; a partial block at the right or bottom
     edge averages the pixels it has. Returns float32 (4, BY, BX); rows point down (gy > 0 when brighter below).
+    The gradients are computed a row at a time; each block's sums then add its pixels in the same (raster) order
+    as a block-by-block loop would, so the float64 sums are exactly those of that loop.
     """
     h, w = gray.shape
     by_n = (h + block_size - 1) // block_size
     bx_n = (w + block_size - 1) // block_size
     out = np.empty((4, by_n, bx_n), dtype=np.float32)
+    col = np.empty(w)
+    gx = np.empty(w)
+    gy = np.empty(w)
+    dd = np.empty(w, np.float32)
+    sums = np.empty((4, bx_n))
     for by in range(by_n):
         y_end = min((by + 1) * block_size, h)
+        sums[:] = 0.0
+        for y in range(by * block_size, y_end):
+            _gradient_row(gray, smooth, y, col, gx, gy, dd)
+            # the sums are chains of dependent additions: two blocks at a time overlap two chains
+            bx = 0
+            while bx < bx_n:
+                x0 = bx * block_size
+                if bx + 1 < bx_n and x0 + 2 * block_size <= w:
+                    _add_row_pair(gx, gy, dd, x0, block_size, sums, bx)
+                    bx += 2
+                    continue
+                sxx = sums[0, bx]
+                syy = sums[1, bx]
+                sxy = sums[2, bx]
+                sdd = sums[3, bx]
+                for x in range(x0, min(x0 + block_size, w)):
+                    sxx += gx[x] * gx[x]
+                    syy += gy[x] * gy[x]
+                    sxy += gx[x] * gy[x]
+                    sdd += dd[x]
+                sums[0, bx] = sxx
+                sums[1, bx] = syy
+                sums[2, bx] = sxy
+                sums[3, bx] = sdd
+                bx += 1
         for bx in range(bx_n):
             x_end = min((bx + 1) * block_size, w)
-            sxx = 0.0
-            syy = 0.0
-            sxy = 0.0
-            sdd = 0.0
-            for y in range(by * block_size, y_end):
-                ym = max(y - 1, 0)
-                yp = min(y + 1, h - 1)
-                for x in range(bx * block_size, x_end):
-                    xm = max(x - 1, 0)
-                    xp = min(x + 1, w - 1)
-                    gx = ((smooth[ym, xp] + 2.0 * smooth[y, xp] + smooth[yp, xp])
-                          - (smooth[ym, xm] + 2.0 * smooth[y, xm] + smooth[yp, xm])) * 0.125
-                    gy = ((smooth[yp, xm] + 2.0 * smooth[yp, x] + smooth[yp, xp])
-                          - (smooth[ym, xm] + 2.0 * smooth[ym, x] + smooth[ym, xp])) * 0.125
-                    d = gray[y, x] - smooth[y, x]
-                    sxx += gx * gx
-                    syy += gy * gy
-                    sxy += gx * gy
-                    sdd += d * d
             n = (y_end - by * block_size) * (x_end - bx * block_size)
-            out[0, by, bx] = sxx / n
-            out[1, by, bx] = syy / n
-            out[2, by, bx] = sxy / n
-            out[3, by, bx] = sdd / n
+            out[0, by, bx] = sums[0, bx] / n
+            out[1, by, bx] = sums[1, bx] / n
+            out[2, by, bx] = sums[2, bx] / n
+            out[3, by, bx] = sums[3, bx] / n
     return out
 
 
