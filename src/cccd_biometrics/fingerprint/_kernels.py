@@ -381,13 +381,49 @@ def _power(x, cos_row, sin_row):
 
 
 @njit(cache=True, nogil=True)
+def _powers(x, cos_tab, sin_tab, first, out):
+    """``out[r] = _power(x, cos_tab[r], sin_tab[r])`` for the rows ``r >= first``, four rows at a time: each
+    sum is a chain of dependent additions, and four rows' chains overlap. Every sum adds the same terms in the
+    same order as :func:`_power`, so the powers are exactly its."""
+    n = x.shape[0]
+    rows = cos_tab.shape[0]
+    r = first
+    while r + 4 <= rows:
+        re0 = 0.0
+        im0 = 0.0
+        re1 = 0.0
+        im1 = 0.0
+        re2 = 0.0
+        im2 = 0.0
+        re3 = 0.0
+        im3 = 0.0
+        for i in range(n):
+            v = x[i]
+            re0 += v * cos_tab[r, i]
+            im0 += v * sin_tab[r, i]
+            re1 += v * cos_tab[r + 1, i]
+            im1 += v * sin_tab[r + 1, i]
+            re2 += v * cos_tab[r + 2, i]
+            im2 += v * sin_tab[r + 2, i]
+            re3 += v * cos_tab[r + 3, i]
+            im3 += v * sin_tab[r + 3, i]
+        out[r] = re0 * re0 + im0 * im0
+        out[r + 1] = re1 * re1 + im1 * im1
+        out[r + 2] = re2 * re2 + im2 * im2
+        out[r + 3] = re3 * re3 + im3 * im3
+        r += 4
+    while r < rows:
+        out[r] = _power(x, cos_tab[r], sin_tab[r])
+        r += 1
+
+
+@njit(cache=True, nogil=True)
 def _dominant_period(x, k_lo, search_cos, search_sin):
     """Period of the strongest oscillation in ``x`` (Hann-windowed DFT on a 2x zero-padded grid)."""
     pad = 2 * x.shape[0]
     n_search = search_cos.shape[0]
     powers = np.empty(n_search)
-    for r in range(n_search):
-        powers[r] = _power(x, search_cos[r], search_sin[r])
+    _powers(x, search_cos, search_sin, 0, powers)
     best_r = -1
     best = 0.0
     for r in range(1, n_search - 1):
@@ -411,8 +447,9 @@ def _fda(x, dft_cos, dft_sin):
     """NFIQ 2 style FDA: share of the DFT amplitude around the dominant (non-DC) frequency."""
     half = dft_cos.shape[0] - 1
     amp = np.zeros(half + 1)
+    _powers(x, dft_cos, dft_sin, 1, amp)
     for k in range(1, half + 1):
-        amp[k] = math.sqrt(_power(x, dft_cos[k], dft_sin[k]))
+        amp[k] = math.sqrt(amp[k])
     total = 0.0
     best_k = 1
     for k in range(1, half + 1):
