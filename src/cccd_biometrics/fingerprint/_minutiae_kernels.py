@@ -188,24 +188,24 @@ ZHANG_SUEN_DELETE = _zhang_suen_tables()
 
 
 @njit(cache=True, nogil=True)
-def _zhang_suen_pass(img, pix, n_pix, table):
-    """One Zhang-Suen sub-iteration over the listed pixels (``table``: its 256-entry deletion decisions);
-    returns the new count of listed pixels (deleted ones are dropped, so later passes visit only the rest)."""
+def _zhang_suen_pass(img, pix, n_pix, table, marks):
+    """One Zhang-Suen sub-iteration over the listed pixels (``table``: its 256-entry deletion decisions;
+    ``marks``: scratch room for ``n_pix`` indices); returns the new count of listed pixels (deleted ones are
+    dropped, so later passes visit only the rest)."""
     w = img.shape[1]
     flat = img.ravel()
-    marks = np.empty(n_pix, np.int64)
     n_marks = 0
     keep = 0
     for t in range(n_pix):
         m = pix[t]
         code = (flat[m - w] | (flat[m - w + 1] << 1) | (flat[m + 1] << 2) | (flat[m + w + 1] << 3)
                 | (flat[m + w] << 4) | (flat[m + w - 1] << 5) | (flat[m - 1] << 6) | (flat[m - w - 1] << 7))
-        if table[code]:
-            marks[n_marks] = m
-            n_marks += 1
-        else:
-            pix[keep] = m
-            keep += 1
+        # branch-free (the deletion decision is unpredictable): write both ways, advance one
+        d = np.int64(table[code] != 0)
+        marks[n_marks] = m
+        n_marks += d
+        pix[keep] = m
+        keep += 1 - d
     for t in range(n_marks):
         flat[marks[t]] = 0
     return keep
@@ -253,13 +253,13 @@ def thin(binary, tables, staircase):
     n_pix = 0
     for r in range(1, h - 1):
         for c in range(1, w - 1):
-            if img[r, c]:
-                pix[n_pix] = r * w + c
-                n_pix += 1
+            pix[n_pix] = r * w + c  # branch-free: kept only if the pixel is set
+            n_pix += np.int64(img[r, c] != 0)
+    marks = np.empty(max(n_pix, 1), np.int64)
     for _ in range(64):
         before = n_pix
-        n_pix = _zhang_suen_pass(img, pix, n_pix, tables[0])
-        n_pix = _zhang_suen_pass(img, pix, n_pix, tables[1])
+        n_pix = _zhang_suen_pass(img, pix, n_pix, tables[0], marks)
+        n_pix = _zhang_suen_pass(img, pix, n_pix, tables[1], marks)
         if n_pix == before:
             break
     _remove_staircase(img, pix, n_pix, staircase)  # the list is still in raster order
