@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from . import _minutiae_kernels as _k
+from ._numeric import median
 
 __all__ = ["binarize", "enhance", "pixel_doubled_angle", "pixel_period", "skeletonize"]
 
@@ -103,7 +104,7 @@ def _filled_period(ridge_period: np.ndarray) -> np.ndarray:
     """Block ridge periods (float32 px); blocks without one take the median foreground period."""
     period = np.asarray(ridge_period, dtype=np.float32)
     finite = np.isfinite(period)
-    fill = float(np.median(period[finite])) if finite.any() else 9.1
+    fill = float(median(period[finite])) if finite.any() else 9.1
     return np.where(finite, period, np.float32(fill)).astype(np.float32)
 
 
