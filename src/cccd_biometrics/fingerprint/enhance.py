@@ -139,18 +139,20 @@ def enhance(gray: np.ndarray, orientation: np.ndarray, ridge_period: np.ndarray,
     padded = cv2.copyMakeBorder(np.asarray(gray, dtype=np.float32), pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     inside = np.ascontiguousarray(mask, dtype=np.bool_)
     near = cv2.dilate(inside.view(np.uint8), np.ones((2 * ACROSS_HALF + 1,) * 2, np.uint8)).view(np.bool_)
-    if min(orientation.shape) < 2:
-        # OpenCV resizes a single row or column of blocks another way: take its per-pixel fields
-        phase2 = pixel_doubled_angle(orientation, block_size, shape)
-        period = pixel_period(ridge_period, block_size, shape)
-        return _k.oriented_filter_pixelwise(padded, pad, phase2, period, near, inside, along_off, along_w,
-                                            across_off, across_w, across_n, PERIOD_MIN, PERIOD_STEP)
-    # the kernel interpolates the block fields per pixel itself (no full-size temporaries: see _kernels)
-    theta2 = 2 * np.asarray(orientation)
-    cos2 = np.ascontiguousarray(np.cos(theta2), dtype=np.float32)
-    sin2 = np.ascontiguousarray(np.sin(theta2), dtype=np.float32)
-    return _k.oriented_filter(padded, pad, cos2, sin2, _filled_period(ridge_period), int(block_size), near, inside,
-                              along_off, along_w, across_off, across_w, across_n, PERIOD_MIN, PERIOD_STEP)
+    n_period = len(_period_bins())
+    if min(orientation.shape) >= 2:
+        # the block fields are interpolated and binned per pixel in one kernel, without full-size float32 fields
+        theta2 = 2 * np.asarray(orientation)
+        cos2 = np.ascontiguousarray(np.cos(theta2), dtype=np.float32)
+        sin2 = np.ascontiguousarray(np.sin(theta2), dtype=np.float32)
+        orient, pbins = _k.pixel_bins(cos2, sin2, _filled_period(ridge_period), int(block_size), shape[0], shape[1],
+                                      N_ORIENT_BINS, PERIOD_MIN, PERIOD_STEP, n_period)
+    else:  # a single row or column of blocks, which OpenCV resizes another way: bin its per-pixel fields
+        orient, pbins = _k.bins_of_fields(pixel_doubled_angle(orientation, block_size, shape),
+                                          pixel_period(ridge_period, block_size, shape), N_ORIENT_BINS, PERIOD_MIN,
+                                          PERIOD_STEP, n_period)
+    return _k.oriented_filter(padded, pad, orient, pbins, near, inside, along_off, along_w, across_off, across_w,
+                              across_n)
 
 
 def binarize(enhanced: np.ndarray, mask: np.ndarray) -> np.ndarray:
