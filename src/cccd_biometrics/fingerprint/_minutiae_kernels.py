@@ -109,9 +109,10 @@ def bins_of_fields(phase2, period, n_orient, period_min, period_step, n_period):
 def oriented_filter(padded, pad, orient, pbins, near, inside, along_off, along_w, across_off, across_w, across_n):
     """Contextual enhancement: smoothing along the ridge, then a frequency-tuned even Gabor profile across it.
 
-    padded: float32 (H + 2 pad, W + 2 pad) edge-replicated grey levels; orient, pbins: uint8 (H, W) orientation and
-    period bin of each pixel (:func:`pixel_bins`); near: bool, where the along-ridge pass is needed; inside: bool,
-    where output is wanted (within ``near``).
+    padded: float32 (H + 2 pad, W + 2 pad) edge-replicated grey levels, OVERWRITTEN with the along-ridge pass;
+    orient, pbins: uint8 (H, W) orientation and period bin of each pixel (:func:`pixel_bins`); near: bool, where the
+    along-ridge pass is needed; inside: bool, where output is wanted (within ``near``). No tap may reach further
+    than ``pad`` rows or columns.
     along_off: (NB, NA) flat offsets in the padded image; along_w: (NA,) weights summing to 1.
     across_off: (NP, NB, NC) flat offsets; across_w: (NP, NB, NC) zero-mean weights, the first
     across_n[p] taps of each row in use. Both kernels must be symmetric (tap k and tap n-1-k: opposite offsets,
@@ -120,20 +121,35 @@ def oriented_filter(padded, pad, orient, pbins, near, inside, along_off, along_w
     h, w = near.shape
     wp = w + 2 * pad
     flat = padded.ravel()
-    smooth = padded.copy().ravel()
     ma = along_w.shape[0] // 2  # both kernels are symmetric: tap k and its mirror share a weight
-    for r in range(h):
-        base = (r + pad) * wp + pad
-        for c in range(w):
-            if not near[r, c]:
-                continue
-            b = orient[r, c]
-            i = base + c
-            acc = along_w[ma] * flat[i]
-            for k in range(ma):
-                o = along_off[b, k]
-                acc += along_w[k] * (flat[i + o] + flat[i - o])
-            smooth[i] = acc
+    # The along-ridge pass replaces the grey levels in place (no full-size copy: fresh large arrays cost page
+    # faults, see _kernels). A row is written back once no later pixel reads it, i.e. ``pad`` rows later: its
+    # results wait in a ring of pad + 1 rows. Pixels outside ``near`` (and the border) keep their grey level, as
+    # in the copy the pass used to write to.
+    n_ring = pad + 1
+    ring = np.empty((n_ring, w), np.float32)
+    for r in range(h + pad):
+        if r < h:
+            base = (r + pad) * wp + pad
+            slot = ring[r % n_ring]
+            for c in range(w):
+                if not near[r, c]:
+                    continue
+                b = orient[r, c]
+                i = base + c
+                acc = along_w[ma] * flat[i]
+                for k in range(ma):
+                    o = along_off[b, k]
+                    acc += along_w[k] * (flat[i + o] + flat[i - o])
+                slot[c] = acc
+        q = r - pad
+        if q >= 0:
+            base = (q + pad) * wp + pad
+            slot = ring[q % n_ring]
+            for c in range(w):
+                if near[q, c]:
+                    flat[base + c] = slot[c]
+    smooth = flat
     out = np.zeros((h, w), np.float32)
     for r in range(h):
         base = (r + pad) * wp + pad
