@@ -249,7 +249,13 @@ def thin(binary, tables, staircase):
     ``tables`` is :data:`ZHANG_SUEN_DELETE`, ``staircase`` :data:`STAIRCASE_DELETE`."""
     img = binary.copy()
     h, w = img.shape
-    pix = np.empty(h * w, np.int64)
+    # the list is sized to the ridge pixels (+1 for the branch-free write below), not to the image: an image-sized
+    # list (8 bytes a pixel) is big enough to be mmapped afresh, page faults and all, on every call
+    n_set = 0
+    for r in range(1, h - 1):
+        for c in range(1, w - 1):
+            n_set += img[r, c] != 0
+    pix = np.empty(n_set + 1, np.int64)
     n_pix = 0
     for r in range(1, h - 1):
         for c in range(1, w - 1):
