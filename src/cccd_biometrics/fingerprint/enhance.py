@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from . import _minutiae_kernels as _k
+from ._numeric import median
 
 __all__ = ["binarize", "enhance", "pixel_doubled_angle", "pixel_period", "skeletonize"]
 
@@ -99,12 +100,17 @@ def pixel_doubled_angle(orientation: np.ndarray, block_size: int, shape: tuple[i
     return cv2.phase(c2, s2)
 
 
-def pixel_period(ridge_period: np.ndarray, block_size: int, shape: tuple[int, int]) -> np.ndarray:
-    """Per-pixel ridge period (float32 px); blocks without one take the median foreground period."""
+def _filled_period(ridge_period: np.ndarray) -> np.ndarray:
+    """Block ridge periods (float32 px); blocks without one take the median foreground period."""
     period = np.asarray(ridge_period, dtype=np.float32)
     finite = np.isfinite(period)
-    fill = float(np.median(period[finite])) if finite.any() else 9.1
-    return _upsample_blocks(np.where(finite, period, fill), block_size, shape)
+    fill = float(median(period[finite])) if finite.any() else 9.1
+    return np.where(finite, period, np.float32(fill)).astype(np.float32)
+
+
+def pixel_period(ridge_period: np.ndarray, block_size: int, shape: tuple[int, int]) -> np.ndarray:
+    """Per-pixel ridge period (float32 px); blocks without one take the median foreground period."""
+    return _upsample_blocks(_filled_period(ridge_period), block_size, shape)
 
 
 def enhance(gray: np.ndarray, orientation: np.ndarray, ridge_period: np.ndarray, mask: np.ndarray,
@@ -131,12 +137,22 @@ def enhance(gray: np.ndarray, orientation: np.ndarray, ridge_period: np.ndarray,
     along_off, along_w, across_off, across_w, across_n = _filter_tables(shape[1])
     pad = _pad()
     padded = cv2.copyMakeBorder(np.asarray(gray, dtype=np.float32), pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    phase2 = pixel_doubled_angle(orientation, block_size, shape)
-    period = pixel_period(ridge_period, block_size, shape)
     inside = np.ascontiguousarray(mask, dtype=np.bool_)
     near = cv2.dilate(inside.view(np.uint8), np.ones((2 * ACROSS_HALF + 1,) * 2, np.uint8)).view(np.bool_)
-    return _k.oriented_filter(padded, pad, phase2, period, near, inside, along_off, along_w, across_off, across_w,
-                              across_n, PERIOD_MIN, PERIOD_STEP)
+    n_period = len(_period_bins())
+    if min(orientation.shape) >= 2:
+        # the block fields are interpolated and binned per pixel in one kernel, without full-size float32 fields
+        theta2 = 2 * np.asarray(orientation)
+        cos2 = np.ascontiguousarray(np.cos(theta2), dtype=np.float32)
+        sin2 = np.ascontiguousarray(np.sin(theta2), dtype=np.float32)
+        orient, pbins = _k.pixel_bins(cos2, sin2, _filled_period(ridge_period), int(block_size), shape[0], shape[1],
+                                      N_ORIENT_BINS, PERIOD_MIN, PERIOD_STEP, n_period)
+    else:  # a single row or column of blocks, which OpenCV resizes another way: bin its per-pixel fields
+        orient, pbins = _k.bins_of_fields(pixel_doubled_angle(orientation, block_size, shape),
+                                          pixel_period(ridge_period, block_size, shape), N_ORIENT_BINS, PERIOD_MIN,
+                                          PERIOD_STEP, n_period)
+    return _k.oriented_filter(padded, pad, orient, pbins, near, inside, along_off, along_w, across_off, across_w,
+                              across_n)
 
 
 def binarize(enhanced: np.ndarray, mask: np.ndarray) -> np.ndarray:

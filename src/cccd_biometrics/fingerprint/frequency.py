@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from ._kernels import PROFILE_FIELDS, block_ridge_profiles
+from ._numeric import median
 
 __all__ = [
     "MAX_PERIOD",
@@ -70,7 +71,7 @@ def ridge_period_field(raw_period: np.ndarray, confidence: np.ndarray, block_mas
     num = cv2.GaussianBlur(p * w, (0, 0), PERIOD_SMOOTHING, borderType=cv2.BORDER_CONSTANT)
     den = cv2.GaussianBlur(w, (0, 0), PERIOD_SMOOTHING, borderType=cv2.BORDER_CONSTANT)
     # blocks far from any measurement fall back to the median of the finger's measured periods
-    fallback = float(np.median(raw_period[valid])) if valid.any() else np.nan
+    fallback = float(median(raw_period[valid])) if valid.any() else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         period = np.where(den > 1e-3, num / np.maximum(den, 1e-6), fallback)
     return np.where(block_mask, period, np.nan).astype(np.float32)

@@ -54,6 +54,7 @@ import numpy as np
 
 from ..images import FingerImage
 from . import _minutiae_kernels as _k
+from ._numeric import median
 from .template import Minutia, Template
 
 __all__ = ["extract_minutiae", "minutiae_from_analysis", "visualize_minutiae"]
@@ -95,7 +96,7 @@ ENDING_OFFSET_PERIODS = 0.15
 def _median_period(analysis: Any) -> float:
     period = np.asarray(analysis.ridge_period, dtype=np.float64)
     finite = period[np.isfinite(period)]
-    return float(np.clip(np.median(finite), 5.0, 16.0)) if finite.size else DEFAULT_PERIOD
+    return float(np.clip(median(finite), 5.0, 16.0)) if finite.size else DEFAULT_PERIOD
 
 
 def _angle_of(dr: np.ndarray, dc: np.ndarray) -> np.ndarray:
@@ -259,8 +260,11 @@ def _edge_distance(mask: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.n
 
     Computed on the mask halved in resolution (4x fewer pixels; the mask's contours are smooth block outlines,
     so a +-2 px error is immaterial for a margin of about 13 px)."""
-    # every other row/col of the mask with a 2 px zero border: an even pad row/col survives on every side
-    small = np.ascontiguousarray(np.pad(mask, 2).view(np.uint8)[::2, ::2])
+    # every other row/col of the mask with a 2 px zero border (np.pad(mask, 2)[::2, ::2], built directly): an even
+    # pad row/col survives on every side
+    h, w = mask.shape
+    small = np.zeros(((h + 5) // 2, (w + 5) // 2), np.uint8)
+    small[1 : 1 + (h + 1) // 2, 1 : 1 + (w + 1) // 2] = mask[::2, ::2]
     dist = cv2.distanceTransform(small, cv2.DIST_L2, cv2.DIST_MASK_5)
     return 2.0 * dist[np.minimum((rows + 2) // 2, dist.shape[0] - 1), np.minimum((cols + 2) // 2, dist.shape[1] - 1)]
 
@@ -286,7 +290,7 @@ def _has_ridge_structure(analysis: Any) -> bool:
     blocks = np.asarray(analysis.block_mask, dtype=bool)
     if not blocks.any():
         return False
-    return float(np.median(np.asarray(analysis.coherence)[blocks])) >= NOISE_COHERENCE
+    return float(median(np.asarray(analysis.coherence)[blocks])) >= NOISE_COHERENCE
 
 
 def _ridge_like_blocks(analysis: Any) -> np.ndarray:
