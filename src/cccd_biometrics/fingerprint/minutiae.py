@@ -130,16 +130,20 @@ def _traced_angles(rows, cols, kinds, status, probe) -> np.ndarray:
     angles = branch[:, 0].copy()
     bif = np.flatnonzero((kinds == 1) & (status[:, 2] >= 0))
     if bif.size:
-        b = branch[bif]
-        pairs = ((0, 1), (1, 2), (0, 2))
-        spreads = np.stack([_angle_diff(b[:, i], b[:, j]) for i, j in pairs], axis=1)
-        best = np.argmin(spreads, axis=1)
-        i_idx = np.array([p[0] for p in pairs])[best]
-        j_idx = np.array([p[1] for p in pairs])[best]
-        ai = np.radians(b[np.arange(len(bif)), i_idx])
-        aj = np.radians(b[np.arange(len(bif)), j_idx])
-        angles[bif] = np.degrees(np.arctan2(np.sin(ai) + np.sin(aj), np.cos(ai) + np.cos(aj))) % 360.0
+        angles[bif] = _fork_angles(branch[bif])
     return angles
+
+
+def _fork_angles(branch: np.ndarray) -> np.ndarray:
+    """ISO angle of forks from the (N, 3) directions (degrees) of their three branches: the bisector of the two
+    branches that make the smallest angle."""
+    pairs = ((0, 1), (1, 2), (0, 2))
+    spreads = np.stack([_angle_diff(branch[:, i], branch[:, j]) for i, j in pairs], axis=1)
+    best = np.argmin(spreads, axis=1)
+    rows = np.arange(len(branch))
+    ai = np.radians(branch[rows, np.array([p[0] for p in pairs])[best]])
+    aj = np.radians(branch[rows, np.array([p[1] for p in pairs])[best]])
+    return np.degrees(np.arctan2(np.sin(ai) + np.sin(aj), np.cos(ai) + np.cos(aj))) % 360.0
 
 
 def _snap_to_orientation(angles: np.ndarray, local_theta: np.ndarray) -> np.ndarray:
@@ -193,7 +197,9 @@ def _merged_junctions(rows, cols, status, hit, probe, links) -> tuple[np.ndarray
     groups: dict[int, list[int]] = {}
     for a in parent:
         groups.setdefault(find(a), []).append(a)
-    out_r, out_c, out_a = [], [], []
+    out_r: list[float] = []
+    out_c: list[float] = []
+    out_dirs: list[np.ndarray] = []
     for members in groups.values():
         inside = set(members)
         ext = [(m, j) for m in members for j in range(3)
@@ -201,14 +207,13 @@ def _merged_junctions(rows, cols, status, hit, probe, links) -> tuple[np.ndarray
         if len(ext) != 3:
             continue
         r0, c0 = float(np.mean(rows[members])), float(np.mean(cols[members]))
-        dirs = np.array([_angle_of(np.array(probe[m, j, 0] - r0), np.array(probe[m, j, 1] - c0)) for m, j in ext])
-        pairs = ((0, 1), (1, 2), (0, 2))
-        a, b = pairs[int(np.argmin([_angle_diff(dirs[x], dirs[y]) for x, y in pairs]))]
-        ra, rb = np.radians(dirs[a]), np.radians(dirs[b])
+        ends = np.array([probe[m, j] for m, j in ext])  # (3, 2): row, col one probe length along each branch
         out_r.append(r0)
         out_c.append(c0)
-        out_a.append(np.degrees(np.arctan2(np.sin(ra) + np.sin(rb), np.cos(ra) + np.cos(rb))) % 360.0)
-    return np.array(out_r), np.array(out_c), np.array(out_a)
+        out_dirs.append(_angle_of(ends[:, 0] - r0, ends[:, 1] - c0))
+    if not out_r:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    return np.array(out_r), np.array(out_c), _fork_angles(np.array(out_dirs))
 
 
 def _append_junctions(analysis: Any, merged, rows, cols, kinds, angles, keep) -> tuple[np.ndarray, ...]:
