@@ -165,7 +165,7 @@ def _traced_skeleton(binary: np.ndarray, period: float = 9.0):
     flow = np.zeros(len(rows))  # horizontal ridges
     artefact, links = mn._topology_rejects(rows, cols, kinds, status, length, hit, flow, period)
     merged = mn._merged_junctions(rows, cols, status, hit, probe, links)
-    return rows, cols, kinds, artefact, merged
+    return rows, cols, kinds, artefact, merged[:3]
 
 
 def _fork(width: int, hole: tuple[int, int]) -> np.ndarray:
@@ -219,3 +219,34 @@ def test_break_needs_both_endings_on_one_ridge():
         angles = np.array([180.0, 0.0])  # ISO: each points back into its own ridge
         bad = _break_rejects(rows, cols, np.zeros(2, np.int64), angles, np.ones(2, bool), period)
         assert bad.all() == broken and bad.any() == broken
+
+
+def test_candidates_account_for_every_minutia_and_rejection(sample_data):
+    from cccd_biometrics.fingerprint.minutiae import REJECT_REASONS, minutiae_candidates, minutiae_from_analysis
+
+    a = cb.analyze_fingerprint(cb.load_fingerprint(sample_data / "fingerprints" / "nist_sd4_f0001_01.png"))
+    cand = minutiae_candidates(a)
+    minutiae = minutiae_from_analysis(a)
+    assert set(cand.reasons) <= set(REJECT_REASONS)
+    assert cand.kept.sum() == len(minutiae) > 0
+    # the kept candidates are the minutiae (bifurcations exactly; endings before the ISO offset)
+    bif = {(m.x, m.y) for m in minutiae if m.kind == "bifurcation"}
+    kept_bif = cand.kept & (cand.kinds == 1)
+    assert {(float(c), float(r)) for r, c in zip(cand.rows[kept_bif], cand.cols[kept_bif], strict=True)} == bif
+    # the sample rolled print has every kind of artefact; untraced edge candidates have no angle
+    assert {"edge", "artefact", "merged", "break"} <= set(cand.reasons)
+    edge_untraced = np.isnan(cand.angles)
+    assert edge_untraced.any() and all(cand.reasons[i] == "edge" for i in np.flatnonzero(edge_untraced))
+    d = cand.to_dict()
+    assert d["candidates"] == len(cand.reasons) == sum(d["by_reason"].values())
+    assert d["by_reason"]["kept"] == len(minutiae)
+
+
+def test_candidates_of_a_single_fork():
+    from cccd_biometrics.fingerprint.minutiae import minutiae_candidates
+
+    a = cb.analyze_fingerprint(cb.load_fingerprint(fork_pattern(offset=np.pi), ppi=500))
+    cand = minutiae_candidates(a)
+    kept = np.flatnonzero(cand.kept)
+    assert len(kept) == 1 and cand.kinds[kept[0]] == 1
+    assert np.hypot(cand.rows[kept[0]] - 120, cand.cols[kept[0]] - 120) <= 6

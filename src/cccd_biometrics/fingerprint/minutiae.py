@@ -47,6 +47,7 @@ minutia with ``CLUSTER_SIZE`` or more others within ``CLUSTER_PERIODS * T``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -57,7 +58,8 @@ from . import _minutiae_kernels as _k
 from ._numeric import median
 from .template import Minutia, Template
 
-__all__ = ["extract_minutiae", "minutiae_from_analysis", "visualize_minutiae"]
+__all__ = ["REJECT_REASONS", "MinutiaCandidates", "extract_minutiae", "minutiae_candidates", "minutiae_from_analysis",
+           "visualize_minutiae"]
 
 # Thresholds tuned on the FVC B dev sets (agreement with FingerJet/MINDTCT on 30-40 images, then the EER of the
 # project's comparator on 2-3 DBs at a time: benchmarks/minutiae_agreement.py); lengths in ridge periods.
@@ -181,10 +183,11 @@ def _topology_rejects(rows, cols, kinds, status, length, hit, flow_deg, period: 
     return bad, junction_links
 
 
-def _merged_junctions(rows, cols, status, hit, probe, links) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _merged_junctions(rows, cols, status, hit, probe, links) -> tuple[np.ndarray, ...]:
     """One bifurcation for each group of bifurcations joined by short links that leaves exactly three
     branches (a ridge fork drawn by the skeleton as a small triangle or loop); bridges (four branches) and
-    pores (two) give none. Returns rows, cols (float) and ISO angles of the merged bifurcations."""
+    pores (two) give none. Returns rows, cols (float) and ISO angles of the merged bifurcations, and the indices
+    of the candidates merged into them."""
     parent: dict[int, int] = {}
 
     def find(a: int) -> int:
@@ -200,6 +203,7 @@ def _merged_junctions(rows, cols, status, hit, probe, links) -> tuple[np.ndarray
     out_r: list[float] = []
     out_c: list[float] = []
     out_dirs: list[np.ndarray] = []
+    merged_members: list[int] = []
     for members in groups.values():
         inside = set(members)
         ext = [(m, j) for m in members for j in range(3)
@@ -211,9 +215,11 @@ def _merged_junctions(rows, cols, status, hit, probe, links) -> tuple[np.ndarray
         out_r.append(r0)
         out_c.append(c0)
         out_dirs.append(_angle_of(ends[:, 0] - r0, ends[:, 1] - c0))
+        merged_members.extend(members)
+    members_idx = np.array(merged_members, np.int64)
     if not out_r:
-        return np.zeros(0), np.zeros(0), np.zeros(0)
-    return np.array(out_r), np.array(out_c), _fork_angles(np.array(out_dirs))
+        return np.zeros(0), np.zeros(0), np.zeros(0), members_idx
+    return np.array(out_r), np.array(out_c), _fork_angles(np.array(out_dirs)), members_idx
 
 
 def _append_junctions(analysis: Any, merged, rows, cols, kinds, angles, keep) -> tuple[np.ndarray, ...]:
@@ -309,53 +315,133 @@ def _ridge_like_blocks(analysis: Any) -> np.ndarray:
     return np.where(den > 0, num / np.maximum(den, 1e-6), 0.0)
 
 
-def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
-    """Minutiae of an :class:`.analysis.Analysis` in WORKING-resolution (500 ppi) pixel coordinates.
+REJECT_REASONS = ("", "edge", "artefact", "merged", "unclear", "no_ridge_period", "break", "cluster")
+"""Why :func:`minutiae_candidates` dropped a candidate, in the order the filters run: ``""`` kept; ``edge`` too
+close to the foreground edge; ``artefact`` spur, short ridge, bridge or hole (short skeleton links); ``merged``
+a bifurcation of a fork drawn as a loop, replaced by the one bifurcation appended for the group; ``unclear``
+smoothed coherence below ``MIN_COHERENCE``; ``no_ridge_period`` too few ridge-like blocks around it; ``break``
+one of two endings facing each other across a gap on one ridge; ``cluster`` one of a crowd of minutiae."""
 
-    See the module docstring for the conventions and the filtering rules.
+
+@dataclass(frozen=True, eq=False)
+class MinutiaCandidates:
+    """Every crossing-number candidate of a print and what the filters made of it (SourceAFIS-style transparency).
+
+    Coordinates are WORKING-resolution (500 ppi) skeleton pixels, before the ISO ending offset; candidates too close
+    to the edge to be traced have NaN angles. Forks merged from loops of bifurcations are appended at the end.
+
+    Attributes
+    ----------
+    rows, cols:
+        int (N,) skeleton pixel of each candidate.
+    kinds:
+        int (N,): 0 ending, 1 bifurcation.
+    angles:
+        float (N,) ISO angle, degrees.
+    quality:
+        float (N,) minutia quality 0-100 (NaN where not measured).
+    reasons:
+        The :data:`REJECT_REASONS` name per candidate, ``""`` for those kept.
+    period:
+        Median ridge period (px) that scales the filters' lengths.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    kinds: np.ndarray
+    angles: np.ndarray
+    quality: np.ndarray
+    reasons: tuple[str, ...]
+    period: float
+
+    @property
+    def kept(self) -> np.ndarray:
+        """bool (N,): the candidates that are minutiae."""
+        return np.array([r == "" for r in self.reasons], dtype=bool)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: counts per reason and the period (the arrays stay out: they describe a person's print)."""
+        counts = {name or "kept": self.reasons.count(name) for name in REJECT_REASONS}
+        return {"candidates": len(self.reasons), "period": self.period, "by_reason": counts}
+
+
+def _no_candidates(period: float) -> MinutiaCandidates:
+    empty = np.zeros(0, np.int64)
+    return MinutiaCandidates(empty, empty, empty, np.zeros(0), np.zeros(0), (), period)
+
+
+def minutiae_candidates(analysis: Any) -> MinutiaCandidates:
+    """All minutia candidates of an :class:`.analysis.Analysis`, each with the filter that removed it (if any).
+
+    :func:`minutiae_from_analysis` returns the kept ones as :class:`.Minutia`; this is the same computation with
+    the rejected ones left in (see the module docstring for the rules).
     """
     mask = np.asarray(analysis.mask, dtype=np.bool_)
     if not mask.any() or not _has_ridge_structure(analysis):
-        return ()
+        return _no_candidates(DEFAULT_PERIOD)
     period = _median_period(analysis)
     skeleton = analysis.skeleton
-    rows, cols, kinds = _candidates(skeleton, mask)
-    margin = _edge_distance(mask, rows, cols)
+    all_rows, all_cols, all_kinds = _candidates(skeleton, mask)
+    all_margin = _edge_distance(mask, all_rows, all_cols)
     # ridges cut by the foreground edge end there: those ends are not minutiae and must not be traced as such
-    inner = margin >= min(CLEAR_EDGE_MARGIN_PERIODS, EDGE_MARGIN_PERIODS) * period
-    rows, cols, kinds, margin = rows[inner], cols[inner], kinds[inner], margin[inner]
-    if rows.size == 0:
-        return ()
+    inner = all_margin >= min(CLEAR_EDGE_MARGIN_PERIODS, EDGE_MARGIN_PERIODS) * period
+    rows, cols, kinds, margin = all_rows[inner], all_cols[inner], all_kinds[inner], all_margin[inner]
     status, length, hit, probe = _trace(skeleton, rows, cols, period)
     angles = _traced_angles(rows, cols, kinds, status, probe)
     local_theta = analysis.orientation_at(rows, cols)
     angles = _snap_to_orientation(angles, local_theta)
     flow = np.degrees(local_theta) % 180.0
     artefact, junction_links = _topology_rejects(rows, cols, kinds, status, length, hit, flow, period)
-    keep = ~artefact
+    reason = np.where(artefact, REJECT_REASONS.index("artefact"), 0)
     merged = _merged_junctions(rows, cols, status, hit, probe, junction_links)
     if merged[0].size:
         n = rows.size
-        rows, cols, kinds, angles, keep = _append_junctions(analysis, merged, rows, cols, kinds, angles, keep)
+        reason[merged[3]] = REJECT_REASONS.index("merged")
+        rows, cols, kinds, angles, _ = _append_junctions(analysis, merged[:3], rows, cols, kinds, angles, reason == 0)
+        reason = np.concatenate([reason, np.zeros(rows.size - n, reason.dtype)])
         margin = np.concatenate([margin, _edge_distance(mask, rows[n:], cols[n:])])
     coherence = _block_values(_smoothed_coherence(analysis), rows, cols, analysis.block_size)
     ridge_like = _block_values(_ridge_like_blocks(analysis), rows, cols, analysis.block_size)
-    keep &= coherence >= MIN_COHERENCE
-    keep &= ridge_like >= MIN_RIDGE_LIKE
-    keep &= (margin >= EDGE_MARGIN_PERIODS * period) | (coherence >= CLEAR_COHERENCE)
-    keep &= ~_break_rejects(rows, cols, kinds, angles, keep, period)
-    keep &= ~_cluster_rejects(rows, cols, keep, period)
+    _reject(reason, coherence < MIN_COHERENCE, "unclear")
+    _reject(reason, ridge_like < MIN_RIDGE_LIKE, "no_ridge_period")
+    _reject(reason, (margin < EDGE_MARGIN_PERIODS * period) & (coherence < CLEAR_COHERENCE), "edge")
+    _reject(reason, _break_rejects(rows, cols, kinds, angles, reason == 0, period), "break")
+    _reject(reason, _cluster_rejects(rows, cols, reason == 0, period), "cluster")
     edge_room = np.clip((margin - EDGE_MARGIN_PERIODS * period) / (2.0 * period), 0, 1)
     quality = np.clip(coherence / CLEAR_COHERENCE, 0, 1) * (0.5 + 0.5 * edge_room)
+    outer = ~inner
+    n_out = int(outer.sum())
+    return MinutiaCandidates(
+        rows=np.concatenate([all_rows[outer], rows]), cols=np.concatenate([all_cols[outer], cols]),
+        kinds=np.concatenate([all_kinds[outer], kinds]).astype(np.int64),
+        angles=np.concatenate([np.full(n_out, np.nan), angles]),
+        quality=np.concatenate([np.full(n_out, np.nan), 100 * quality.astype(np.float64)]),
+        reasons=("edge",) * n_out + tuple(REJECT_REASONS[r] for r in reason), period=period)
+
+
+def _reject(reason: np.ndarray, bad: np.ndarray, name: str) -> None:
+    """Mark ``bad`` candidates not yet rejected with ``name`` (the first filter that removes one names it)."""
+    reason[(reason == 0) & bad] = REJECT_REASONS.index(name)
+
+
+def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
+    """Minutiae of an :class:`.analysis.Analysis` in WORKING-resolution (500 ppi) pixel coordinates.
+
+    See the module docstring for the conventions and the filtering rules, and :func:`minutiae_candidates` for the
+    candidates the filters removed.
+    """
+    cand = minutiae_candidates(analysis)
+    keep = np.flatnonzero(cand.kept)
+    rows, cols, kinds, angles = cand.rows[keep], cand.cols[keep], cand.kinds[keep], cand.angles[keep]
     # ISO places an ending at the valley bifurcation just beyond the ridge end, i.e. behind the skeleton end
-    back = np.where(kinds == 0, ENDING_OFFSET_PERIODS * period, 0.0)
+    back = np.where(kinds == 0, ENDING_OFFSET_PERIODS * cand.period, 0.0)
     x = cols - back * np.cos(np.radians(angles))
     y = rows + back * np.sin(np.radians(angles))
     names = ("ending", "bifurcation")
     return tuple(
         Minutia(round(float(x[i]), 2), round(float(y[i]), 2), round(float(angles[i]), 2) % 360.0, names[kinds[i]],
-                round(100 * float(quality[i])))
-        for i in np.flatnonzero(keep)
+                round(float(cand.quality[keep[i]])))
+        for i in range(keep.size)
     )
 
 
