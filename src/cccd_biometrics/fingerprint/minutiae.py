@@ -222,14 +222,14 @@ def _merged_junctions(rows, cols, status, hit, probe, links) -> tuple[np.ndarray
     return np.array(out_r), np.array(out_c), _fork_angles(np.array(out_dirs)), members_idx
 
 
-def _append_junctions(analysis: Any, merged, rows, cols, kinds, angles, keep) -> tuple[np.ndarray, ...]:
-    """The candidate arrays with the merged bifurcations appended (kept; angles snapped like the others)."""
+def _append_junctions(analysis: Any, merged, rows, cols, kinds, angles) -> tuple[np.ndarray, ...]:
+    """The candidate arrays with the merged bifurcations appended (angles snapped like the others)."""
     mr, mc, ma = merged
     angles = np.concatenate([angles, _snap_to_orientation(ma, analysis.orientation_at(mr, mc))])
     rows = np.concatenate([rows, np.rint(mr).astype(rows.dtype)])
     cols = np.concatenate([cols, np.rint(mc).astype(cols.dtype)])
     kinds = np.concatenate([kinds, np.ones(mr.size, kinds.dtype)])
-    return rows, cols, kinds, angles, np.concatenate([keep, np.ones(mr.size, bool)])
+    return rows, cols, kinds, angles
 
 
 def _break_rejects(rows, cols, kinds, angles, keep, period: float) -> np.ndarray:
@@ -266,17 +266,21 @@ def _cluster_rejects(rows, cols, keep, period: float) -> np.ndarray:
     return bad
 
 
-def _edge_distance(mask: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Distance (px) from each point to the nearest background pixel or image border.
-
-    Computed on the mask halved in resolution (4x fewer pixels; the mask's contours are smooth block outlines,
-    so a +-2 px error is immaterial for a margin of about 13 px)."""
+def _edge_distance_map(mask: np.ndarray) -> np.ndarray:
+    """Distance to the nearest background pixel or image border, on the mask halved in resolution (read it with
+    :func:`_edge_distance`; 4x fewer pixels: the mask's contours are smooth block outlines, so a +-2 px error is
+    immaterial for a margin of about 13 px)."""
     # every other row/col of the mask with a 2 px zero border (np.pad(mask, 2)[::2, ::2], built directly): an even
     # pad row/col survives on every side
     h, w = mask.shape
     small = np.zeros(((h + 5) // 2, (w + 5) // 2), np.uint8)
     small[1 : 1 + (h + 1) // 2, 1 : 1 + (w + 1) // 2] = mask[::2, ::2]
-    dist = cv2.distanceTransform(small, cv2.DIST_L2, cv2.DIST_MASK_5)
+    return cv2.distanceTransform(small, cv2.DIST_L2, cv2.DIST_MASK_5)
+
+
+def _edge_distance(dist: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Distance (px) from each point to the nearest background pixel or image border (``dist`` from
+    :func:`_edge_distance_map`)."""
     return 2.0 * dist[np.minimum((rows + 2) // 2, dist.shape[0] - 1), np.minimum((cols + 2) // 2, dist.shape[1] - 1)]
 
 
@@ -382,7 +386,8 @@ def minutiae_candidates(analysis: Any) -> MinutiaCandidates:
     period = _median_period(analysis)
     skeleton = analysis.skeleton
     all_rows, all_cols, all_kinds = _candidates(skeleton, mask)
-    all_margin = _edge_distance(mask, all_rows, all_cols)
+    edge_map = _edge_distance_map(mask)
+    all_margin = _edge_distance(edge_map, all_rows, all_cols)
     # ridges cut by the foreground edge end there: those ends are not minutiae and must not be traced as such
     inner = all_margin >= min(CLEAR_EDGE_MARGIN_PERIODS, EDGE_MARGIN_PERIODS) * period
     rows, cols, kinds, margin = all_rows[inner], all_cols[inner], all_kinds[inner], all_margin[inner]
@@ -397,9 +402,9 @@ def minutiae_candidates(analysis: Any) -> MinutiaCandidates:
     if merged[0].size:
         n = rows.size
         reason[merged[3]] = REJECT_REASONS.index("merged")
-        rows, cols, kinds, angles, _ = _append_junctions(analysis, merged[:3], rows, cols, kinds, angles, reason == 0)
+        rows, cols, kinds, angles = _append_junctions(analysis, merged[:3], rows, cols, kinds, angles)
         reason = np.concatenate([reason, np.zeros(rows.size - n, reason.dtype)])
-        margin = np.concatenate([margin, _edge_distance(mask, rows[n:], cols[n:])])
+        margin = np.concatenate([margin, _edge_distance(edge_map, rows[n:], cols[n:])])
     coherence = _block_values(_smoothed_coherence(analysis), rows, cols, analysis.block_size)
     ridge_like = _block_values(_ridge_like_blocks(analysis), rows, cols, analysis.block_size)
     _reject(reason, coherence < MIN_COHERENCE, "unclear")
