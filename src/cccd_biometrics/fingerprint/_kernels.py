@@ -22,7 +22,6 @@ __all__ = [
     "block_gradient_moments",
     "block_ridge_profiles",
     "cv_phase",
-    "lerp_blocks",
     "lerp_columns",
     "lerp_rows",
     "linear_weights",
@@ -87,22 +86,10 @@ def linear_weights(n_dst, n_src):
 
 
 @njit(cache=True, nogil=True)
-def lerp_blocks(field, r0, c0, ty, tx):
-    """Bilinear value of the float32 block ``field`` between blocks (r0, c0) and (r0 + 1, c0 + 1), weights
-    ``ty``, ``tx`` from :func:`linear_weights`: exactly ``cv2.resize(field, ..., INTER_LINEAR)``'s value."""
-    by, bx = field.shape
-    r1 = min(r0 + 1, by - 1)
-    c1 = min(c0 + 1, bx - 1)
-    top = _fma32(field[r0, c1] - field[r0, c0], tx, field[r0, c0])
-    bottom = _fma32(field[r1, c1] - field[r1, c0], tx, field[r1, c0])
-    return _fma32(bottom - top, ty, top)
-
-
-@njit(cache=True, nogil=True)
 def lerp_columns(field, index, weight, w):
     """Each block row of ``field`` interpolated at the first ``w`` pixel columns (``index``, ``weight`` from
-    :func:`linear_weights`): float32 (BY, w), the first of the two passes of :func:`lerp_blocks`, which
-    ``lerp_rows`` completes (the same arithmetic, the horizontal pass done once per block row)."""
+    :func:`linear_weights`): float32 (BY, w), the horizontal pass of ``cv2.resize(field, ..., INTER_LINEAR)``,
+    done once per block row; :func:`lerp_rows` completes it at each pixel, giving exactly cv2's value."""
     by, bx = field.shape
     out = np.empty((by, w), np.float32)
     for r in range(by):
@@ -115,7 +102,7 @@ def lerp_columns(field, index, weight, w):
 
 @njit(cache=True, nogil=True)
 def lerp_rows(top, bottom, ty):
-    """The vertical pass of :func:`lerp_blocks` at one pixel, from two rows of :func:`lerp_columns`."""
+    """The vertical pass of the bilinear interpolation at one pixel, from two rows of :func:`lerp_columns`."""
     return _fma32(bottom - top, ty, top)
 
 
