@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .bench_stats import _finite_scores as _scores
+from .bench_stats import subject_bootstrap
 from .errors import CccdBiometricsError
 from .findings import json_safe
 
@@ -526,8 +527,6 @@ def _bootstrap_metrics(dataset: Any, pairs: np.ndarray, genuine: np.ndarray, sco
     pair. An identity is a finger: in SOCOFing (``<subject>_<hand>_<finger>``) the ten fingers of a subject are
     resampled independently, so the interval leaves out what the fingers of one person share.
     """
-    from .bench_stats import subject_bootstrap
-
     out: dict[str, Any] = {f"{key}_ci95": None for key, _ in _INTERVAL_KEYS}
     out["bootstrap"] = None
     if resamples <= 0:
