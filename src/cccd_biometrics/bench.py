@@ -581,6 +581,7 @@ def write_report(result: BenchmarkResult, out_dir: str | os.PathLike) -> dict[st
     """Write ``results.json``, ``det.png``, ``erc.png`` (when a quality was measured), ``scores.csv`` and
     ``index.html`` into ``out_dir``; returns the paths written."""
     from .bench_report import plot_det, plot_erc, write_html, write_results_json
+    from .provenance import runtime_versions
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -597,7 +598,8 @@ def write_report(result: BenchmarkResult, out_dir: str | os.PathLike) -> dict[st
     scores_csv.write_text("genuine,score\n" + "".join(f"{int(g)},{v:.6g}\n"
                                                        for g, v in zip(result.genuine, result.scores, strict=False)))
     paths["scores"] = scores_csv
-    paths["results"] = write_results_json(result.to_dict(), out / "results.json")
-    paths["html"] = write_html(result.to_dict(), [p for k, p in paths.items() if k in ("det", "erc")],
+    results = {**result.to_dict(), "environment": runtime_versions(face_engine=False)}
+    paths["results"] = write_results_json(results, out / "results.json")
+    paths["html"] = write_html(results, [p for k, p in paths.items() if k in ("det", "erc")],
                                out / "index.html")
     return paths

@@ -13,6 +13,7 @@ __all__ = [
     "ImageTooSmallError",
     "InputNotFoundError",
     "InvalidImageError",
+    "ModelLoadError",
     "NoFaceFoundError",
     "TemplateFormatError",
     "UnsupportedFormatError",
@@ -69,3 +70,10 @@ class NoFaceFoundError(CccdBiometricsError):
     """No face could be located in a portrait where one was required."""
 
     code = "NO_FACE_FOUND"
+
+
+class ModelLoadError(CccdBiometricsError, RuntimeError):
+    """A bundled model cannot run in this environment (for example an OpenCV whose DNN engines cannot
+    run it). Not a problem of the input: every portrait would fail the same way, so batch runs stop."""
+
+    code = "MODEL_LOAD"

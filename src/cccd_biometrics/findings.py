@@ -10,7 +10,7 @@ from typing import Any
 __all__ = ["Finding", "Severity", "json_safe"]
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042 - StrEnum would change str(severity), which callers may print
     """How much a finding matters. ``ERROR`` fails the capture; ``WARNING`` is advice."""
 
     INFO = "info"

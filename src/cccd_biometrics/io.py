@@ -246,9 +246,15 @@ def _metadata_ppi(im: Image.Image) -> float | None:
     return round(x, 1)  # PNG stores pixels per metre: 500 dpi comes back as 499.999
 
 
-def _high_depth_to_uint8(im: Image.Image) -> np.ndarray:
+def _is_sixteen_bit(im: Image.Image) -> bool:
+    """16-bit samples, scaled by 1/257 rather than stretched. Pillow before 10.1 decodes 16-bit grey PNG as
+    32-bit mode ``I`` (later releases as ``I;16``); PNG holds no deeper grey, so ``I`` from a PNG is 16-bit."""
+    return im.mode in _SIXTEEN_BIT or (im.mode == "I" and im.format == "PNG")
+
+
+def _high_depth_to_uint8(im: Image.Image, sixteen_bit: bool) -> np.ndarray:
     a = np.asarray(im, dtype=np.float64)
-    if im.mode in _SIXTEEN_BIT:
+    if sixteen_bit:
         a = a / 257.0
     else:  # 32-bit integer or float: stretch the finite range
         finite = np.isfinite(a)
@@ -274,7 +280,7 @@ def _flatten_alpha(im: Image.Image) -> Image.Image:
 def _to_gray(im: Image.Image) -> np.ndarray:
     """8-bit grayscale from any Pillow mode; alpha composited over white, 16-bit scaled, CMYK via RGB."""
     if im.mode in _SIXTEEN_BIT or im.mode in ("I", "F"):
-        return _high_depth_to_uint8(im)
+        return _high_depth_to_uint8(im, _is_sixteen_bit(im))
     if im.mode in _ALPHA_MODES or (im.mode == "P" and "transparency" in im.info):
         im = _flatten_alpha(im)
     elif im.mode not in ("L", "RGB", "1", "P"):
@@ -283,9 +289,10 @@ def _to_gray(im: Image.Image) -> np.ndarray:
 
 
 def _to_rgb(im: Image.Image) -> np.ndarray:
+    sixteen_bit = _is_sixteen_bit(im)  # before the transpose, which may drop the format
     im = ImageOps.exif_transpose(im)
     if im.mode in _SIXTEEN_BIT or im.mode in ("I", "F"):
-        g = _high_depth_to_uint8(im)
+        g = _high_depth_to_uint8(im, sixteen_bit)
         return np.repeat(g[:, :, None], 3, axis=2)
     if im.mode in _ALPHA_MODES or (im.mode == "P" and "transparency" in im.info):
         im = _flatten_alpha(im)

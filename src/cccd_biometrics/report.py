@@ -118,7 +118,7 @@ class ReportBuilder:
 
     def render(self, title: str = "cccd-bio check report") -> str:
         """The report as one HTML string."""
-        now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         privacy = "Thumbnails of the listed captures are included." if self.thumbnails else (
             "No image content is included.")
         sections = [
@@ -128,6 +128,7 @@ class ReportBuilder:
             self._findings_section(),
             self._worst_section(),
             self._errors_section(),
+            _environment_section(),
         ]
         return _PAGE.format(title=html.escape(title), body="\n".join(s for s in sections if s))
 
@@ -214,6 +215,14 @@ class ReportBuilder:
         return (f"<h2>Errors</h2><table><tr><th>error</th><th>captures</th></tr>{types}</table>"
                 f"<h3>Messages (the first {len(self._errors)})</h3>"
                 f"<table><tr><th>input</th><th>message</th></tr>{listed}</table>")
+
+
+def _environment_section() -> str:
+    """The versions this run used, once per report (scores and codes can move with them)."""
+    from .provenance import format_versions, runtime_versions
+
+    text = html.escape(format_versions(runtime_versions()))
+    return f"<h2>Run environment</h2><pre class=muted>{text}</pre>"
 
 
 def _png_data_uri(fig: Any) -> str:

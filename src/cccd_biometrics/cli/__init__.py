@@ -19,7 +19,7 @@ from .._gc import cyclic_gc_paused
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
 
 # sub-command modules, in the order --help lists them
-_COMMANDS = ("check", "finger", "face", "bench", "synth")
+_COMMANDS = ("check", "finger", "face", "bench", "synth", "doctor")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -29,7 +29,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="cccd-bio",
         description="Check fingerprint and portrait captures: quality, ICAO compliance, minutiae templates.",
     )
-    parser.add_argument("--version", action="version", version=f"cccd-bio {__version__}")
+    parser.add_argument("--version", action="store_true",
+                        help="print the version and exit; with --verbose, every version that can change a result")
+    parser.add_argument("-v", "--verbose", action="store_true", help="with --version: the full environment")
     named = _command_named(argv)
     register_commands(parser.add_subparsers(dest="command", metavar="COMMAND"), (named,) if named else _COMMANDS)
     return parser
@@ -51,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with cyclic_gc_paused():  # building the parser imports the command's modules (see _gc)
         parser = build_parser(sys.argv[1:] if argv is None else argv)
         args = parser.parse_args(argv)
+    if args.version:
+        return _print_version(args.verbose)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -61,6 +65,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+
+
+def _print_version(verbose: bool) -> int:
+    if not verbose:
+        print(f"cccd-bio {__version__}")
+        return EXIT_OK
+    from .doctor import run
+
+    return run(argparse.Namespace(json=False))
 
 
 def run_program(argv: Sequence[str] | None = None) -> NoReturn:

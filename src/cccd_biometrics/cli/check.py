@@ -200,6 +200,17 @@ def run(args: argparse.Namespace) -> int:
         from ..report import ReportBuilder
 
         report = ReportBuilder(worst=args.worst, thumbnails=args.thumbnails)
+    if args.kind != "fingerprint":
+        failed = _face_models_unavailable()
+        if failed:
+            print(f"cccd-bio check: {failed}; pass --kind fingerprint to check fingerprints only", file=sys.stderr)
+            return EXIT_USAGE
+    if args.output is not None:
+        try:
+            _record_run(args)
+        except OSError as exc:  # the run itself says so if the output cannot be written either
+            print(f"cccd-bio check: warning: cannot record the run's environment in {args.output}.runs.jsonl: "
+                  f"{exc.strerror or exc}", file=sys.stderr)
     progress = _Progress(args)
     not_found = [0]
 
@@ -223,6 +234,33 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     progress.close()
     return _finish(args, result, report, not_found[0])
+
+
+def _face_models_unavailable() -> str | None:
+    """Load the face networks once before the run: an OpenCV that cannot run them fails here, once,
+    instead of in every portrait row."""
+    from ..errors import ModelLoadError
+    from ..face.detect import dnn_engine
+
+    try:
+        dnn_engine()
+    except ModelLoadError as exc:
+        return str(exc)
+    return None
+
+
+def _record_run(args: argparse.Namespace) -> None:
+    """Append this run's environment to ``OUTPUT.runs.jsonl``: once per run (a resumed run adds a line),
+    so the versions that made the rows are known without repeating them in every row."""
+    import datetime as dt
+    import json
+
+    from ..provenance import runtime_versions
+
+    entry = {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "resume": args.resume,
+             "kind": args.kind, "ppi": args.ppi, "environment": runtime_versions()}
+    with open(f"{args.output}.runs.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry) + "\n")
 
 
 def _finish(args: argparse.Namespace, result: Any, report: Any, not_found: int) -> int:

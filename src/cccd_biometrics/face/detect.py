@@ -17,6 +17,7 @@ threads), so ``import cccd_biometrics`` stays fast and the functions are thread-
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,12 +27,18 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..errors import ModelLoadError
+
 __all__ = [
     "DETECTION_THRESHOLD",
+    "MODEL_FILES",
+    "DnnEngine",
     "FaceDetection",
     "FaceLandmarks",
     "detect_faces",
+    "dnn_engine",
     "face_landmarks",
+    "model_digests",
 ]
 
 DETECTION_THRESHOLD = 0.5
@@ -97,26 +104,126 @@ class FaceLandmarks:
 
 # ---------------------------------------------------------------- model loading (lazy, per thread)
 
+MODEL_FILES = ("face_detection_full_range.tflite", "face_landmark.tflite", "iris_landmark.tflite")
+"""The bundled networks (in ``face/models``), in the order the pipeline runs them."""
+
+# Each network has two output tensors and the decoding below needs both. OpenCV 5.0's new engine
+# exposed only the first one, so an engine is accepted only if the loaded net shows them all.
+_OUTPUTS_NEEDED = 2
+
+# Engines by preference, as (name in cv2.dnn, label). Which exist is found by looking, never from
+# version strings: OpenCV 4.x has no engine argument at all; 5.0 has ENGINE_CLASSIC (all outputs)
+# and ENGINE_NEW (first output only); 5.1 has ENGINE_AUTO / ENGINE_OPENCV / ENGINE_ORT (TFLite runs
+# on ENGINE_OPENCV, ORT is for ONNX only).
+_ENGINE_PREFERENCE = ("ENGINE_CLASSIC", "ENGINE_OPENCV", "ENGINE_AUTO")
+
 _THREAD_NETS = threading.local()
 
 
-def _net(name: str) -> Any:
+@dataclass(frozen=True)
+class DnnEngine:
+    """The OpenCV DNN engine the bundled networks run on.
+
+    Attributes
+    ----------
+    opencv:
+        ``cv2.__version__``.
+    engine:
+        Name of the ``cv2.dnn`` engine constant passed to the loader (e.g. ``"ENGINE_CLASSIC"``), or
+        ``"default"`` when this OpenCV's loader takes no engine argument (OpenCV 4.x).
+    """
+
+    opencv: str
+    engine: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"opencv": self.opencv, "engine": self.engine}
+
+
+def _model_path(name: str) -> Any:
+    return resources.as_file(resources.files("cccd_biometrics.face").joinpath("models", name))
+
+
+def _engine_candidates() -> list[tuple[str, int | None]]:
+    found = [(label, getattr(cv2.dnn, label)) for label in _ENGINE_PREFERENCE if hasattr(cv2.dnn, label)]
+    return found or [("default", None)]
+
+
+def _read_net(path: str, engine: int | None) -> Any:
+    if engine is None:
+        return cv2.dnn.readNetFromTFLite(path)
+    # read from the file, not a buffer: OpenCV 5.0 ignored the engine argument for buffers
+    return cv2.dnn.readNetFromTFLite(path, engine=engine)
+
+
+def _load_net(name: str) -> tuple[Any, list[str], str]:
+    """Load one bundled network on the first engine of this OpenCV that exposes all its outputs."""
+    tried = []
+    with _model_path(name) as path:
+        for label, engine in _engine_candidates():
+            try:
+                net = _read_net(str(path), engine)
+                outputs = list(net.getUnconnectedOutLayersNames())
+            except (cv2.error, TypeError, AttributeError) as exc:  # the loader refused, or has no such argument
+                tried.append(f"{label}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}")
+                continue
+            if len(outputs) >= _OUTPUTS_NEEDED:
+                return net, outputs, label
+            tried.append(f"{label}: exposes {len(outputs)} of {_OUTPUTS_NEEDED} output tensors")
+    raise ModelLoadError(
+        f"the bundled face model {name} cannot run on OpenCV {cv2.__version__} "
+        f"(engines tried: {'; '.join(tried)}); portrait checks need an OpenCV whose DNN module runs TFLite "
+        "models with all their outputs (4.9 to 5.1 do)"
+    )
+
+
+def _net(name: str) -> tuple[Any, list[str], str]:
     nets = getattr(_THREAD_NETS, "nets", None)
     if nets is None:
         nets = _THREAD_NETS.nets = {}
-    net = nets.get(name)
-    if net is None:
-        # The classic engine exposes every output tensor (the new one only the first); OpenCV 5.0
-        # ignores the engine argument when reading from a memory buffer, so read from the file.
-        with resources.as_file(resources.files("cccd_biometrics.face").joinpath("models", name)) as path:
-            net = cv2.dnn.readNetFromTFLite(str(path), engine=cv2.dnn.ENGINE_CLASSIC)
-        nets[name] = (net, list(net.getUnconnectedOutLayersNames()))
-        net = nets[name]
-    return net
+    entry = nets.get(name)
+    if entry is None:
+        entry = nets[name] = _load_net(name)
+    return entry
+
+
+def dnn_engine() -> DnnEngine:
+    """Load the bundled networks (if not yet loaded in this thread) and say which engine runs them.
+
+    Raises
+    ------
+    ModelLoadError
+        When this OpenCV cannot run a bundled network; the message names the OpenCV version and the
+        engines tried.
+
+    Examples
+    --------
+    >>> from cccd_biometrics.face.detect import dnn_engine
+    >>> dnn_engine().engine in ("ENGINE_CLASSIC", "ENGINE_OPENCV", "ENGINE_AUTO", "default")
+    True
+    """
+    labels = {_net(name)[2] for name in MODEL_FILES}
+    return DnnEngine(opencv=cv2.__version__, engine="/".join(sorted(labels)))
+
+
+def model_digests() -> dict[str, str]:
+    """sha256 of each bundled model file, so a result can name exactly which networks made it.
+
+    Examples
+    --------
+    >>> from cccd_biometrics.face.detect import model_digests
+    >>> sorted(model_digests())[0]
+    'face_detection_full_range.tflite'
+    """
+    out = {}
+    for name in MODEL_FILES:
+        data = resources.files("cccd_biometrics.face").joinpath("models", name).read_bytes()
+        out[name] = hashlib.sha256(data).hexdigest()
+    return out
 
 
 def _run(name: str, blob: np.ndarray) -> dict[str, np.ndarray]:
-    net, outputs = _net(name)
+    net, outputs, _ = _net(name)
     net.setInput(blob)
     return dict(zip(outputs, net.forward(outputs), strict=True))
 
