@@ -39,7 +39,13 @@ def test_set_is_complete_small_and_listed(synthetic_dir, sample_data):
 def test_a_sample_regenerates_from_its_seed(synthetic_dir):
     record = json.loads((synthetic_dir / "good_2026_1.json").read_text())
     imp = generate_impression(record["master_seed"], "good", impression=record["seed"])
-    assert [m.to_dict() for m in imp.minutiae] == record["minutiae"]
+    # the JSON keeps 2 decimals: a last-bit float difference of another numpy/numba can flip the rounding
+    # (seen at the lowest versions: angle 2.38 vs 2.39), so values agree to that quantum, kinds exactly
+    regenerated = [m.to_dict() for m in imp.minutiae]
+    assert len(regenerated) == len(record["minutiae"])
+    for got, want in zip(regenerated, record["minutiae"], strict=True):
+        assert (got["kind"], got["quality"]) == (want["kind"], want["quality"])
+        assert all(abs(got[k] - want[k]) <= 0.01 + 1e-9 for k in ("x", "y", "angle")), (got, want)
     shipped = load_fingerprint(synthetic_dir / "good_2026_1.png").pixels
     # identical on the platform that wrote it; allow last-bit float differences elsewhere
     assert np.mean(np.abs(shipped.astype(int) - imp.image.astype(int))) < 0.5
