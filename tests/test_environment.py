@@ -63,16 +63,26 @@ def test_an_engine_that_hides_outputs_is_not_accepted(monkeypatch):
 
 
 def test_a_later_engine_is_tried_when_the_first_refuses(monkeypatch):
-    real = detect._read_net
-    monkeypatch.setattr(detect, "_engine_candidates", lambda: [("ENGINE_BROKEN", -1), ("default", None)])
+    real_read, real_candidates = detect._read_net, detect._engine_candidates()
+    expected = _in_fresh_thread(detect.dnn_engine).engine
+    monkeypatch.setattr(detect, "_engine_candidates", lambda: [("ENGINE_BROKEN", -1), *real_candidates])
 
     def read(path, engine):
         if engine == -1:
             raise cv2.error("no such engine")
-        return real(path, None)
+        return real_read(path, engine)
 
     monkeypatch.setattr(detect, "_read_net", read)
-    assert _in_fresh_thread(detect.dnn_engine).engine == "default"
+    assert _in_fresh_thread(detect.dnn_engine).engine == expected
+
+
+def test_the_loader_without_engine_argument_is_refused_where_it_hides_outputs():
+    # OpenCV 5.0's default engine exposes only the first output tensor: the selection must skip it there,
+    # and wherever it is accepted it must show both outputs (4.x, 5.1)
+    with detect._model_path(detect.MODEL_FILES[0]) as path:
+        outputs = list(detect._read_net(str(path), None).getUnconnectedOutLayersNames())
+    chosen = _in_fresh_thread(detect.dnn_engine).engine
+    assert (len(outputs) >= 2) or chosen != "default"
 
 
 def test_runtime_versions_name_every_result_changing_dependency():
