@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cccd_biometrics.fingerprint.match import (
+from cccd_biometrics.fingerprint.match.mcc import (
     compare_one_to_many,
     compare_templates,
     prepare_gallery,
     prepare_template,
 )
-from cccd_biometrics.fingerprint.template import Minutia, Template
+from cccd_biometrics.fingerprint.template.types import Minutia, Template
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 N_MINUTIAE = 50
@@ -40,7 +40,7 @@ def _best_50(t: Template) -> Template:
 def templates() -> list[Template]:
     if not (DATA / "reference").is_dir():
         return [_synthetic(s) for s in range(200)]
-    from cccd_biometrics.bench_datasets import discover_dataset, read_reference_xyt
+    from cccd_biometrics.bench.datasets import discover_dataset, read_reference_xyt
 
     out = []
     for db in ("DB1_B", "DB2_B", "DB3_B", "DB4_B"):

@@ -24,8 +24,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import face_defects as fd
+from cccd_biometrics.face.capture import load_portrait
 from cccd_biometrics.face.icao import check_portrait, locate_face
-from cccd_biometrics.io import load_portrait
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces_dev"
 

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from cccd_biometrics import bench
-from cccd_biometrics.bench_datasets import (
+from cccd_biometrics.bench import run as bench
+from cccd_biometrics.bench.datasets import (
     comparison_pairs,
     discover_dataset,
     read_reference_scores,
     read_reference_xyt,
 )
-from cccd_biometrics.fingerprint.match import DEFAULT_MATCHER, MatcherConfig, compare_one_to_many, prepare_gallery
+from cccd_biometrics.fingerprint.match.mcc import DEFAULT_MATCHER, MatcherConfig, compare_one_to_many, prepare_gallery
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DBS = [f"fvc{y}_b/DB{d}_B" for y in (2000, 2002) for d in (1, 2, 3, 4)]
@@ -53,7 +53,7 @@ def all_pair_scores(templates: list, config: MatcherConfig) -> tuple[np.ndarray,
 
 
 def gallery_item(gallery, g):
-    from cccd_biometrics.fingerprint.match import PreparedTemplate
+    from cccd_biometrics.fingerprint.match.mcc import PreparedTemplate
 
     s, e = gallery.offsets[g], gallery.offsets[g + 1]
     return PreparedTemplate(gallery.geometry[s:e], gallery.bits[s:e], gallery.valid[s:e], int(gallery.keys[g]),

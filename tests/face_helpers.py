@@ -21,7 +21,7 @@ def compliant_originals() -> list[tuple[str, np.ndarray, np.ndarray]]:
     The NASA astronaut photo is not among them: its background is cluttered and it is not framed to ICAO
     geometry, so it is not a compliant original.
     """
-    from cccd_biometrics.io import load_portrait
+    from cccd_biometrics.face.capture import load_portrait
 
     pupils = json.loads((PORTRAITS / "pupils.json").read_text())["pupils"]
     return [(name, load_portrait(PORTRAITS / name).pixels, np.array(eyes)) for name, eyes in sorted(pupils.items())]

@@ -65,7 +65,7 @@ def test_products_are_cached_read_only_and_shaped(sample_data) -> None:
     assert np.all(np.isnan(a.ridge_period[~a.block_mask]))
     assert np.all(np.isfinite(a.ridge_period[a.block_mask]))
     # this SD4 print has wide ridges (about 13 px): agree with the image-wide spectral estimate
-    from cccd_biometrics.fingerprint.resolution import estimate_ridge_period
+    from cccd_biometrics.fingerprint.capture import estimate_ridge_period
 
     global_period = estimate_ridge_period(img.pixels)
     assert abs(float(np.nanmedian(a.ridge_period)) - global_period) < 0.1 * global_period

@@ -10,8 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from cccd_biometrics.batch import check_chunk, iter_batch_rows, run_batch
-from cccd_biometrics.results import (
+from cccd_biometrics.batch.results import (
     OutputWriteError,
     PathSet,
     RowFileWriter,
@@ -19,6 +18,7 @@ from cccd_biometrics.results import (
     open_writer,
     scan_output,
 )
+from cccd_biometrics.batch.run import check_chunk, iter_batch_rows, run_batch
 
 VOLATILE = ("seconds",)
 
@@ -233,7 +233,7 @@ def test_a_task_that_raises_gives_error_rows_not_a_crashed_run(tmp_path):
 
 
 def test_walk_order_and_huge_folders_stream(tmp_path, monkeypatch):
-    from cccd_biometrics import inputs
+    from cccd_biometrics.batch import inputs
 
     for name in ("b", "a", "a/z", "a/c"):
         (tmp_path / name).mkdir(parents=True, exist_ok=True)
@@ -250,7 +250,7 @@ def test_walk_order_and_huge_folders_stream(tmp_path, monkeypatch):
 def test_warm_up_leaves_the_garbage_collector_as_it_found_it():
     import gc
 
-    from cccd_biometrics.batch import warm_up_worker
+    from cccd_biometrics.batch.run import warm_up_worker
 
     assert gc.isenabled()
     warm_up_worker("fingerprint")  # pauses the collector while it imports and loads kernels
@@ -269,7 +269,7 @@ def opencv_threads_check(paths, kind, ppi):
 
 
 def test_worker_processes_share_the_cores_for_opencv():
-    from cccd_biometrics.batch import _opencv_threads_per_worker
+    from cccd_biometrics.batch.run import _opencv_threads_per_worker
 
     cores = len(os.sched_getaffinity(0))
     assert _opencv_threads_per_worker(1) == cores

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from cccd_biometrics import inputs as inputs_module
-from cccd_biometrics import results as results_module
-from cccd_biometrics.batch import run_batch
+from cccd_biometrics.batch import inputs as inputs_module
+from cccd_biometrics.batch import results as results_module
+from cccd_biometrics.batch.results import iter_result_rows
+from cccd_biometrics.batch.run import run_batch
 from cccd_biometrics.cli import main
-from cccd_biometrics.results import iter_result_rows
 from test_batch import make_captures
 
 

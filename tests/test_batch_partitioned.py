@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cccd_biometrics.batch import iter_batch_rows
+from cccd_biometrics.batch.cluster import check_shard_to_part, run_partitioned, shard_part_name
+from cccd_biometrics.batch.results import OutputWriteError, iter_result_rows
+from cccd_biometrics.batch.run import iter_batch_rows
 from cccd_biometrics.cli import main
-from cccd_biometrics.partitioned import check_shard_to_part, run_partitioned, shard_part_name
-from cccd_biometrics.results import OutputWriteError, iter_result_rows
 from test_batch import make_captures, stable
 
 distributed = pytest.importorskip("dask.distributed")

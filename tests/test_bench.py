@@ -9,8 +9,8 @@ import tarfile
 import numpy as np
 import pytest
 
-from cccd_biometrics import bench
-from cccd_biometrics.bench_datasets import (
+from cccd_biometrics.bench import run as bench
+from cccd_biometrics.bench.datasets import (
     comparison_pairs,
     discover_dataset,
     read_reference_quality,
@@ -220,7 +220,7 @@ def test_finger_compare_cli_on_xyt(shared_data, tmp_path, capsys):
 
 def test_decision_operating_points_match_the_cli():
     from cccd_biometrics.cli.finger_compare import OPERATING_POINTS
-    from cccd_biometrics.fingerprint.match import DECISION_THRESHOLDS
+    from cccd_biometrics.fingerprint.match.mcc import DECISION_THRESHOLDS
 
     assert set(OPERATING_POINTS) == set(DECISION_THRESHOLDS)
     assert DECISION_THRESHOLDS["fmr_0.1%"] > DECISION_THRESHOLDS["fmr_1%"] > 0
@@ -228,7 +228,7 @@ def test_decision_operating_points_match_the_cli():
 
 def _extractor_available() -> bool:
     try:
-        from cccd_biometrics.fingerprint.minutiae import extract_minutiae  # noqa: F401
+        from cccd_biometrics.fingerprint.minutiae.extract import extract_minutiae  # noqa: F401
     except ImportError:
         return False
     return True
@@ -260,7 +260,7 @@ def test_bench_with_our_quality_and_extraction(shared_data, tmp_path):
 
 
 def test_sensor_resolution_overrules_a_stray_estimate_within_one_image_size():
-    from cccd_biometrics.bench import sensor_resolutions
+    from cccd_biometrics.bench.run import sensor_resolutions
 
     def row(ppi, source="estimated", shape=(300, 300)):
         return {"ppi": ppi, "ppi_source": source, "shape": shape}

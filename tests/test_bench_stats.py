@@ -1,12 +1,13 @@
-"""Identity-bootstrap intervals of the benchmark error rates (cccd_biometrics.bench_stats)."""
+"""Identity-bootstrap intervals of the benchmark error rates (cccd_biometrics.bench.metrics)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from cccd_biometrics import bench, bench_stats
-from cccd_biometrics.bench_stats import identity_multiplicities, subject_bootstrap, weighted_error_metrics
+from cccd_biometrics.bench import metrics as bench_stats
+from cccd_biometrics.bench import run as bench
+from cccd_biometrics.bench.metrics import identity_multiplicities, subject_bootstrap, weighted_error_metrics
 
 
 def _reference(gen: np.ndarray, imp: np.ndarray) -> tuple[float, float, float]:

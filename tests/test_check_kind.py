@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from cccd_biometrics.checks import NO_FINGER_CODE, check_path, guess_kind
+from cccd_biometrics.batch.check import NO_FINGER_CODE, check_path, guess_kind
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
 

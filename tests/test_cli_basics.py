@@ -65,7 +65,7 @@ def test_a_command_registers_only_itself_and_help_lists_them_all():
     from cccd_biometrics.cli import build_parser
 
     code = ("import sys\nfrom cccd_biometrics.cli import build_parser\nbuild_parser(['check', 'x.png'])\n"
-            "print('cccd_biometrics.bench' in sys.modules, 'cccd_biometrics.cli.synth' in sys.modules)")
+            "print('cccd_biometrics.bench.run' in sys.modules, 'cccd_biometrics.cli.synth' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
     full = build_parser().format_help()

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from cccd_biometrics.batch.results import iter_result_rows
 from cccd_biometrics.cli import main
-from cccd_biometrics.results import iter_result_rows
 from test_batch import make_captures
 
 
@@ -93,7 +93,7 @@ def test_streamed_table_on_stdout(captures, capsys):
 
 def test_unreachable_scheduler_is_exit_2(tmp_path, captures, capsys, monkeypatch):
     pytest.importorskip("dask.distributed")
-    from cccd_biometrics import batch
+    from cccd_biometrics.batch import run as batch
 
     monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", "1s")
     out = tmp_path / "r.jsonl"

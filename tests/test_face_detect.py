@@ -51,7 +51,7 @@ def test_no_face_in_blank_or_noise(image):
 
 
 def test_fingerprint_has_no_face(sample_data):
-    from cccd_biometrics.io import load_portrait
+    from cccd_biometrics.face.capture import load_portrait
 
     rgb = load_portrait(sample_data / "fingerprints" / "nist_sd4_f0001_01.png").pixels
     assert detect_faces(rgb) == []

@@ -21,7 +21,7 @@ from cccd_biometrics.errors import (
     InvalidImageError,
     UnsupportedFormatError,
 )
-from cccd_biometrics.io import MAX_PIXELS
+from cccd_biometrics.io.decode import MAX_PIXELS
 from io_helpers import fingerprint, png_header_only, tiff_header_only
 
 FP = fingerprint(256)
@@ -29,7 +29,7 @@ FP = fingerprint(256)
 
 def _encoded(fmt: str) -> bytes:
     if fmt == "WSQ":
-        from cccd_biometrics.io import _encode_wsq
+        from cccd_biometrics.io.encode import _encode_wsq
 
         return _encode_wsq(FP, 500.0, "<test>")
     buf = io.BytesIO()
@@ -227,9 +227,9 @@ def test_lab_tiff_is_converted():
 
 
 def test_mode_without_conversion_is_a_typed_error():
-    from cccd_biometrics.io import _converted, _to_gray
+    from cccd_biometrics.io.decode import gray_pixels
 
     # Pillow cannot convert premultiplied-alpha grey ("La"): the loader says so in a typed error
     with pytest.raises(UnsupportedFormatError, match="La") as info:
-        _converted(_to_gray, Image.new("La", (64, 64)), "x.tif")
+        gray_pixels(Image.new("La", (64, 64)), "x.tif")
     assert "x.tif" in str(info.value)

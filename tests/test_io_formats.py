@@ -210,7 +210,7 @@ def test_implausible_caller_ppi_is_a_typed_error(bad):
 def test_downscaled_capture_is_detected_and_upsampled():
     import cv2
 
-    from cccd_biometrics.fingerprint.resolution import estimate_ppi
+    from cccd_biometrics.fingerprint.capture import estimate_ppi
 
     # this NIST card has wide ridges: its own period reads as ~700 ppi, snapped to 500 at full size
     apparent = estimate_ppi(FP, snap=False)
@@ -276,12 +276,12 @@ def test_save_portrait_and_unknown_format(tmp_path):
 
 def test_reading_every_format_loads_only_the_pillow_plugins_it_needs(tmp_path):
     # Pillow imports all of its ~40 format plugins when asked for a format it has not registered yet: the
-    # plugins of READ_FORMATS are registered by cccd_biometrics.io, so no file it reads triggers that
+    # plugins of READ_FORMATS are registered by cccd_biometrics.io.decode, so no file it reads triggers that
     import subprocess
     import sys
 
     paths = [str(cb.save_image(FP, tmp_path / f"fp.{suffix}", ppi=500)) for suffix in [*LOSSLESS, "jpg"]]
-    code = ("import sys\nfrom cccd_biometrics.io import load_fingerprint\n"
+    code = ("import sys\nfrom cccd_biometrics.fingerprint.capture import load_fingerprint\n"
             "for p in sys.argv[1:]:\n    load_fingerprint(p)\n"
             "print(sorted(m for m in sys.modules if m.startswith('PIL.') and m.endswith('ImagePlugin')))")
     out = subprocess.run([sys.executable, "-c", code, *paths], capture_output=True, text=True, check=True).stdout

@@ -9,14 +9,14 @@ import pytest
 
 import cccd_biometrics as cb
 from cccd_biometrics.errors import TemplateFormatError
-from cccd_biometrics.fingerprint.match import (
+from cccd_biometrics.fingerprint.match.mcc import (
     DECISION_THRESHOLDS,
     PreparedGallery,
     compare_one_to_many,
     prepare_gallery,
     prepare_template,
 )
-from cccd_biometrics.fingerprint.template import Minutia, Template
+from cccd_biometrics.fingerprint.template.types import Minutia, Template
 
 
 def random_template(seed: int, n: int = 45, width: int = 300, height: int = 400, ppi: float = 500.0) -> Template:
@@ -131,8 +131,8 @@ def test_bad_input_raises_typed_errors():
 @pytest.mark.dataset
 def test_beats_bozorth3_on_fvc2002_db1_subset(shared_data):
     """Fingers 101-105 of FVC2002 DB1_B (MINDTCT minutiae): our EER below BOZORTH3's on the same pairs."""
-    from cccd_biometrics import bench
-    from cccd_biometrics.bench_datasets import (
+    from cccd_biometrics.bench import run as bench
+    from cccd_biometrics.bench.datasets import (
         Dataset,
         comparison_pairs,
         discover_dataset,

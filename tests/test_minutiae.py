@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import cccd_biometrics as cb
-from cccd_biometrics.fingerprint import _minutiae_kernels as kernels
-from cccd_biometrics.fingerprint.enhance import skeletonize
-from cccd_biometrics.fingerprint.minutiae import visualize_minutiae
-from cccd_biometrics.fingerprint.template import MINUTIA_KINDS, Template
+from cccd_biometrics.fingerprint.fields.enhance import skeletonize
+from cccd_biometrics.fingerprint.minutiae import _kernels as kernels
+from cccd_biometrics.fingerprint.minutiae.extract import visualize_minutiae
+from cccd_biometrics.fingerprint.template.types import MINUTIA_KINDS, Template
 
 
 def fork_pattern(size: int = 240, period: float = 9.0, offset: float = 0.0, scale: int = 1) -> np.ndarray:
@@ -144,7 +144,7 @@ def test_threads_sharing_one_analysis_agree(sample_data):
 
 
 def test_enhancement_tables_are_mirror_symmetric():
-    from cccd_biometrics.fingerprint.enhance import _filter_tables
+    from cccd_biometrics.fingerprint.fields.enhance import _filter_tables
 
     along_off, along_w, across_off, across_w, across_n = _filter_tables(388)
     assert np.array_equal(along_off, -along_off[:, ::-1]) and np.allclose(along_w, along_w[::-1])
@@ -157,7 +157,7 @@ def test_enhancement_tables_are_mirror_symmetric():
 
 def _traced_skeleton(binary: np.ndarray, period: float = 9.0):
     """Candidates of a hand-drawn binary ridge image, traced and put through the topology filter."""
-    from cccd_biometrics.fingerprint import minutiae as mn
+    from cccd_biometrics.fingerprint.minutiae import extract as mn
 
     skeleton = skeletonize(binary)
     rows, cols, kinds = mn._candidates(skeleton, np.ones(binary.shape, bool))
@@ -209,7 +209,7 @@ def test_bridge_between_two_ridges_is_not_merged():
 
 
 def test_break_needs_both_endings_on_one_ridge():
-    from cccd_biometrics.fingerprint.minutiae import _break_rejects
+    from cccd_biometrics.fingerprint.minutiae.extract import _break_rejects
 
     period = 9.0
     # two endings facing each other across an 18 px gap: on the same ridge, and on neighbouring ridges
@@ -222,7 +222,7 @@ def test_break_needs_both_endings_on_one_ridge():
 
 
 def test_candidates_account_for_every_minutia_and_rejection(sample_data):
-    from cccd_biometrics.fingerprint.minutiae import REJECT_REASONS, minutiae_candidates, minutiae_from_analysis
+    from cccd_biometrics.fingerprint.minutiae.extract import REJECT_REASONS, minutiae_candidates, minutiae_from_analysis
 
     a = cb.analyze_fingerprint(cb.load_fingerprint(sample_data / "fingerprints" / "nist_sd4_f0001_01.png"))
     cand = minutiae_candidates(a)
@@ -243,7 +243,7 @@ def test_candidates_account_for_every_minutia_and_rejection(sample_data):
 
 
 def test_candidates_of_a_single_fork():
-    from cccd_biometrics.fingerprint.minutiae import minutiae_candidates
+    from cccd_biometrics.fingerprint.minutiae.extract import minutiae_candidates
 
     a = cb.analyze_fingerprint(cb.load_fingerprint(fork_pattern(offset=np.pi), ppi=500))
     cand = minutiae_candidates(a)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cccd_biometrics.cli import main
-from cccd_biometrics.fingerprint.template import Template
+from cccd_biometrics.fingerprint.template.types import Template
 
 
 @pytest.mark.parametrize("fmt", ["iso", "ansi", "xyt", "json"])

@@ -10,8 +10,8 @@ import pytest
 
 import cccd_biometrics as cb
 from cccd_biometrics.findings import Severity
-from cccd_biometrics.fingerprint import measures as fm
-from cccd_biometrics.fingerprint.quality import THRESHOLDS, gate_factor, model_score, quality_model
+from cccd_biometrics.fingerprint.quality import measures as fm
+from cccd_biometrics.fingerprint.quality.score import THRESHOLDS, gate_factor, model_score, quality_model
 from test_analysis import stripes
 
 CODES = {"FINGER_LOW_CLARITY", "FINGER_TOO_DRY", "FINGER_TOO_WET", "FINGER_LOW_CONTRAST", "FINGER_SMALL_AREA",
@@ -207,7 +207,7 @@ def test_dark_flat_area_marks_wet_and_smudged_prints(sample_data, sd14) -> None:
     """Merged ridges and filled valleys (independent degradations, synthetic smudge) raise FINGER_TOO_WET;
     a clean print and a lightened (dry) or flattened one have few dark, flat blocks, and on a blurred print the
     blur, not wetness, explains them."""
-    from cccd_biometrics.fingerprint import degrade
+    from cccd_biometrics.fingerprint.synthetic import degrade
 
     clean = cb.assess_fingerprint(sd14)
     assert clean.measures["dark_flat_area"] < 0.1

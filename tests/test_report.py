@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cccd_biometrics.report import ReportBuilder, write_report
+from cccd_biometrics.batch.report import ReportBuilder, write_report
 from test_batch import make_captures
 
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from cccd_biometrics.fingerprint.resolution import (
+from cccd_biometrics.fingerprint.capture import (
     REFERENCE_PERIOD_PX,
     SNAP_RANGE,
     estimate_ppi,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cccd_biometrics.fingerprint.segmentation import ENERGY_FLOOR, block_foreground, pixel_mask
+from cccd_biometrics.fingerprint.fields.segmentation import ENERGY_FLOOR, block_foreground, pixel_mask
 
 HIGH, LOW = 20.0, 0.5
 

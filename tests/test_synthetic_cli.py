@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from cccd_biometrics.cli import main
-from cccd_biometrics.fingerprint.synthetic import generate_master, quality_parameters, render_impression
-from cccd_biometrics.io import load_fingerprint
+from cccd_biometrics.fingerprint.capture import load_fingerprint
+from cccd_biometrics.fingerprint.synthetic.generator import generate_master, quality_parameters, render_impression
 
 
 def test_synth_writes_images_and_ground_truth(tmp_path):
@@ -41,7 +41,7 @@ def test_synth_usage_errors(tmp_path, capsys):
 
 
 def test_synth_writes_iso_templates_when_the_codecs_exist(tmp_path):
-    from cccd_biometrics.fingerprint.template import Template
+    from cccd_biometrics.fingerprint.template.types import Template
 
     if not hasattr(Template, "to_bytes"):
         pytest.skip("Template.to_bytes (ISO/IEC 19794-2 codec) not available in this build")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cccd_biometrics.errors import InvalidImageError
-from cccd_biometrics.fingerprint import degrade
+from cccd_biometrics.fingerprint.synthetic import degrade
 from cccd_biometrics.images import FingerImage
 
 STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)

@@ -8,8 +8,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from cccd_biometrics.fingerprint.synthetic import QUALITY_LEVELS, generate_impression
-from cccd_biometrics.io import load_fingerprint
+from cccd_biometrics.fingerprint.capture import load_fingerprint
+from cccd_biometrics.fingerprint.synthetic.generator import QUALITY_LEVELS, generate_impression
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_a_sample_regenerates_from_its_seed(synthetic_dir):
 
 
 def test_iso_templates_match_the_json_ground_truth(synthetic_dir):
-    from cccd_biometrics.fingerprint.template import Template
+    from cccd_biometrics.fingerprint.template.types import Template
 
     for iso in sorted(synthetic_dir.glob("*.iso")):
         record = json.loads(iso.with_suffix(".json").read_text())

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cccd_biometrics.errors import TemplateFormatError
-from cccd_biometrics.fingerprint.template import Minutia, Template
-from cccd_biometrics.fingerprint.template_codecs import detect_format
+from cccd_biometrics.fingerprint.template.codecs import detect_format
+from cccd_biometrics.fingerprint.template.types import Minutia, Template
 
 # ------------------------------------------------------------------------------------------------ strategies
 

@@ -9,7 +9,7 @@ from . import EXIT_OK, EXIT_USAGE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..bench import MATCHERS, MINUTIAE_SOURCES, QUALITY_SOURCES
+    from ..bench.run import MATCHERS, MINUTIAE_SOURCES, QUALITY_SOURCES
 
     p = sub.add_parser(
         "bench", help="benchmark quality + minutiae + comparison on an FVC-style or SOCOFing folder",
@@ -34,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bench import run_benchmark, write_report
-    from ..bench_report import format_rate
+    from ..bench.report import format_rate
+    from ..bench.run import run_benchmark, write_report
     from ..errors import CccdBiometricsError
 
     try:

@@ -167,7 +167,7 @@ def _pixels(portrait: Portrait | np.ndarray) -> np.ndarray:
     if isinstance(portrait, Portrait):
         return portrait.pixels
     if isinstance(portrait, np.ndarray):
-        from ..io import load_portrait
+        from .capture import load_portrait
 
         return load_portrait(portrait).pixels
     raise InvalidImageError(f"expected a Portrait or an RGB array, got {type(portrait).__name__}")

@@ -33,10 +33,12 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InvalidImageError
 from ..images import FingerImage
-from . import frequency as _freq
-from . import orientation as _orient
-from . import segmentation as _seg
+from .capture import load_fingerprint
+from .fields import frequency as _freq
+from .fields import orientation as _orient
+from .fields import segmentation as _seg
 
 __all__ = ["BLOCK_SIZE", "Analysis", "analyze_fingerprint"]
 
@@ -85,8 +87,6 @@ class Analysis:
 
     def __init__(self, image: FingerImage, block_size: int = BLOCK_SIZE) -> None:
         if not isinstance(image, FingerImage):
-            from ..errors import InvalidImageError
-
             raise InvalidImageError(f"expected a FingerImage, got {type(image).__name__}; use load_fingerprint")
         if not 8 <= int(block_size) <= 64:
             raise ValueError(f"block_size={block_size} is outside 8..64 px")
@@ -187,7 +187,7 @@ class Analysis:
     def ridge_profiles(self) -> Mapping[str, np.ndarray]:
         """Oriented ridge-profile measures per foreground block (NaN elsewhere), by name.
 
-        Keys are :data:`cccd_biometrics.fingerprint.frequency.PROFILE_FIELDS`: ``period`` (raw, unsmoothed),
+        Keys are :data:`cccd_biometrics.fingerprint.fields.frequency.PROFILE_FIELDS`: ``period`` (raw, unsmoothed),
         ``fda``, ``lcs``, ``rv_ratio``, ``amplitude``, ``residual``, ``dark_fraction``, ``mean``.
         """
         stack = _freq.ridge_profiles(self.gray, self.orientation, self.block_mask, self.block_size)
@@ -214,22 +214,22 @@ class Analysis:
     @cached_product
     def enhanced(self) -> np.ndarray:
         """Oriented, period-tuned ridge response (float32; negative on ridges, 0 outside the mask);
-        see :func:`cccd_biometrics.fingerprint.enhance.enhance`."""
-        from . import enhance
+        see :func:`cccd_biometrics.fingerprint.fields.enhance.enhance`."""
+        from .fields import enhance
 
         return enhance.enhance(self.gray, self.orientation, self.ridge_period, self.mask, self.block_size)
 
     @cached_product
     def binary(self) -> np.ndarray:
         """Ridge pixels of :attr:`enhanced` (uint8 0/1)."""
-        from . import enhance
+        from .fields import enhance
 
         return enhance.binarize(self.enhanced, self.mask)
 
     @cached_product
     def skeleton(self) -> np.ndarray:
         """One-pixel-wide 8-connected ridge skeleton of :attr:`binary` (uint8 0/1)."""
-        from . import enhance
+        from .fields import enhance
 
         return enhance.skeletonize(self.binary)
 
@@ -241,7 +241,7 @@ def analyze_fingerprint(image: FingerImage, *, block_size: int = BLOCK_SIZE) -> 
     ----------
     image:
         A :class:`~cccd_biometrics.images.FingerImage` at 500 ppi, or anything
-        :func:`~cccd_biometrics.io.load_fingerprint` accepts (path, bytes, array).
+        :func:`~cccd_biometrics.io.decode.load_fingerprint` accepts (path, bytes, array).
     block_size:
         Block side in pixels of the block fields.
 
@@ -255,7 +255,5 @@ def analyze_fingerprint(image: FingerImage, *, block_size: int = BLOCK_SIZE) -> 
     >>> a.orientation.shape, float(np.nanmedian(a.ridge_period))                                      # doctest: +SKIP
     """
     if not isinstance(image, FingerImage):
-        from ..io import load_fingerprint
-
         image = load_fingerprint(image)
     return Analysis(image, block_size=block_size)

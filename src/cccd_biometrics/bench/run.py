@@ -1,0 +1,603 @@
+"""Dataset benchmarks of comparators and quality measures: error rates, DET and error-versus-reject curves.
+
+The metric functions are small and pure (numpy arrays in, numbers or arrays out) so that other modules and
+users can reuse them. Conventions: a comparison *accepts* when ``score >= threshold``;
+FMR(t) is the fraction of impostor scores ``>= t``, FNMR(t) the fraction of genuine scores ``< t``.
+Confidence intervals of these rates (identity bootstrap) are in :mod:`.bench_stats`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import CccdBiometricsError
+from ..findings import json_safe
+from .metrics import _finite_scores as _scores
+from .metrics import subject_bootstrap
+
+__all__ = [
+    "BOOTSTRAP_SEED",
+    "MATCHERS",
+    "MINUTIAE_SOURCES",
+    "QUALITY_SOURCES",
+    "BenchmarkError",
+    "BenchmarkResult",
+    "ErrorRates",
+    "det_curve",
+    "eer",
+    "erc_area",
+    "erc_curve",
+    "error_rates",
+    "fnmr_at_fmr",
+    "pairwise_quality",
+    "run_benchmark",
+    "threshold_at_fmr",
+    "write_report",
+]
+
+
+@dataclass(frozen=True)
+class ErrorRates:
+    """FMR and FNMR at every candidate threshold (increasing)."""
+
+    thresholds: np.ndarray
+    fmr: np.ndarray
+    fnmr: np.ndarray
+
+
+def error_rates(genuine: np.ndarray | list[float], impostor: np.ndarray | list[float]) -> ErrorRates:
+    """FMR(t) and FNMR(t) at every distinct score and at +inf (where everything is rejected).
+
+    Parameters
+    ----------
+    genuine, impostor:
+        Comparison scores of mated and non-mated pairs (higher = more similar).
+    """
+    gen = np.sort(_scores(genuine, "genuine"))
+    imp = np.sort(_scores(impostor, "impostor"))
+    thresholds = np.append(np.unique(np.concatenate([gen, imp])), np.inf)
+    fnmr = np.searchsorted(gen, thresholds, side="left") / gen.size
+    fmr = (imp.size - np.searchsorted(imp, thresholds, side="left")) / imp.size  # counts first: exact ratios
+    return ErrorRates(thresholds, fmr, fnmr)
+
+
+def eer(genuine: np.ndarray | list[float], impostor: np.ndarray | list[float]) -> float:
+    """Equal error rate as in the FVC competitions: the midpoint of the [EER_low, EER_high] interval
+    around the crossing of the FMR and FNMR step curves."""
+    r = error_rates(genuine, impostor)
+    below = np.nonzero(r.fnmr <= r.fmr)[0]
+    above = np.nonzero(r.fnmr >= r.fmr)[0]
+    i1, i2 = below[-1], above[0]  # both exist: FNMR = 0 <= FMR at -inf side, FNMR = 1 >= FMR = 0 at +inf
+    if r.fnmr[i1] + r.fmr[i1] <= r.fnmr[i2] + r.fmr[i2]:
+        low, high = r.fnmr[i1], r.fmr[i1]
+    else:
+        low, high = r.fmr[i2], r.fnmr[i2]
+    return float((low + high) / 2.0)
+
+
+def threshold_at_fmr(impostor: np.ndarray | list[float], target_fmr: float) -> float:
+    """The lowest threshold whose FMR does not exceed ``target_fmr`` (``score >= t`` accepts)."""
+    imp = np.sort(_scores(impostor, "impostor"))
+    candidates = np.append(np.unique(imp), np.inf)
+    fmr = (imp.size - np.searchsorted(imp, candidates, side="left")) / imp.size
+    return float(candidates[np.argmax(fmr <= target_fmr)])
+
+
+def fnmr_at_fmr(genuine: np.ndarray | list[float], impostor: np.ndarray | list[float], target_fmr: float) -> float:
+    """FNMR at the lowest threshold whose FMR is at most ``target_fmr``."""
+    t = threshold_at_fmr(impostor, target_fmr)
+    gen = _scores(genuine, "genuine")
+    return float(np.mean(gen < t))
+
+
+def det_curve(genuine: np.ndarray | list[float], impostor: np.ndarray | list[float]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Points (FMR, FNMR) of the detection-error trade-off curve, thresholds increasing."""
+    r = error_rates(genuine, impostor)
+    return r.fmr, r.fnmr
+
+
+def erc_curve(genuine_scores: np.ndarray | list[float], genuine_quality: np.ndarray | list[float],
+              threshold: float, max_reject: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Error-versus-reject curve (ISO/IEC 29794-1): FNMR of the genuine pairs kept after rejecting the
+    lowest-quality fraction.
+
+    Parameters
+    ----------
+    genuine_scores:
+        Comparison scores of the genuine pairs.
+    genuine_quality:
+        Pairwise quality of the same pairs (usually the min of the two samples' qualities; NaN = failed,
+        counted as the lowest quality).
+    threshold:
+        Fixed decision threshold (typically at FMR = 1 % on all impostor scores).
+    max_reject:
+        Largest rejected fraction.
+
+    Returns
+    -------
+    (fractions, fnmr):
+        Rejected fraction k/n for k = 0 .. floor(max_reject * n), and the expected FNMR of the kept pairs.
+        Pairs tied in quality at the cut are rejected at random in expectation.
+    """
+    scores = _scores(genuine_scores, "genuine")
+    quality = np.asarray(genuine_quality, dtype=np.float64).ravel()
+    if quality.shape != scores.shape:
+        raise ValueError("genuine_scores and genuine_quality differ in length")
+    quality = np.where(np.isfinite(quality), quality, -np.inf)
+    n = scores.size
+    errors = (scores < threshold).astype(np.float64)
+    levels, inverse = np.unique(quality, return_inverse=True)
+    group_n = np.bincount(inverse, minlength=levels.size).astype(np.float64)
+    group_err = np.bincount(inverse, weights=errors, minlength=levels.size)
+    cum_n = np.concatenate([[0.0], np.cumsum(group_n)])
+    cum_err = np.concatenate([[0.0], np.cumsum(group_err)])
+    rejected = np.arange(math.floor(max_reject * n + 1e-9) + 1, dtype=np.float64)
+    # the group holding the cut: full groups below it are rejected, a share of it in expectation
+    g = np.searchsorted(cum_n, rejected, side="right") - 1
+    g = np.minimum(g, levels.size - 1)
+    share = np.where(group_n[g] > 0, (rejected - cum_n[g]) / np.maximum(group_n[g], 1.0), 0.0)
+    rejected_err = cum_err[g] + share * group_err[g]
+    kept = n - rejected
+    fnmr = np.where(kept > 0, (errors.sum() - rejected_err) / np.maximum(kept, 1.0), 0.0)
+    return rejected / n, fnmr
+
+
+def erc_area(fractions: np.ndarray, fnmr: np.ndarray, max_reject: float = 0.2) -> float:
+    """Area under the error-versus-reject curve on [0, max_reject], divided by ``max_reject * FNMR(0)``:
+    1.0 is no better than rejecting at random, lower is better. NaN when FNMR(0) is 0."""
+    fractions = np.asarray(fractions, dtype=np.float64)
+    fnmr = np.asarray(fnmr, dtype=np.float64)
+    keep = fractions <= max_reject + 1e-12
+    x, y = fractions[keep], fnmr[keep]
+    if x[-1] < max_reject:  # close the interval with the last value
+        x, y = np.append(x, max_reject), np.append(y, y[-1])
+    if fnmr[0] <= 0:
+        return float("nan")
+    area = float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
+    return area / (max_reject * float(fnmr[0]))
+
+
+def pairwise_quality(quality_a: np.ndarray, quality_b: np.ndarray) -> np.ndarray:
+    """Quality of a comparison: the lower of its two samples' qualities; NaN (failed) stays NaN, which
+    :func:`erc_curve` ranks lowest."""
+    return np.minimum(np.asarray(quality_a, dtype=np.float64), np.asarray(quality_b, dtype=np.float64))
+
+
+# ------------------------------------------------------------------------------------------------ runner
+MINUTIAE_SOURCES = ("ours", "mindtct-ref", "fjfx-ref")
+MATCHERS = ("ours", "bozorth3-ref")
+QUALITY_SOURCES = ("ours", "nfiq2-ref", "nfiq1-ref", "none")
+PROTOCOLS = {
+    "fvc": "FVC: every pair of impressions of a finger is genuine, every pair of impressions of different "
+           "fingers is impostor (all i<j pairs)",
+    "socofing": "SOCOFing: each real print against its altered versions is genuine, all pairs of real prints "
+                "of different fingers are impostor",
+}
+
+
+class BenchmarkError(CccdBiometricsError):
+    """A benchmark cannot run as asked (unknown option, missing reference outputs or component)."""
+
+    code = "BENCHMARK"
+
+
+@dataclass(frozen=True)
+class BenchmarkResult:
+    """Everything a benchmark run measured. ``scores``/``genuine``/``pair_quality`` are per comparison."""
+
+    summary: dict[str, Any]
+    scores: np.ndarray = field(repr=False)
+    genuine: np.ndarray = field(repr=False)
+    pair_quality: np.ndarray | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe(self.summary)
+
+
+def _process_image(path: str, ppi: float | None, want_quality: bool, want_minutiae: bool) -> dict[str, Any]:
+    """Load one image and run our quality and/or extraction on it (runs in a worker process)."""
+    import cccd_biometrics as cb
+
+    out: dict[str, Any] = {"template": None, "quality": float("nan"), "error": None,
+                           "load_ms": 0.0, "quality_ms": 0.0, "extract_ms": 0.0}
+    try:
+        t0 = time.perf_counter()
+        img = cb.load_fingerprint(path, ppi=ppi)
+        t1 = time.perf_counter()
+        out["load_ms"] = 1000 * (t1 - t0)
+        if want_quality:
+            out["quality"] = float(cb.assess_fingerprint(img).score)
+            out["quality_ms"] = 1000 * (time.perf_counter() - t1)
+        if want_minutiae:
+            t2 = time.perf_counter()
+            out["template"] = cb.extract_minutiae(img)
+            out["extract_ms"] = 1000 * (time.perf_counter() - t2)
+    except CccdBiometricsError as exc:
+        out["error"] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def _require_component(name: str) -> None:
+    import importlib
+
+    import cccd_biometrics as cb
+
+    module = cb._EXPORTS[name]
+    try:
+        getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise BenchmarkError(f"{name} is not available in this build ({module}); use a reference source "
+                             "(--minutiae mindtct-ref / --quality nfiq2-ref) instead") from exc
+
+
+def _default_reference(root: Path) -> Path | None:
+    for parent in [root, *root.parents]:
+        candidate = parent / "reference"
+        if (candidate / "README.md").is_file():
+            return candidate
+    return None
+
+
+def _progress(total: int, desc: str, enabled: bool | None) -> Any:
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if enabled is None else enabled
+    return tqdm(total=total, desc=desc, unit="img" if "image" in desc else "cmp", disable=not show,
+                file=sys.stderr, leave=False)
+
+
+def _per_image(samples: list[Any], ppi: float | None, quality: str, minutiae: str, workers: int,
+               progress: bool | None) -> list[dict[str, Any]]:
+    want_q, want_m = quality == "ours", minutiae == "ours"
+    if not (want_q or want_m):
+        return [{"template": None, "quality": float("nan"), "error": None, "load_ms": 0.0, "quality_ms": 0.0,
+                 "extract_ms": 0.0} for _ in samples]
+    if want_q:
+        _require_component("assess_fingerprint")
+    if want_m:
+        _require_component("extract_minutiae")
+    results: list[dict[str, Any]] = [{}] * len(samples)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        per_ppi: list[float | None] = [ppi] * len(samples)
+        overruled: set[int] = set()
+        if ppi is None:  # a light first pass (decode + resolution) so each image is processed once, at its sensor's
+            resolutions = list(pool.map(_resolution_of, [str(s.path) for s in samples], chunksize=16))
+            sensor = sensor_resolutions(resolutions)
+            overruled = set(sensor)
+            # estimated resolutions are passed on, so the second pass does not estimate them again
+            per_ppi = [sensor.get(i, r["ppi"] if r["ppi_source"] == "estimated" else None)
+                       for i, r in enumerate(resolutions)]
+        bar = _progress(len(samples), "images", progress)
+        futures = {pool.submit(_process_image, str(s.path), per_ppi[i], want_q, want_m): i
+                   for i, s in enumerate(samples)}
+        for fut in _as_completed(futures):
+            i = futures[fut]
+            results[i] = fut.result()
+            if i in overruled:
+                results[i]["ppi_source"] = "sensor"
+            bar.update(1)
+    bar.close()
+    return results
+
+
+def _resolution_of(path: str) -> dict[str, Any]:
+    """An image's resolution and where it came from, and its size (runs in a worker process)."""
+    import cccd_biometrics as cb
+
+    try:
+        img = cb.load_fingerprint(path)
+    except CccdBiometricsError:
+        return {"ppi": None, "ppi_source": None, "shape": None}
+    return {"ppi": float(img.original_ppi), "ppi_source": img.ppi_source,
+            "shape": tuple(img.original_shape or img.shape)}
+
+
+MIN_SENSOR_IMAGES = 3
+
+
+def sensor_resolutions(per_image: list[dict[str, Any]]) -> dict[int, float]:
+    """Images whose ESTIMATED resolution disagrees with the other images of their sensor, and the sensor's.
+
+    A dataset's images of one size come from one sensor at one resolution, but the ridge-period estimate of a
+    single image is only good to about +-20 % (:mod:`.fingerprint.resolution`), so now and then one print of a
+    500 ppi set is taken for 330 or 850 ppi and resampled to the wrong scale. The (lower) median estimate of
+    all images of the same size (at least ``MIN_SENSOR_IMAGES``) is the sensor's; returns ``{index: that ppi}`` for
+    the estimated images that differ from it. Resolutions given by metadata are left alone.
+    """
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, row in enumerate(per_image):
+        if row.get("ppi_source") == "estimated" and row.get("shape") is not None:
+            groups.setdefault(tuple(row["shape"]), []).append(i)
+    redo: dict[int, float] = {}
+    for members in groups.values():
+        if len(members) < MIN_SENSOR_IMAGES:
+            continue
+        sensor = float(statistics.median_low([per_image[i]["ppi"] for i in members]))
+        redo.update({i: sensor for i in members if abs(per_image[i]["ppi"] - sensor) > 0.5})
+    return redo
+
+
+def _as_completed(futures: dict[Any, int]) -> Any:
+    from concurrent.futures import as_completed
+
+    return as_completed(futures)
+
+
+def _our_scores(templates: list[Any], pairs: np.ndarray, workers: int, progress: bool | None) -> np.ndarray:
+    """Scores of the given pairs with our comparator: one probe against its partners per task, on threads
+    (the compiled kernels release the GIL)."""
+    from ..fingerprint.match.mcc import compare_one_to_many, prepare_gallery, prepare_template
+
+    prepared = [prepare_template(t) for t in templates]
+    everything = prepare_gallery(prepared)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+    starts = np.flatnonzero(np.r_[True, np.diff(pairs[order, 0]) != 0])
+    groups = np.split(order, starts[1:])
+    scores = np.zeros(len(pairs))
+    bar = _progress(len(pairs), "comparisons", progress)
+
+    def run(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        partners = pairs[group, 1]
+        if np.array_equal(partners, np.arange(partners[0], partners[0] + partners.size)):
+            gallery = everything.subset(int(partners[0]), int(partners[-1]) + 1)  # FVC: views, no copies
+        else:
+            gallery = prepare_gallery([prepared[j] for j in partners])
+        return group, compare_one_to_many(prepared[pairs[group[0], 0]], gallery)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for group, values in pool.map(run, groups):
+            scores[group] = values
+            bar.update(len(group))
+    bar.close()
+    return scores
+
+
+def _reference_scores(reference: Path, tool: str, keys: list[str], pairs: np.ndarray) -> np.ndarray:
+    from .datasets import read_reference_scores
+
+    table = read_reference_scores(reference, tool, keys)
+    try:
+        return np.array([table[(keys[i], keys[j])] for i, j in pairs], dtype=np.float64)
+    except KeyError as exc:
+        raise BenchmarkError(f"no {tool} reference score for pair {exc.args[0]}") from exc
+
+
+def _templates(dataset: Any, minutiae: str, per_image: list[dict[str, Any]], reference: Path | None) -> list[Any]:
+    from ..fingerprint.template.types import Template
+    from .datasets import read_reference_xyt
+
+    empty = Template((), width=0, height=0)
+    if minutiae == "ours":
+        return [r["template"] if r["template"] is not None else empty for r in per_image]
+    if reference is None:
+        raise BenchmarkError("reference outputs not found: pass --reference DIR")
+    refs = read_reference_xyt(reference, minutiae.removesuffix("-ref"), dataset.samples)
+    if not refs:
+        raise BenchmarkError(f"no {minutiae} minutiae for this dataset under {reference}")
+    return [refs.get(s.key, empty) for s in dataset.samples]
+
+
+def _qualities(dataset: Any, quality: str, per_image: list[dict[str, Any]], reference: Path | None
+               ) -> np.ndarray | None:
+    from .datasets import read_reference_quality
+
+    if quality == "none":
+        return None
+    if quality == "ours":
+        return np.array([r["quality"] for r in per_image], dtype=np.float64)
+    if reference is None:
+        raise BenchmarkError("reference outputs not found: pass --reference DIR")
+    table = read_reference_quality(reference, quality.removesuffix("-ref"))
+    return np.array([table.get(s.key, np.nan) for s in dataset.samples], dtype=np.float64)
+
+
+def _check_options(minutiae: str, matcher: str, quality: str) -> None:
+    for value, allowed, what in ((minutiae, MINUTIAE_SOURCES, "minutiae"), (matcher, MATCHERS, "matcher"),
+                                 (quality, QUALITY_SOURCES, "quality")):
+        if value not in allowed:
+            raise BenchmarkError(f"unknown {what} source {value!r}; choose from {', '.join(allowed)}")
+
+
+def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, minutiae: str = "ours",
+                  matcher: str = "ours", quality: str = "ours", reference: str | os.PathLike | None = None,
+                  workers: int | None = None, progress: bool | None = None, bootstrap: int = 1000,
+                  log: Callable[[str], None] | None = None) -> BenchmarkResult:
+    """Run quality, extraction and every comparison of a dataset's protocol, and measure error rates.
+
+    Parameters
+    ----------
+    dataset_dir:
+        An FVC-style (``<finger>_<impression>.ext``) or SOCOFing folder (see :mod:`.bench_datasets`).
+    ppi:
+        Resolution of the images when their metadata is missing or wrong (e.g. 569 for FVC2002 DB2). Without
+        it, each image's resolution comes from its metadata or is estimated from its ridge period, and an
+        estimate that disagrees with the other images of the same size (one sensor) is overruled by their
+        median (:func:`sensor_resolutions`).
+    minutiae:
+        ``"ours"`` (:func:`cccd_biometrics.extract_minutiae`), or ``"mindtct-ref"`` / ``"fjfx-ref"`` (peer
+        minutiae from the reference outputs).
+    matcher:
+        ``"ours"`` (:func:`cccd_biometrics.compare_templates`) or ``"bozorth3-ref"`` (peer scores on the same
+        reference minutiae).
+    quality:
+        ``"ours"``, ``"nfiq2-ref"``, ``"nfiq1-ref"`` or ``"none"`` (no error-versus-reject curve).
+    reference:
+        Folder of reference outputs (default: a ``reference`` folder next to the dataset or above it).
+    workers:
+        Processes for the per-image work and threads for comparisons (default: the CPU count).
+    progress:
+        Progress bars on stderr (default: when stderr is a terminal).
+    bootstrap:
+        Resamples of the identity bootstrap (:func:`cccd_biometrics.bench.metrics.subject_bootstrap`, seed
+        ``BOOTSTRAP_SEED``) giving the 95 % intervals ``eer_ci95``, ``fnmr_at_fmr_1pct_ci95`` and
+        ``fnmr_at_fmr_0.1pct_ci95`` of ``summary["metrics"]``; 0 disables them (they are then None). The
+        intervals reflect which identities (fingers) happen to be in the data set, not the variation of
+        impressions within an identity: on an FVC DB of 10 fingers they span several points of EER.
+    log:
+        Called with a one-line summary (EER and its interval) at the end.
+
+    Raises
+    ------
+    BenchmarkError
+        If an option is unknown or what it needs is missing.
+    InputNotFoundError
+        If ``dataset_dir`` holds no recognised dataset.
+    """
+    from .datasets import comparison_pairs, discover_dataset
+
+    _check_options(minutiae, matcher, quality)
+    if bootstrap < 0:
+        raise BenchmarkError(f"bootstrap must be 0 (off) or a number of resamples, not {bootstrap}")
+    if matcher == "bozorth3-ref" and minutiae == "ours":
+        minutiae = "mindtct-ref"  # BOZORTH3 scores exist only on the reference minutiae
+    workers = max(1, workers or os.cpu_count() or 1)
+    t_start = time.perf_counter()
+    dataset = discover_dataset(Path(dataset_dir))
+    ref_dir = Path(reference) if reference else _default_reference(Path(dataset_dir).resolve())
+    pairs, genuine = comparison_pairs(dataset)
+    keys = [s.key for s in dataset.samples]
+
+    need_images = minutiae == "ours" and matcher == "ours"
+    per_image = _per_image(list(dataset.samples), ppi, quality, "ours" if need_images else "none", workers,
+                           progress)
+    t_images = time.perf_counter()
+    if matcher == "ours":
+        templates = _templates(dataset, minutiae, per_image, ref_dir)
+        t_prepared = time.perf_counter()
+        scores = _our_scores(templates, pairs, workers, progress)
+        n_minutiae = [len(t) for t in templates]
+    else:
+        if ref_dir is None:
+            raise BenchmarkError("reference outputs not found: pass --reference DIR")
+        t_prepared = time.perf_counter()
+        scores = _reference_scores(ref_dir, f"bozorth3_{minutiae.removesuffix('-ref')}", keys, pairs)
+        n_minutiae = []
+    t_compared = time.perf_counter()
+    qualities = _qualities(dataset, quality, per_image, ref_dir)
+    summary = _summarise(dataset, pairs, genuine, scores, qualities, per_image, n_minutiae)
+    t_bootstrap = time.perf_counter()
+    summary["metrics"].update(_bootstrap_metrics(dataset, pairs, genuine, scores, bootstrap))
+    t_bootstrapped = time.perf_counter()
+    summary.update(minutiae=minutiae, matcher=matcher, quality=quality, ppi=ppi, workers=workers)
+    # images whose own resolution estimate was overruled by their sensor's (see sensor_resolutions)
+    summary["counts"]["sensor_resolution_images"] = sum(r.get("ppi_source") == "sensor" for r in per_image)
+    summary["timings"] = {
+        "total_s": time.perf_counter() - t_start,
+        "images_s": t_images - t_start,
+        "comparisons_s": t_compared - t_prepared,
+        "comparison_us_per_pair": 1e6 * (t_compared - t_prepared) / max(len(pairs), 1),
+        "bootstrap_s": t_bootstrapped - t_bootstrap,
+        **{f"median_{k}": float(np.median([r[k] for r in per_image])) if per_image else None
+           for k in ("load_ms", "quality_ms", "extract_ms")},
+    }
+    pair_q = None if qualities is None else pairwise_quality(qualities[pairs[:, 0]], qualities[pairs[:, 1]])
+    if log:
+        from .report import format_rate
+
+        m = summary["metrics"]
+        log(f"{dataset.root}: EER {format_rate(m['eer'], m['eer_ci95'])}")
+    return BenchmarkResult(summary, scores, genuine, pair_q)
+
+
+BOOTSTRAP_SEED = 0
+# results.json metric -> SubjectBootstrap attribute
+_INTERVAL_KEYS = (("eer", "eer"), ("fnmr_at_fmr_1pct", "fnmr_at_fmr_1pct"),
+                  ("fnmr_at_fmr_0.1pct", "fnmr_at_fmr_0_1pct"))
+
+
+def _bootstrap_metrics(dataset: Any, pairs: np.ndarray, genuine: np.ndarray, scores: np.ndarray, resamples: int
+                       ) -> dict[str, Any]:
+    """``metrics`` entries of the identity bootstrap: ``<metric>_ci95`` = [lower, upper] and ``bootstrap`` (what
+    was resampled, how often, and the bootstrap standard deviations); all None when ``resamples`` is 0.
+
+    A pair's identities are those of its two samples (:attr:`.bench_datasets.Sample.identity`): one identity for
+    a genuine pair (two impressions of a finger; a real and an altered print in SOCOFing), two for an impostor
+    pair. An identity is a finger: in SOCOFing (``<subject>_<hand>_<finger>``) the ten fingers of a subject are
+    resampled independently, so the interval leaves out what the fingers of one person share.
+    """
+    out: dict[str, Any] = {f"{key}_ci95": None for key, _ in _INTERVAL_KEYS}
+    out["bootstrap"] = None
+    if resamples <= 0:
+        return out
+    identity = np.array([s.identity for s in dataset.samples])[pairs]
+    res = subject_bootstrap(scores[genuine], identity[genuine, 0], scores[~genuine], identity[~genuine],
+                            resamples=resamples, seed=BOOTSTRAP_SEED, level=0.95)
+    intervals = {key: getattr(res, attr) for key, attr in _INTERVAL_KEYS}
+    out.update({f"{key}_ci95": [iv.lower, iv.upper] for key, iv in intervals.items()})
+    out["bootstrap"] = {"resamples": res.resamples, "unit": "identity", "seed": res.seed,
+                        "identities": res.identities, "valid_resamples": res.valid_resamples,
+                        "level": res.level, "std": {key: iv.std for key, iv in intervals.items()}}
+    return out
+
+
+def _summarise(dataset: Any, pairs: np.ndarray, genuine: np.ndarray, scores: np.ndarray,
+               qualities: np.ndarray | None, per_image: list[dict[str, Any]], n_minutiae: list[int]
+               ) -> dict[str, Any]:
+    gen, imp = scores[genuine], scores[~genuine]
+    if gen.size == 0 or imp.size == 0:
+        raise BenchmarkError("the dataset yields no genuine or no impostor pair")
+    thr1 = threshold_at_fmr(imp, 0.01)
+    metrics: dict[str, Any] = {
+        "eer": eer(gen, imp),
+        "fnmr_at_fmr_1pct": fnmr_at_fmr(gen, imp, 0.01),
+        "fnmr_at_fmr_0.1pct": fnmr_at_fmr(gen, imp, 0.001),
+        "threshold_at_fmr_1pct": thr1,
+        "threshold_at_fmr_0.1pct": threshold_at_fmr(imp, 0.001),
+        "erc_area": None,
+        "erc_area_oracle": None,
+    }
+    if qualities is not None:
+        pq = pairwise_quality(qualities[pairs[:, 0]], qualities[pairs[:, 1]])[genuine]
+        fractions, fnmr = erc_curve(gen, pq, thr1)
+        metrics["erc_area"] = erc_area(fractions, fnmr)
+        metrics["erc_area_oracle"] = erc_area(*erc_curve(gen, gen, thr1))
+        metrics["erc"] = {"rejected": fractions[::2].tolist(), "fnmr": fnmr[::2].tolist()}
+    errors = [r.get("error") for r in per_image if r.get("error")]
+    return {
+        "dataset": str(dataset.root),
+        "layout": dataset.layout,
+        "protocol": PROTOCOLS[dataset.layout],
+        "counts": {"images": len(dataset.samples), "failed_images": len(errors), "pairs": len(pairs),
+                   "genuine": int(genuine.sum()), "impostor": int((~genuine).sum()),
+                   "mean_minutiae": float(np.mean(n_minutiae)) if n_minutiae else None},
+        "metrics": metrics,
+        "errors": errors[:20],
+    }
+
+
+def write_report(result: BenchmarkResult, out_dir: str | os.PathLike) -> dict[str, Path]:
+    """Write ``results.json``, ``det.png``, ``erc.png`` (when a quality was measured), ``scores.csv`` and
+    ``index.html`` into ``out_dir``; returns the paths written."""
+    from .report import plot_det, plot_erc, write_html, write_results_json
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    s = result.summary
+    label = f"{s['minutiae']} + {s['matcher']}"
+    gen, imp = result.scores[result.genuine], result.scores[~result.genuine]
+    paths = {"det": plot_det({label: det_curve(gen, imp)}, out / "det.png", f"DET: {Path(s['dataset']).name}")}
+    if result.pair_quality is not None:
+        thr = s["metrics"]["threshold_at_fmr_1pct"]
+        curves = {f"quality: {s['quality']}": erc_curve(gen, result.pair_quality[result.genuine], thr),
+                  "oracle (genuine score)": erc_curve(gen, gen, thr)}
+        paths["erc"] = plot_erc(curves, out / "erc.png", f"ERC: {Path(s['dataset']).name}")
+    scores_csv = out / "scores.csv"
+    scores_csv.write_text("genuine,score\n" + "".join(f"{int(g)},{v:.6g}\n"
+                                                       for g, v in zip(result.genuine, result.scores, strict=False)))
+    paths["scores"] = scores_csv
+    paths["results"] = write_results_json(result.to_dict(), out / "results.json")
+    paths["html"] = write_html(result.to_dict(), [p for k, p in paths.items() if k in ("det", "erc")],
+                               out / "index.html")
+    return paths
