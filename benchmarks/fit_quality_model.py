@@ -27,13 +27,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 from scipy.stats import norm, spearmanr
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from erc import FVC_DBS, db_erc, read_pairs, threshold_at_fmr
 from quality_dataset import REFERENCE, ROOT, fvc_images, measure_all, nfiq2_scores
 

@@ -16,16 +16,14 @@ Clean prints are chosen as in ``tests/test_quality_properties.py``.
 from __future__ import annotations
 
 import itertools
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+import cccd_biometrics as cb
+import degradations as own
+from cccd_biometrics.fingerprint.synthetic import degrade as shared
+from degradations import FVC_CANDIDATES, STRENGTHS, is_clean
 
-import cccd_biometrics as cb  # noqa: E402
-import degradations as own  # noqa: E402
-from cccd_biometrics.fingerprint.synthetic import degrade as shared  # noqa: E402
-from test_quality_properties import FVC_CANDIDATES, STRENGTHS, is_clean  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SHARED = {
     "FINGER_TOO_DRY": shared.dry,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-__all__ = ["Finding", "Severity", "json_safe"]
+from ._shared.jsonsafe import json_safe
+
+__all__ = ["Finding", "Severity"]
 
 
 class Severity(str, Enum):
@@ -57,18 +58,3 @@ class Finding:
         }
 
 
-def json_safe(value: Any) -> Any:
-    """Convert numpy scalars and non-finite floats to JSON-safe Python values (NaN/inf become None)."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value

@@ -12,9 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
+from .._shared.jsonsafe import json_safe
 from ..errors import CccdBiometricsError
-from ..findings import json_safe
+from ..face.capture import portrait_from_decoded
+from ..face.detect import detect_faces
+from ..face.icao import check_portrait
+from ..fingerprint.capture import fingerprint_from_decoded
+from ..fingerprint.quality.score import assess_fingerprint
+from ..io.decode import decode_image
 
 __all__ = ["KINDS", "CheckRow", "check_path", "guess_kind"]
 
@@ -22,11 +29,6 @@ KINDS = ("auto", "fingerprint", "portrait")
 
 PORTRAIT_PROFILE = "cccd"
 """Requirement profile ``cccd-bio check`` applies to portraits (the chip-card portrait rules)."""
-
-IMAGE_SUFFIXES = frozenset(
-    {".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg", ".jp2", ".j2k", ".jpf", ".wsq"}
-)
-
 
 ROW_STATUSES = ("ok", "flagged", "error")
 
@@ -110,8 +112,6 @@ def guess_kind(rgb_or_gray: np.ndarray) -> str:
 
 
 def _detect_kind(im: Any) -> str:
-    from PIL import Image
-
     if im.mode in ("L", "I;16", "I;16B", "I;16L", "I", "F", "1", "LA"):
         return "fingerprint"
     small = im.convert("RGB")
@@ -127,15 +127,10 @@ def _holds_face(im: Any) -> bool:
 
     Only asked of grey images in which the fingerprint check found no finger, so real prints never pay for it.
     """
-    from ..face.detect import detect_faces
-
     return bool(detect_faces(np.ascontiguousarray(np.asarray(im.convert("RGB")))))
 
 
 def _check_fingerprint(im: Any, name: str, ppi: float | None) -> dict[str, Any]:
-    from ..fingerprint.capture import fingerprint_from_decoded
-    from ..fingerprint.quality.score import assess_fingerprint
-
     img = fingerprint_from_decoded(im, name, ppi)
     info = img.to_dict()
     quality = assess_fingerprint(img)
@@ -152,9 +147,6 @@ def _check_fingerprint(im: Any, name: str, ppi: float | None) -> dict[str, Any]:
 
 
 def _check_portrait(im: Any, name: str) -> dict[str, Any]:
-    from ..face.capture import portrait_from_decoded
-    from ..face.icao import check_portrait
-
     p = portrait_from_decoded(im, name)
     report = check_portrait(p, profile=PORTRAIT_PROFILE)
     details: dict[str, Any] = {"format": p.format, "profile": report.profile, "compliant": report.compliant,
@@ -251,8 +243,6 @@ def check_path(path: str | os.PathLike, *, kind: str = "auto", ppi: float | None
     size = _file_size(p)
     resolved: str | None = None if kind == "auto" else kind
     try:
-        from ..io.decode import decode_image
-
         decoded = decode_image(p)  # decoded once, whatever the kind
         im, name = decoded.image, decoded.source
         detected = resolved is None

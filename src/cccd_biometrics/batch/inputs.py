@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
-from .check import IMAGE_SUFFIXES
+from ..io.decode import IMAGE_SUFFIXES
 
 __all__ = ["STDIN", "count_inputs", "iter_inputs", "iter_path_list", "readable_twice"]
 

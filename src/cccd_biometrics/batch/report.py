@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
+
+from ..io.decode import MAX_PIXELS, decode_image
 
 __all__ = ["ReportBuilder", "write_report"]
 
@@ -259,10 +262,6 @@ def _plot_bars(values: dict[str, int], title: str) -> str:
 
 def _thumbnail(path: str) -> str | None:
     """A small JPEG of the capture as a data URI, or ``None`` when it cannot be read."""
-    from PIL import Image
-
-    from ..io.decode import MAX_PIXELS, decode_image
-
     try:
         im = decode_image(path, max_pixels=MAX_PIXELS).image
         im = im.convert("RGB") if im.mode not in ("L", "RGB") else im

@@ -31,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
+
 from .._shared.gc import cyclic_gc_paused
 from .check import CheckRow, check_path
 from .inputs import iter_inputs
@@ -72,9 +75,6 @@ def warm_up_worker(kind: str = "auto") -> None:
 
 
 def _warm_up(kind: str) -> None:
-    import cv2
-    import numpy as np
-
     yy, xx = np.mgrid[0:320, 0:320]
     ridges = (127 + 100 * np.sin(2 * np.pi * (xx * 0.8 + yy * 0.6) / 9.1)).astype(np.uint8)
     portrait = np.dstack([ridges, np.roll(ridges, 7, axis=1), 255 - ridges])
@@ -174,8 +174,6 @@ def _opencv_threads_per_worker(workers: int) -> int:
 
 def _set_opencv_threads(n: int) -> None:
     try:
-        import cv2
-
         cv2.setNumThreads(n)
     except Exception:  # pragma: no cover - an optimisation only
         return
@@ -190,8 +188,6 @@ def _opencv_threads_for_workers(n: int) -> Iterator[None]:
     forkserver) set it in their initializer. Nothing changes when ``n`` is the current value.
     """
     try:
-        import cv2
-
         previous = cv2.getNumThreads()
     except Exception:  # pragma: no cover - an optimisation only
         yield

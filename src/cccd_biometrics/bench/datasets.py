@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from ..errors import InputNotFoundError, TemplateFormatError
 from ..fingerprint.template.types import Minutia, Template
+from ..io.decode import IMAGE_SUFFIXES
 
 __all__ = [
     "Dataset",
@@ -40,7 +42,6 @@ __all__ = [
     "xyt_to_template",
 ]
 
-IMAGE_SUFFIXES = {".tif", ".tiff", ".bmp", ".png", ".jpg", ".jpeg", ".wsq", ".jp2", ".pgm"}
 _FVC_NAME = re.compile(r"^(\d+)_(\d+)$")
 _SOCOFING_NAME = re.compile(r"^(\d+)__([MF])_(Left|Right)_(\w+?)_finger(?:_(\w+))?$", re.IGNORECASE)
 
@@ -153,8 +154,6 @@ def _reference_ppi(reference: Path) -> dict[str, float]:
 
 
 def _image_size(path: Path) -> tuple[int, int]:
-    from PIL import Image
-
     with Image.open(path) as im:
         return im.size
 

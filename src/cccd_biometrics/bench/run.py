@@ -14,17 +14,31 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
+from .._shared.jsonsafe import json_safe
 from ..errors import CccdBiometricsError
-from ..findings import json_safe
+from ..fingerprint.capture import load_fingerprint
+from ..fingerprint.match.mcc import compare_one_to_many, prepare_gallery, prepare_template
+from ..fingerprint.minutiae.extract import extract_minutiae
+from ..fingerprint.quality.score import assess_fingerprint
+from ..fingerprint.template.types import Template
+from .datasets import (
+    comparison_pairs,
+    discover_dataset,
+    read_reference_quality,
+    read_reference_scores,
+    read_reference_xyt,
+)
 from .metrics import _finite_scores as _scores
 from .metrics import subject_bootstrap
+from .report import format_rate, plot_det, plot_erc, write_html, write_results_json
 
 __all__ = [
     "BOOTSTRAP_SEED",
@@ -208,38 +222,23 @@ class BenchmarkResult:
 
 def _process_image(path: str, ppi: float | None, want_quality: bool, want_minutiae: bool) -> dict[str, Any]:
     """Load one image and run our quality and/or extraction on it (runs in a worker process)."""
-    import cccd_biometrics as cb
-
     out: dict[str, Any] = {"template": None, "quality": float("nan"), "error": None,
                            "load_ms": 0.0, "quality_ms": 0.0, "extract_ms": 0.0}
     try:
         t0 = time.perf_counter()
-        img = cb.load_fingerprint(path, ppi=ppi)
+        img = load_fingerprint(path, ppi=ppi)
         t1 = time.perf_counter()
         out["load_ms"] = 1000 * (t1 - t0)
         if want_quality:
-            out["quality"] = float(cb.assess_fingerprint(img).score)
+            out["quality"] = float(assess_fingerprint(img).score)
             out["quality_ms"] = 1000 * (time.perf_counter() - t1)
         if want_minutiae:
             t2 = time.perf_counter()
-            out["template"] = cb.extract_minutiae(img)
+            out["template"] = extract_minutiae(img)
             out["extract_ms"] = 1000 * (time.perf_counter() - t2)
     except CccdBiometricsError as exc:
         out["error"] = f"{type(exc).__name__}: {exc}"
     return out
-
-
-def _require_component(name: str) -> None:
-    import importlib
-
-    import cccd_biometrics as cb
-
-    module = cb._EXPORTS[name]
-    try:
-        getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        raise BenchmarkError(f"{name} is not available in this build ({module}); use a reference source "
-                             "(--minutiae mindtct-ref / --quality nfiq2-ref) instead") from exc
 
 
 def _default_reference(root: Path) -> Path | None:
@@ -251,8 +250,6 @@ def _default_reference(root: Path) -> Path | None:
 
 
 def _progress(total: int, desc: str, enabled: bool | None) -> Any:
-    from tqdm import tqdm
-
     show = sys.stderr.isatty() if enabled is None else enabled
     return tqdm(total=total, desc=desc, unit="img" if "image" in desc else "cmp", disable=not show,
                 file=sys.stderr, leave=False)
@@ -264,10 +261,6 @@ def _per_image(samples: list[Any], ppi: float | None, quality: str, minutiae: st
     if not (want_q or want_m):
         return [{"template": None, "quality": float("nan"), "error": None, "load_ms": 0.0, "quality_ms": 0.0,
                  "extract_ms": 0.0} for _ in samples]
-    if want_q:
-        _require_component("assess_fingerprint")
-    if want_m:
-        _require_component("extract_minutiae")
     results: list[dict[str, Any]] = [{}] * len(samples)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         per_ppi: list[float | None] = [ppi] * len(samples)
@@ -294,10 +287,8 @@ def _per_image(samples: list[Any], ppi: float | None, quality: str, minutiae: st
 
 def _resolution_of(path: str) -> dict[str, Any]:
     """An image's resolution and where it came from, and its size (runs in a worker process)."""
-    import cccd_biometrics as cb
-
     try:
-        img = cb.load_fingerprint(path)
+        img = load_fingerprint(path)
     except CccdBiometricsError:
         return {"ppi": None, "ppi_source": None, "shape": None}
     return {"ppi": float(img.original_ppi), "ppi_source": img.ppi_source,
@@ -330,16 +321,12 @@ def sensor_resolutions(per_image: list[dict[str, Any]]) -> dict[int, float]:
 
 
 def _as_completed(futures: dict[Any, int]) -> Any:
-    from concurrent.futures import as_completed
-
     return as_completed(futures)
 
 
 def _our_scores(templates: list[Any], pairs: np.ndarray, workers: int, progress: bool | None) -> np.ndarray:
     """Scores of the given pairs with our comparator: one probe against its partners per task, on threads
     (the compiled kernels release the GIL)."""
-    from ..fingerprint.match.mcc import compare_one_to_many, prepare_gallery, prepare_template
-
     prepared = [prepare_template(t) for t in templates]
     everything = prepare_gallery(prepared)
     order = np.lexsort((pairs[:, 1], pairs[:, 0]))
@@ -365,8 +352,6 @@ def _our_scores(templates: list[Any], pairs: np.ndarray, workers: int, progress:
 
 
 def _reference_scores(reference: Path, tool: str, keys: list[str], pairs: np.ndarray) -> np.ndarray:
-    from .datasets import read_reference_scores
-
     table = read_reference_scores(reference, tool, keys)
     try:
         return np.array([table[(keys[i], keys[j])] for i, j in pairs], dtype=np.float64)
@@ -375,9 +360,6 @@ def _reference_scores(reference: Path, tool: str, keys: list[str], pairs: np.nda
 
 
 def _templates(dataset: Any, minutiae: str, per_image: list[dict[str, Any]], reference: Path | None) -> list[Any]:
-    from ..fingerprint.template.types import Template
-    from .datasets import read_reference_xyt
-
     empty = Template((), width=0, height=0)
     if minutiae == "ours":
         return [r["template"] if r["template"] is not None else empty for r in per_image]
@@ -391,8 +373,6 @@ def _templates(dataset: Any, minutiae: str, per_image: list[dict[str, Any]], ref
 
 def _qualities(dataset: Any, quality: str, per_image: list[dict[str, Any]], reference: Path | None
                ) -> np.ndarray | None:
-    from .datasets import read_reference_quality
-
     if quality == "none":
         return None
     if quality == "ours":
@@ -455,8 +435,6 @@ def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, m
     InputNotFoundError
         If ``dataset_dir`` holds no recognised dataset.
     """
-    from .datasets import comparison_pairs, discover_dataset
-
     _check_options(minutiae, matcher, quality)
     if bootstrap < 0:
         raise BenchmarkError(f"bootstrap must be 0 (off) or a number of resamples, not {bootstrap}")
@@ -504,8 +482,6 @@ def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, m
     }
     pair_q = None if qualities is None else pairwise_quality(qualities[pairs[:, 0]], qualities[pairs[:, 1]])
     if log:
-        from .report import format_rate
-
         m = summary["metrics"]
         log(f"{dataset.root}: EER {format_rate(m['eer'], m['eer_ci95'])}")
     return BenchmarkResult(summary, scores, genuine, pair_q)
@@ -580,8 +556,6 @@ def _summarise(dataset: Any, pairs: np.ndarray, genuine: np.ndarray, scores: np.
 def write_report(result: BenchmarkResult, out_dir: str | os.PathLike) -> dict[str, Path]:
     """Write ``results.json``, ``det.png``, ``erc.png`` (when a quality was measured), ``scores.csv`` and
     ``index.html`` into ``out_dir``; returns the paths written."""
-    from .report import plot_det, plot_erc, write_html, write_results_json
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     s = result.summary

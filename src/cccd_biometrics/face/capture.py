@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from ..errors import ImageTooSmallError
+from ..errors import ImageTooSmallError, InvalidImageError
 from ..images import Portrait
 from ..io.decode import (
     MAX_PIXELS,
@@ -17,7 +17,7 @@ from ..io.decode import (
     rgb_pixels,
 )
 
-__all__ = ["MIN_PORTRAIT_SIZE", "load_portrait", "portrait_from_decoded"]
+__all__ = ["MIN_PORTRAIT_SIZE", "load_portrait", "portrait_from_decoded", "portrait_pixels"]
 
 
 MIN_PORTRAIT_SIZE = 32
@@ -59,3 +59,12 @@ def _portrait(rgb: np.ndarray, name: str, fmt: str | None) -> Portrait:
             source=name,
         )
     return Portrait(pixels=rgb, source=name, format=fmt)
+
+
+def portrait_pixels(portrait: Portrait | np.ndarray) -> np.ndarray:
+    """The RGB pixels of a :class:`~cccd_biometrics.images.Portrait`, or of an array loaded as one."""
+    if isinstance(portrait, Portrait):
+        return portrait.pixels
+    if isinstance(portrait, np.ndarray):
+        return load_portrait(portrait).pixels
+    raise InvalidImageError(f"expected a Portrait or an RGB array, got {type(portrait).__name__}")

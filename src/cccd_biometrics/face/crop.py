@@ -11,7 +11,8 @@ import numpy as np
 
 from ..errors import NoFaceFoundError
 from ..images import Portrait
-from .icao import _pixels, locate_face
+from .capture import portrait_pixels
+from .icao import locate_face
 
 __all__ = ["TOKEN_EYE_Y", "TOKEN_IED", "crop_token_portrait", "token_transform"]
 
@@ -54,7 +55,7 @@ def crop_token_portrait(portrait: Portrait | np.ndarray, width: int | None = Non
     NoFaceFoundError
         When no face is found.
     """
-    rgb = _pixels(portrait)
+    rgb = portrait_pixels(portrait)
     geo, _ = locate_face(rgb)
     if geo is None:
         raise NoFaceFoundError("no face found; cannot place the token frame",

@@ -19,14 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidImageError
-from ..findings import Finding, Severity, json_safe
+from .._shared.jsonsafe import json_safe
+from ..findings import Finding, Severity
 from ..images import Portrait
+from .capture import portrait_pixels
 from .detect import detect_faces, face_landmarks
 from .geometry import FaceGeometry, face_geometry
 from .measures import Measure, compute_measures
 
-__all__ = ["PROFILES", "PortraitReport", "Profile", "check_portrait", "locate_face"]
+__all__ = ["PROFILES", "PortraitReport", "Profile", "check_portrait", "get_profile", "locate_face"]
 
 
 @dataclass(frozen=True)
@@ -161,16 +162,6 @@ class PortraitReport:
             "measures": {k: m.to_dict() for k, m in self.measures.items()},
             "geometry": None if self.geometry is None else self.geometry.to_dict(with_landmarks=with_landmarks),
         })
-
-
-def _pixels(portrait: Portrait | np.ndarray) -> np.ndarray:
-    if isinstance(portrait, Portrait):
-        return portrait.pixels
-    if isinstance(portrait, np.ndarray):
-        from .capture import load_portrait
-
-        return load_portrait(portrait).pixels
-    raise InvalidImageError(f"expected a Portrait or an RGB array, got {type(portrait).__name__}")
 
 
 def locate_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
@@ -315,7 +306,8 @@ def _exposure_without_face(rgb: np.ndarray) -> tuple[Finding, ...]:
     return ()
 
 
-def _profile(profile: str | Profile) -> Profile:
+def get_profile(profile: str | Profile) -> Profile:
+    """The :class:`Profile` named ``profile`` (a key of :data:`PROFILES`), or ``profile`` itself."""
     if isinstance(profile, Profile):
         return profile
     try:
@@ -341,8 +333,8 @@ def check_portrait(portrait: Portrait | np.ndarray, profile: str | Profile = "ic
         ``compliant`` is False when any requirement failed; a portrait without a face gets
         ``FACE_NOT_FOUND`` (no exception).
     """
-    prof = _profile(profile)
-    rgb = _pixels(portrait)
+    prof = get_profile(profile)
+    rgb = portrait_pixels(portrait)
     size = (int(rgb.shape[1]), int(rgb.shape[0]))
     geo, n = locate_face(rgb)
     if geo is None:

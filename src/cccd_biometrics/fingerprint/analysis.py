@@ -36,6 +36,7 @@ import numpy as np
 from ..errors import InvalidImageError
 from ..images import FingerImage
 from .capture import load_fingerprint
+from .fields import enhance as _enhance
 from .fields import frequency as _freq
 from .fields import orientation as _orient
 from .fields import segmentation as _seg
@@ -215,23 +216,17 @@ class Analysis:
     def enhanced(self) -> np.ndarray:
         """Oriented, period-tuned ridge response (float32; negative on ridges, 0 outside the mask);
         see :func:`cccd_biometrics.fingerprint.fields.enhance.enhance`."""
-        from .fields import enhance
-
-        return enhance.enhance(self.gray, self.orientation, self.ridge_period, self.mask, self.block_size)
+        return _enhance.enhance(self.gray, self.orientation, self.ridge_period, self.mask, self.block_size)
 
     @cached_product
     def binary(self) -> np.ndarray:
         """Ridge pixels of :attr:`enhanced` (uint8 0/1)."""
-        from .fields import enhance
-
-        return enhance.binarize(self.enhanced, self.mask)
+        return _enhance.binarize(self.enhanced, self.mask)
 
     @cached_product
     def skeleton(self) -> np.ndarray:
         """One-pixel-wide 8-connected ridge skeleton of :attr:`binary` (uint8 0/1)."""
-        from .fields import enhance
-
-        return enhance.skeletonize(self.binary)
+        return _enhance.skeletonize(self.binary)
 
 
 def analyze_fingerprint(image: FingerImage, *, block_size: int = BLOCK_SIZE) -> Analysis:

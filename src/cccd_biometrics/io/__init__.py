@@ -4,7 +4,16 @@
 PNG, BMP, TIFF, JPEG, JPEG 2000 and WSQ; :mod:`.wsq_stream` checks a WSQ stream before the NBIS decoder sees it.
 """
 
-from .decode import MAX_PIXELS, READ_FORMATS, DecodedImage, ImageSource, decode_image
+from .decode import IMAGE_SUFFIXES, MAX_PIXELS, READ_FORMATS, DecodedImage, ImageSource, decode_image
 from .encode import WRITE_FORMATS, save_image
 
-__all__ = ["MAX_PIXELS", "READ_FORMATS", "WRITE_FORMATS", "DecodedImage", "ImageSource", "decode_image", "save_image"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "MAX_PIXELS",
+    "READ_FORMATS",
+    "WRITE_FORMATS",
+    "DecodedImage",
+    "ImageSource",
+    "decode_image",
+    "save_image",
+]

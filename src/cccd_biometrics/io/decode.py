@@ -51,6 +51,7 @@ except ImportError:  # pragma: no cover - wsq is a declared dependency
     _wsq = None
 
 __all__ = [
+    "IMAGE_SUFFIXES",
     "MAX_PIXELS",
     "READ_FORMATS",
     "DecodedImage",
@@ -75,6 +76,11 @@ CALLER_PPI_RANGE = (50.0, 5000.0)
 
 READ_FORMATS = ("PNG", "BMP", "TIFF", "JPEG", "JPEG2000")
 """Pillow formats read (JPEG includes the multi-picture JPEGs phone cameras write). WSQ is read separately."""
+
+IMAGE_SUFFIXES = frozenset({".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg", ".jp2", ".j2k", ".jpf", ".wsq"})
+"""File suffixes of the formats this module decodes (READ_FORMATS and WSQ): what folder walks (``cccd-bio check``,
+``cccd-bio bench``) pick up. Only formats that can be decoded are listed: a suffix such as ``.pgm`` would list files
+that then fail one by one (PNM is refused like every non-capture format)."""
 
 _READ_PLUGINS = (PngImagePlugin, BmpImagePlugin, TiffImagePlugin, JpegImagePlugin, Jpeg2KImagePlugin)
 """The Pillow plugins of READ_FORMATS, imported (so registered) with this module. Pillow registers only five

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from .._shared.binary import BoundedReader
 from ..errors import InvalidImageError
 
 __all__ = ["WsqHeader", "validate_wsq"]
@@ -44,28 +45,15 @@ class WsqHeader:
     height: int
 
 
-class _Reader:
-    """Bounds-checked big-endian reads; every overrun is a typed error naming the source."""
+class _Reader(BoundedReader):
+    """The shared bounded reader, with the WSQ error (naming the source and the byte position)."""
 
     def __init__(self, data: bytes, name: str) -> None:
-        self.data, self.pos, self.name = data, 0, name
+        super().__init__(data, lambda reader, n: self.fail("truncated"))
+        self.name = name
 
     def fail(self, problem: str) -> InvalidImageError:
         return InvalidImageError(f"WSQ stream is corrupt: {problem} (at byte {self.pos})", source=self.name)
-
-    def take(self, n: int) -> bytes:
-        if self.pos + n > len(self.data):
-            raise self.fail("truncated")
-        out = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return out
-
-    def u8(self) -> int:
-        return self.take(1)[0]
-
-    def u16(self) -> int:
-        b = self.take(2)
-        return b[0] << 8 | b[1]
 
 
 def _check_table(r: _Reader, marker: int, huffman: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:

@@ -55,6 +55,8 @@ import numpy as np
 
 from ..._shared.numeric import median
 from ...images import FingerImage
+from ..analysis import Analysis, analyze_fingerprint
+from ..quality.score import assess_fingerprint
 from ..template.types import Minutia, Template
 from . import _kernels as _k
 
@@ -451,11 +453,7 @@ def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
 
 
 def _image_quality(analysis: Any) -> int | None:
-    """The image's 0-100 quality score from the quality module (sharing ``analysis``), when it exists."""
-    try:
-        from ..quality.score import assess_fingerprint
-    except ImportError:
-        return None
+    """The image's 0-100 quality score (sharing ``analysis``)."""
     score = getattr(assess_fingerprint(analysis), "score", None)
     return None if score is None else round(float(score))
 
@@ -470,7 +468,7 @@ def extract_minutiae(image: Any, *, with_quality: bool = True) -> Template:
         products are reused, nothing is recomputed), or anything :func:`cccd_biometrics.load_fingerprint`
         accepts.
     with_quality:
-        Fill ``Template.quality`` with the image quality score (needs the quality module; ``None`` otherwise).
+        Fill ``Template.quality`` with the image quality score (``None`` otherwise).
 
     Returns
     -------
@@ -478,8 +476,6 @@ def extract_minutiae(image: Any, *, with_quality: bool = True) -> Template:
         Minutiae in the original capture's pixel coordinates (conventions in the module docstring), with the
         capture's width, height and ppi.
     """
-    from ..analysis import Analysis, analyze_fingerprint
-
     analysis = image if isinstance(image, Analysis) else analyze_fingerprint(image)
     img: FingerImage = analysis.image
     scale = img.scale_to_original

@@ -14,9 +14,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ...errors import UnsupportedFormatError
 from ...images import FingerImage
-from ..analysis import Analysis
-from .score import FingerprintQuality
+from ..analysis import Analysis, analyze_fingerprint
+from .score import FingerprintQuality, assess_fingerprint
 
 __all__ = ["quality_colours", "quality_overlay", "save_quality_overlay"]
 
@@ -74,16 +75,11 @@ def _with_header(img: np.ndarray, quality: FingerprintQuality) -> np.ndarray:
 def save_quality_overlay(path: str | os.PathLike, image: FingerImage | Analysis,
                          quality: FingerprintQuality | None = None) -> Path:
     """Assess (if needed), draw the quality overlay and write it to ``path`` (format from the suffix)."""
-    from ..analysis import analyze_fingerprint
-    from .score import assess_fingerprint
-
     analysis = image if isinstance(image, Analysis) else analyze_fingerprint(image)
     quality = quality or assess_fingerprint(analysis)
     rgb = quality_overlay(analysis, quality)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(str(out), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-        from ...errors import UnsupportedFormatError
-
         raise UnsupportedFormatError("cannot write an image with this suffix", source=str(out))
     return out

@@ -4,10 +4,10 @@
 
 * ``measures``: the NFIQ 2 family of ISO/IEC 29794-4 and our own diagnostic measures (:mod:`.measures`);
 * ``score``: the unified quality (ISO/IEC 29794-1 scale: higher predicts better comparison utility). A small
-  readable model (``quality_model.json`` beside this module, fitted by ``benchmarks/fit_quality_model.py``) combines a few
-  measures; it is then scaled down by *gates* for conditions a model fitted on real prints never saw (no ridge
-  pattern, tiny area, no contrast, heavy blur or noise), so a blank or non-fingerprint image scores near 0 and
-  the score keeps falling as a capture degrades;
+  readable model (``quality_model.json`` beside this module, fitted by ``benchmarks/fit_quality_model.py``)
+  combines a few measures; it is then scaled down by *gates* for conditions a model fitted on real prints never
+  saw (no ridge pattern, tiny area, no contrast, heavy blur or noise), so a blank or non-fingerprint image scores
+  near 0 and the score keeps falling as a capture degrades;
 * ``findings``: why a print is hard to read and what the operator should do, each with the measured value and
   the threshold it crossed. ``hard_to_read`` is true when any finding is an error.
 
@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ...findings import Finding, Severity, json_safe
+from ..._shared.jsonsafe import json_safe
+from ...findings import Finding, Severity
 from ...images import FingerImage
 from ..analysis import Analysis, analyze_fingerprint
 from .measures import block_clarity, compute_measures

@@ -29,7 +29,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ...findings import json_safe
+from ..._shared.jsonsafe import json_safe
 from ..template.types import Minutia, Template
 from . import _kernels as kernels
 from . import degrade

@@ -34,7 +34,9 @@ import re
 import struct
 from typing import TYPE_CHECKING, Any
 
+from ..._shared.binary import BoundedReader
 from ...errors import TemplateFormatError
+from .minutia import MINUTIA_KINDS, Minutia
 
 if TYPE_CHECKING:
     from .types import Template
@@ -86,34 +88,15 @@ def detect_format(data: bytes) -> str:
 
 # --------------------------------------------------------------------------------------------- FMR (ISO / ANSI)
 
-class _Reader:
-    """Bounds-checked big-endian reader: every read past the end is a TemplateFormatError."""
-
-    def __init__(self, data: bytes, what: str) -> None:
-        self.data, self.pos, self.what = data, 0, what
-
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.pos + n > len(self.data):
-            raise TemplateFormatError(f"{self.what} record truncated at byte {self.pos} (needs {n} more)")
-        chunk = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return chunk
-
-    def u8(self) -> int:
-        return self.take(1)[0]
-
-    def u16(self) -> int:
-        return int(struct.unpack(">H", self.take(2))[0])
-
-    def u32(self) -> int:
-        return int(struct.unpack(">I", self.take(4))[0])
+def _reader(data: bytes, what: str) -> BoundedReader:
+    """The shared bounded reader; every read past the end is a TemplateFormatError."""
+    return BoundedReader(data, lambda r, n: TemplateFormatError(f"{what} record truncated at byte {r.pos} "
+                                                                 f"(needs {n} more)"))
 
 
-def _decode_fmr(data: bytes, fmt: str) -> Template:
-    from .types import Template
-
+def _decode_fmr(data: bytes, fmt: str) -> dict[str, Any]:
     what = "ISO/IEC 19794-2" if fmt == "iso" else "ANSI INCITS 378"
-    r = _Reader(data, what)
+    r = _reader(data, what)
     if r.take(8) != _MAGIC:
         raise TemplateFormatError(f"not an {what} finger minutiae record (bad magic or version)")
     meta: dict[str, Any] = {"record_format": fmt}
@@ -144,13 +127,11 @@ def _decode_fmr(data: bytes, fmt: str) -> Template:
     if extra:
         meta["extra_views"] = extra
     meta.update(view["meta"])
-    return Template(minutiae=view["minutiae"], width=width, height=height, ppi=_ppi_from_px_per_cm(x_res),
+    return dict(minutiae=view["minutiae"], width=width, height=height, ppi=_ppi_from_px_per_cm(x_res),
                     quality=view["quality"], finger_position=view["position"], metadata=meta)
 
 
-def _decode_view(r: _Reader, fmt: str) -> dict[str, Any]:
-    from .types import Minutia
-
+def _decode_view(r: BoundedReader, fmt: str) -> dict[str, Any]:
     position, view_imp, quality, count = r.u8(), r.u8(), r.u8(), r.u8()
     minutiae, reserved_bits = [], []
     for _ in range(count):
@@ -175,7 +156,7 @@ def _decode_view(r: _Reader, fmt: str) -> dict[str, Any]:
     return {"minutiae": tuple(minutiae), "quality": quality, "position": position, "meta": meta}
 
 
-def _view_bytes(r: _Reader, fmt: str) -> bytes:
+def _view_bytes(r: BoundedReader, fmt: str) -> bytes:
     start = r.pos
     _decode_view(r, fmt)
     return r.data[start:r.pos]
@@ -253,9 +234,7 @@ def _u16(value: float, what: str) -> int:
 
 # --------------------------------------------------------------------------------------------------------- xyt
 
-def _decode_xyt(data: bytes, width: int | None, height: int | None, ppi: float) -> Template:
-    from .types import Minutia, Template
-
+def _decode_xyt(data: bytes, width: int | None, height: int | None, ppi: float) -> dict[str, Any]:
     if len(data) > _XYT_MAX_BYTES:
         raise TemplateFormatError("xyt data larger than 4 MiB")
     if height is None:
@@ -270,7 +249,7 @@ def _decode_xyt(data: bytes, width: int | None, height: int | None, ppi: float) 
         x, y, theta = (int(g) for g in match.groups()[:3])
         q = int(match.group(4)) if match.group(4) is not None else 100
         minutiae.append(Minutia(float(x), float(height - y), float((theta + 180) % 360), "other", q))
-    return Template(minutiae=tuple(minutiae), width=int(width or 0), height=int(height), ppi=float(ppi),
+    return dict(minutiae=tuple(minutiae), width=int(width or 0), height=int(height), ppi=float(ppi),
                     metadata={"record_format": "xyt"})
 
 
@@ -289,9 +268,7 @@ def _encode_json(t: Template) -> bytes:
     return json.dumps(d, allow_nan=False, sort_keys=True).encode("utf-8")
 
 
-def _decode_json(data: bytes) -> Template:
-    from .types import MINUTIA_KINDS, Minutia, Template
-
+def _decode_json(data: bytes) -> dict[str, Any]:
     if len(data) > _JSON_MAX_BYTES:
         raise TemplateFormatError("JSON template larger than 8 MiB")
     try:
@@ -309,7 +286,7 @@ def _decode_json(data: bytes) -> Template:
         meta = d.get("metadata") or {}
         if not isinstance(meta, dict):
             raise TemplateFormatError("JSON template metadata is not an object")
-        return Template(minutiae=tuple(minutiae), width=int(d["width"]), height=int(d["height"]),
+        return dict(minutiae=tuple(minutiae), width=int(d["width"]), height=int(d["height"]),
                         ppi=_finite(d.get("ppi", 500.0)), quality=None if quality is None else int(quality),
                         finger_position=int(d.get("finger_position", 0)), metadata=meta)
     except TemplateFormatError:
@@ -347,9 +324,10 @@ def encode(t: Template, fmt: str) -> bytes:
 
 
 def decode(data: bytes, fmt: str | None = None, *, width: int | None = None, height: int | None = None,
-           ppi: float = 500.0) -> Template:
-    """Parse ``data`` (format auto-detected when ``fmt`` is None). ``width``/``height``/``ppi`` are only used by
-    ``.xyt``, which does not carry them."""
+           ppi: float = 500.0) -> dict[str, Any]:
+    """Parse ``data`` (format auto-detected when ``fmt`` is None) into the keyword arguments of a
+    :class:`~cccd_biometrics.fingerprint.template.types.Template` (``Template.from_bytes`` builds it).
+    ``width``/``height``/``ppi`` are only used by ``.xyt``, which does not carry them."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TemplateFormatError(f"template data must be bytes, not {type(data).__name__}")
     data = bytes(data)

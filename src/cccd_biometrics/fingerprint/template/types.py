@@ -18,24 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from .codecs import decode, encode
+from .minutia import MINUTIA_KINDS, Minutia
+
 __all__ = ["MINUTIA_KINDS", "Minutia", "Template"]
-
-MINUTIA_KINDS = ("ending", "bifurcation", "other")
-
-
-@dataclass(frozen=True)
-class Minutia:
-    """One minutia point (see the module docstring for the coordinate and angle conventions)."""
-
-    x: float
-    y: float
-    angle: float
-    kind: str = "ending"
-    quality: int = 100
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"x": float(self.x), "y": float(self.y), "angle": float(self.angle), "kind": self.kind,
-                "quality": int(self.quality)}
 
 
 @dataclass(frozen=True)
@@ -76,8 +62,6 @@ class Template:
         TemplateFormatError
             If the template does not fit the format (unknown format, over 255 minutiae, coordinates out of range).
         """
-        from .codecs import encode
-
         return encode(self, fmt)
 
     @classmethod
@@ -93,9 +77,7 @@ class Template:
         TemplateFormatError
             On any malformed, truncated or unrecognised data.
         """
-        from .codecs import decode
-
-        return decode(data, fmt, width=width, height=height, ppi=ppi)
+        return cls(**decode(data, fmt, width=width, height=height, ppi=ppi))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,7 @@ import pytest
 
 from cccd_biometrics.batch.results import iter_result_rows
 from cccd_biometrics.cli import main
-from test_batch import make_captures
+from tests.helpers.captures import make_captures
 
 
 @pytest.fixture()

@@ -12,29 +12,15 @@ import itertools
 
 import numpy as np
 import pytest
+from benchmarks.degradations import DEGRADATIONS, FVC_CANDIDATES, STRENGTHS, is_clean
 
 import cccd_biometrics as cb
-from degradations import DEGRADATIONS
 
-STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)
 STRONG = (0.75, 1.0)
 """Strengths at which the matching finding must be raised."""
 
 SCORE_TOLERANCE = 1.0
 """Score points a stronger degradation may exceed a weaker one by (measurement noise of uint8 images)."""
-
-FVC_CANDIDATES = ("fvc2000_b/DB2_B/104_2", "fvc2000_b/DB2_B/104_4", "fvc2000_b/DB4_B/103_3",
-                  "fvc2000_b/DB4_B/110_5", "fvc2002_b/DB1_B/106_7", "fvc2002_b/DB1_B/107_5",
-                  "fvc2002_b/DB1_B/108_2", "fvc2002_b/DB4_B/103_6")
-"""FVC prints with balanced ridge and valley widths from four sensors. A print that is already dry-looking
-(thin ridges) rightly gains score when slightly wetted, so "clean" here also means balanced."""
-
-
-def is_clean(q: cb.FingerprintQuality) -> bool:
-    """Good (score > 55, no finding), balanced ridge/valley widths and not dark (a dark inked print such as
-    NIST SD4's rightly gains when lightened, so it cannot serve to test dryness)."""
-    return (q.score > 55 and not q.findings and q.measures["ridge_width_imbalance"] < 0.26
-            and q.measures["mu"] > 140)
 
 
 def _clean_prints(sample_data, shared_data_or_none) -> list[np.ndarray]:
@@ -48,7 +34,7 @@ def _clean_prints(sample_data, shared_data_or_none) -> list[np.ndarray]:
 
 @pytest.fixture(scope="module")
 def clean_prints(sample_data, request) -> list[np.ndarray]:
-    from conftest import SHARED_DATA
+    from tests.conftest import SHARED_DATA
 
     prints = _clean_prints(sample_data, SHARED_DATA if SHARED_DATA.is_dir() else None)
     assert prints, "no clean print to degrade"

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "fingerprints" / "nist_sd4_f0001_01.png"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "fingerprints" / "nist_sd4_f0001_01.png"
 
 
 def fingerprint(size: int = 256) -> np.ndarray:
@@ -51,3 +51,12 @@ def tiff_header_only(width: int, height: int) -> bytes:
         ifd += packed
     ifd += struct.pack("<I", 0)
     return b"II*\x00" + struct.pack("<I", ifd_offset) + b"\x00" * 16 + ifd
+
+
+def stripes(theta_deg: float, period: float, size: int = 256, contrast: float = 100.0) -> np.ndarray:
+    """Sinusoidal ridges of direction ``theta_deg`` (counter-clockwise on screen) and ``period`` px."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
+    t = np.deg2rad(theta_deg)
+    # distance across the ridges: the normal is (-sin, cos) in (x, y-up) coordinates, y-up = -row
+    across = -np.sin(t) * xx - np.cos(t) * yy
+    return np.clip(128 + contrast * np.cos(2 * np.pi * across / period), 0, 255).astype(np.uint8)

@@ -8,7 +8,7 @@ from cccd_biometrics.batch.cluster import check_shard_to_part, run_partitioned, 
 from cccd_biometrics.batch.results import OutputWriteError, iter_result_rows
 from cccd_biometrics.batch.run import iter_batch_rows
 from cccd_biometrics.cli import main
-from test_batch import make_captures, stable
+from tests.helpers.captures import make_captures, stable
 
 distributed = pytest.importorskip("dask.distributed")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cccd_biometrics.face.detect import detect_faces, face_landmarks
-from face_helpers import PORTRAITS, compliant_originals
+from tests.helpers.portraits import PORTRAITS, compliant_originals
 
 
 @pytest.fixture(scope="module")

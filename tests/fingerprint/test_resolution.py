@@ -12,7 +12,7 @@ from cccd_biometrics.fingerprint.capture import (
     estimate_ppi,
     estimate_ridge_period,
 )
-from io_helpers import fingerprint
+from tests.helpers.images import fingerprint
 
 
 def grating(period: float, angle_deg: float, size: int = 300) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 
 from cccd_biometrics.batch.check import NO_FINGER_CODE, check_path, guess_kind
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def test_grey_portrait_is_checked_as_a_portrait(tmp_path):

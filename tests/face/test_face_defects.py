@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from cccd_biometrics.face.icao import check_portrait
-from face_helpers import compliant_originals, face_defects
+from tests.helpers.portraits import compliant_originals, face_defects
 
 VARIANTS = 2  # per original and defect -> 16 variants per code
 

@@ -12,7 +12,7 @@ import cccd_biometrics as cb
 from cccd_biometrics.findings import Severity
 from cccd_biometrics.fingerprint.quality import measures as fm
 from cccd_biometrics.fingerprint.quality.score import THRESHOLDS, gate_factor, model_score, quality_model
-from test_analysis import stripes
+from tests.helpers.images import stripes
 
 CODES = {"FINGER_LOW_CLARITY", "FINGER_TOO_DRY", "FINGER_TOO_WET", "FINGER_LOW_CONTRAST", "FINGER_SMALL_AREA",
          "FINGER_OFF_CENTER", "FINGER_BLURRED", "FINGER_NO_FINGER", "FINGER_WRONG_RESOLUTION"}

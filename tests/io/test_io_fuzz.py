@@ -19,7 +19,7 @@ from PIL import Image
 import cccd_biometrics as cb
 from cccd_biometrics.errors import CccdBiometricsError
 from cccd_biometrics.images import FingerImage, Portrait
-from io_helpers import fingerprint
+from tests.helpers.images import fingerprint
 
 # Pillow warns about the corrupt tags it skips; the outcome, not the warning, is under test here
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

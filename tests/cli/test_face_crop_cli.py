@@ -11,7 +11,7 @@ import pytest
 
 import cccd_biometrics as cb
 from cccd_biometrics.face.detect import detect_faces, face_landmarks
-from face_helpers import PORTRAITS
+from tests.helpers.portraits import PORTRAITS
 
 SAMPLE = PORTRAITS / "frl_london_030_neutral.jpg"
 

@@ -11,7 +11,7 @@ from PIL import Image
 import cccd_biometrics as cb
 from cccd_biometrics.errors import InvalidImageError, UnsupportedFormatError
 from cccd_biometrics.images import FingerImage, Portrait
-from io_helpers import fingerprint
+from tests.helpers.images import fingerprint
 
 FP = fingerprint(256)
 

@@ -22,7 +22,7 @@ from cccd_biometrics.batch import results as results_module
 from cccd_biometrics.batch.results import iter_result_rows
 from cccd_biometrics.batch.run import run_batch
 from cccd_biometrics.cli import main
-from test_batch import make_captures
+from tests.helpers.captures import make_captures
 
 
 def _cli(*args: str) -> subprocess.Popen:

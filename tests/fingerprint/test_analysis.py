@@ -9,15 +9,7 @@ import pytest
 
 import cccd_biometrics as cb
 from cccd_biometrics.fingerprint.analysis import Analysis
-
-
-def stripes(theta_deg: float, period: float, size: int = 256, contrast: float = 100.0) -> np.ndarray:
-    """Sinusoidal ridges of direction ``theta_deg`` (counter-clockwise on screen) and ``period`` px."""
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
-    t = np.deg2rad(theta_deg)
-    # distance across the ridges: the normal is (-sin, cos) in (x, y-up) coordinates, y-up = -row
-    across = -np.sin(t) * xx - np.cos(t) * yy
-    return np.clip(128 + contrast * np.cos(2 * np.pi * across / period), 0, 255).astype(np.uint8)
+from tests.helpers.images import stripes
 
 
 def angle_error_deg(a: np.ndarray, b_deg: float) -> np.ndarray:

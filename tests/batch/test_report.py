@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from cccd_biometrics.batch.report import ReportBuilder, write_report
-from test_batch import make_captures
+from tests.helpers.captures import make_captures
 
 
 def _row(i, **kw):

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
+from benchmarks import face_defects
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PORTRAITS = ROOT / "sample_data" / "portraits"
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import face_defects  # noqa: E402
 
 
 def compliant_originals() -> list[tuple[str, np.ndarray, np.ndarray]]:

@@ -22,7 +22,7 @@ from cccd_biometrics.errors import (
     UnsupportedFormatError,
 )
 from cccd_biometrics.io.decode import MAX_PIXELS
-from io_helpers import fingerprint, png_header_only, tiff_header_only
+from tests.helpers.images import fingerprint, png_header_only, tiff_header_only
 
 FP = fingerprint(256)
 

@@ -10,7 +10,7 @@ import pytest
 
 import cccd_biometrics as cb
 from cccd_biometrics.face.icao import PROFILES, Profile
-from face_helpers import PORTRAITS, compliant_originals
+from tests.helpers.portraits import PORTRAITS, compliant_originals
 
 CODES = {
     "FACE_NOT_FOUND", "FACE_MULTIPLE", "FACE_ROLL", "FACE_YAW", "FACE_PITCH", "FACE_TOO_SMALL", "FACE_TOO_LARGE",

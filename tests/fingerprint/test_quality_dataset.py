@@ -7,15 +7,12 @@ FVC2002 DB1_B flag share, agreement with NFIQ 2 on two DBs, and a working ERC re
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import cccd_biometrics as cb
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 pytestmark = pytest.mark.dataset
 
@@ -49,7 +46,7 @@ def test_agrees_with_nfiq2(shared_data, db1) -> None:
 
 
 def test_erc_code_reproduces_nfiq2_reference(shared_data) -> None:
-    from erc import db_erc
+    from benchmarks.erc import db_erc
 
     ref = _nfiq2(shared_data)
     assert db_erc(shared_data / "reference", "fvc2002_DB1_B", ref) == pytest.approx(0.756, abs=0.0005)
@@ -57,7 +54,7 @@ def test_erc_code_reproduces_nfiq2_reference(shared_data) -> None:
 
 
 def test_erc_regression_guard_on_fvc2002_db1(shared_data, db1) -> None:
-    from erc import db_erc
+    from benchmarks.erc import db_erc
 
     ours = {k: q.score for k, q in db1.items()}
     ref = _nfiq2(shared_data)

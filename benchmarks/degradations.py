@@ -9,6 +9,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+import cccd_biometrics as cb
+
 BACKGROUND = 255
 
 
@@ -104,3 +106,24 @@ DEGRADATIONS = {
     "FINGER_SMALL_AREA": small_area,
     "FINGER_OFF_CENTER": off_center,
 }
+
+
+STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)
+STRONG = (0.75, 1.0)
+"""Strengths at which the matching finding must be raised."""
+
+SCORE_TOLERANCE = 1.0
+"""Score points a stronger degradation may exceed a weaker one by (measurement noise of uint8 images)."""
+
+FVC_CANDIDATES = ("fvc2000_b/DB2_B/104_2", "fvc2000_b/DB2_B/104_4", "fvc2000_b/DB4_B/103_3",
+                  "fvc2000_b/DB4_B/110_5", "fvc2002_b/DB1_B/106_7", "fvc2002_b/DB1_B/107_5",
+                  "fvc2002_b/DB1_B/108_2", "fvc2002_b/DB4_B/103_6")
+"""FVC prints with balanced ridge and valley widths from four sensors. A print that is already dry-looking
+(thin ridges) rightly gains score when slightly wetted, so "clean" here also means balanced."""
+
+
+def is_clean(q: cb.FingerprintQuality) -> bool:
+    """Good (score > 55, no finding), balanced ridge/valley widths and not dark (a dark inked print such as
+    NIST SD4's rightly gains when lightened, so it cannot serve to test dryness)."""
+    return (q.score > 55 and not q.findings and q.measures["ridge_width_imbalance"] < 0.26
+            and q.measures["mu"] > 140)
