@@ -9,72 +9,72 @@ import tarfile
 import numpy as np
 import pytest
 
+from cccd_biometrics.bench import metrics
 from cccd_biometrics.bench import run as bench
 from cccd_biometrics.bench.datasets import (
     comparison_pairs,
     discover_dataset,
     read_reference_quality,
     read_reference_scores,
-    xyt_to_template,
 )
 from cccd_biometrics.cli import main
-from cccd_biometrics.errors import InputNotFoundError, TemplateFormatError
+from cccd_biometrics.errors import InputNotFoundError
 
 
 # ---------------------------------------------------------------------------------------------- metrics
 def test_error_rates_by_hand():
     gen, imp = [0.2, 0.5, 0.8, 0.9], [0.1, 0.3, 0.6]
-    r = bench.error_rates(gen, imp)
+    r = metrics.error_rates(gen, imp)
     np.testing.assert_array_equal(r.thresholds, [0.1, 0.2, 0.3, 0.5, 0.6, 0.8, 0.9, np.inf])
     np.testing.assert_allclose(r.fnmr, [0, 0, 0.25, 0.25, 0.5, 0.5, 0.75, 1])
     np.testing.assert_allclose(r.fmr, [1, 2 / 3, 2 / 3, 1 / 3, 1 / 3, 0, 0, 0])
 
 
 def test_eer_cases():
-    assert bench.eer([0.6, 0.7], [0.1, 0.2]) == 0.0
-    assert bench.eer([0.1, 0.2], [0.6, 0.7]) == pytest.approx(1.0)
+    assert metrics.eer([0.6, 0.7], [0.1, 0.2]) == 0.0
+    assert metrics.eer([0.1, 0.2], [0.6, 0.7]) == pytest.approx(1.0)
     # crossing between t=0.5 (FNMR 0.25, FMR 1/3) and t=0.6 (FNMR 0.5, FMR 1/3): EER in [0.25, 1/3]
-    assert bench.eer([0.2, 0.5, 0.8, 0.9], [0.1, 0.3, 0.6]) == pytest.approx((0.25 + 1 / 3) / 2)
+    assert metrics.eer([0.2, 0.5, 0.8, 0.9], [0.1, 0.3, 0.6]) == pytest.approx((0.25 + 1 / 3) / 2)
 
 
 def test_fnmr_at_fmr_and_threshold_with_ties():
     imp = np.r_[np.zeros(98), 5.0, 5.0]  # 2 % of impostors tie at 5
     gen = np.array([4.0, 6.0, 7.0, 8.0])
-    assert bench.threshold_at_fmr(imp, 0.01) == np.inf  # the tie cannot be split: reject everything
-    assert bench.threshold_at_fmr(imp, 0.02) == 5.0
-    assert bench.fnmr_at_fmr(gen, imp, 0.02) == 0.25
-    assert bench.fnmr_at_fmr(gen, imp, 0.01) == 1.0  # nothing above the ties: every genuine pair rejected
+    assert metrics.threshold_at_fmr(imp, 0.01) == np.inf  # the tie cannot be split: reject everything
+    assert metrics.threshold_at_fmr(imp, 0.02) == 5.0
+    assert metrics.fnmr_at_fmr(gen, imp, 0.02) == 0.25
+    assert metrics.fnmr_at_fmr(gen, imp, 0.01) == 1.0  # nothing above the ties: every genuine pair rejected
 
 
 def test_det_curve_is_monotonic():
     rng = np.random.default_rng(0)
-    fmr, fnmr = bench.det_curve(rng.normal(1, 1, 300), rng.normal(0, 1, 3000))
+    fmr, fnmr = metrics.det_curve(rng.normal(1, 1, 300), rng.normal(0, 1, 3000))
     assert np.all(np.diff(fmr) <= 0) and np.all(np.diff(fnmr) >= 0)
     assert fmr[0] == 1.0 and fnmr[-1] == 1.0
 
 
 def test_erc_oracle_random_and_ties():
     scores = np.array([0.1, 0.2, 0.9, 0.8, 0.7, 0.95, 0.85, 0.6, 0.75, 0.65])  # 2 errors below 0.5
-    fractions, fnmr = bench.erc_curve(scores, scores, threshold=0.5)
+    fractions, fnmr = metrics.erc_curve(scores, scores, threshold=0.5)
     np.testing.assert_allclose(fractions, [0.0, 0.1, 0.2])
     np.testing.assert_allclose(fnmr, [0.2, 1 / 9, 0.0])
     # one quality level for all: rejection is random in expectation, FNMR stays flat, area 1
-    fractions, fnmr = bench.erc_curve(scores, np.ones_like(scores), threshold=0.5)
+    fractions, fnmr = metrics.erc_curve(scores, np.ones_like(scores), threshold=0.5)
     np.testing.assert_allclose(fnmr, 0.2)
-    assert bench.erc_area(fractions, fnmr) == pytest.approx(1.0)
+    assert metrics.erc_area(fractions, fnmr) == pytest.approx(1.0)
     # a failed quality (NaN) is rejected first
     q = np.where(scores < 0.5, np.nan, 1.0)
-    assert bench.erc_curve(scores, q, 0.5)[1][-1] == 0.0
-    assert np.isnan(bench.pairwise_quality([np.nan, 3.0], [1.0, 2.0])[0])
+    assert metrics.erc_curve(scores, q, 0.5)[1][-1] == 0.0
+    assert np.isnan(metrics.pairwise_quality([np.nan, 3.0], [1.0, 2.0])[0])
 
 
 def test_metrics_reject_bad_input():
     with pytest.raises(ValueError):
-        bench.eer([], [0.1])
+        metrics.eer([], [0.1])
     with pytest.raises(ValueError):
-        bench.eer([np.nan], [0.1])
+        metrics.eer([np.nan], [0.1])
     with pytest.raises(ValueError):
-        bench.erc_curve([0.1, 0.2], [1.0], 0.5)
+        metrics.erc_curve([0.1, 0.2], [1.0], 0.5)
 
 
 # ---------------------------------------------------------------------------------------------- layouts
@@ -122,7 +122,7 @@ def test_bootstrap_identities_of_socofing_pairs(tmp_path):
     scores = np.where(genuine, rng.normal(1, 0.5, len(pairs)), rng.normal(0, 0.5, len(pairs)))
     out = bench._bootstrap_metrics(ds, pairs, genuine, scores, 300)
     assert out["bootstrap"]["identities"] == 10 and out["bootstrap"]["resamples"] == 300
-    assert out["eer_ci95"][0] <= bench.eer(scores[genuine], scores[~genuine]) <= out["eer_ci95"][1]
+    assert out["eer_ci95"][0] <= metrics.eer(scores[genuine], scores[~genuine]) <= out["eer_ci95"][1]
     assert bench._bootstrap_metrics(ds, pairs, genuine, scores, 0) == {
         "eer_ci95": None, "fnmr_at_fmr_1pct_ci95": None, "fnmr_at_fmr_0.1pct_ci95": None, "bootstrap": None}
     with pytest.raises(bench.BenchmarkError):
@@ -135,13 +135,6 @@ def test_unknown_layout_raises(tmp_path):
         discover_dataset(tmp_path)
     with pytest.raises(InputNotFoundError):
         discover_dataset(tmp_path / "missing")
-
-
-def test_xyt_conversion():
-    t = xyt_to_template("10 20 90 55\n30 5 270 7\n", height=100)
-    assert [(m.x, m.y, m.angle, m.quality) for m in t.minutiae] == [(10, 80, 270, 55), (30, 95, 90, 7)]
-    with pytest.raises(TemplateFormatError):
-        xyt_to_template("1 2 x\n", height=10)
 
 
 # ----------------------------------------------------------------------------------- reference figures
@@ -157,12 +150,12 @@ def test_metrics_reproduce_reference_table(shared_data):
             rows = list(csv.DictReader(fh))
         s = np.array([float(r["score"]) for r in rows])
         g = np.array([r["genuine"] == "1" for r in rows])
-        pq = bench.pairwise_quality([quality[r["key_a"]] for r in rows], [quality[r["key_b"]] for r in rows])
-        thr = bench.threshold_at_fmr(s[~g], 0.01)
-        assert round(100 * bench.eer(s[g], s[~g]), 2) == expect[0]
-        assert round(100 * bench.fnmr_at_fmr(s[g], s[~g], 0.01), 2) == expect[1]
-        assert round(bench.erc_area(*bench.erc_curve(s[g], pq[g], thr)), 3) == expect[2]
-        assert round(bench.erc_area(*bench.erc_curve(s[g], s[g], thr)), 3) == expect[3]
+        pq = metrics.pairwise_quality([quality[r["key_a"]] for r in rows], [quality[r["key_b"]] for r in rows])
+        thr = metrics.threshold_at_fmr(s[~g], 0.01)
+        assert round(100 * metrics.eer(s[g], s[~g]), 2) == expect[0]
+        assert round(100 * metrics.fnmr_at_fmr(s[g], s[~g], 0.01), 2) == expect[1]
+        assert round(metrics.erc_area(*metrics.erc_curve(s[g], pq[g], thr)), 3) == expect[2]
+        assert round(metrics.erc_area(*metrics.erc_curve(s[g], s[g], thr)), 3) == expect[3]
     assert len(read_reference_scores(ref, "bozorth3_mindtct", ["fvc2000/DB1_B/101_1"])) == 2 * 3160
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cccd_biometrics.bench import metrics
 from cccd_biometrics.bench import metrics as bench_stats
-from cccd_biometrics.bench import run as bench
 from cccd_biometrics.bench.metrics import identity_multiplicities, subject_bootstrap, weighted_error_metrics
 
 
 def _reference(gen: np.ndarray, imp: np.ndarray) -> tuple[float, float, float]:
-    return bench.eer(gen, imp), bench.fnmr_at_fmr(gen, imp, 0.01), bench.fnmr_at_fmr(gen, imp, 0.001)
+    return metrics.eer(gen, imp), metrics.fnmr_at_fmr(gen, imp, 0.01), metrics.fnmr_at_fmr(gen, imp, 0.001)
 
 
 def test_unit_weights_give_exactly_the_unweighted_metrics():
@@ -70,7 +70,7 @@ def test_weighting_of_a_fixed_draw_by_hand(monkeypatch):
     # draw 3: FNMR = FMR = 1/3 at t = 0.7, so EER 1/3; FMR <= 1 % needs t = +inf there and in draw 1: FNMR 1.
     np.testing.assert_allclose(res.eer.replicates, [1 / 6, np.nan, 1 / 3])
     np.testing.assert_allclose(res.fnmr_at_fmr_1pct.replicates, [1.0, np.nan, 1.0])
-    assert res.eer.estimate == bench.eer([0.9, 0.3, 0.8], [0.4, 0.1, 0.7]) == pytest.approx(1 / 3)
+    assert res.eer.estimate == metrics.eer([0.9, 0.3, 0.8], [0.4, 0.1, 0.7]) == pytest.approx(1 / 3)
     assert res.valid_resamples == 2 and res.identities == 3 and res.resamples == 3
     assert res.eer.lower == pytest.approx(1 / 6 + 0.025 * (1 / 3 - 1 / 6))  # quantiles of the valid replicates
 
@@ -81,9 +81,9 @@ def test_impostor_pairs_count_the_product_of_multiplicities(monkeypatch):
     monkeypatch.setattr(bench_stats, "identity_multiplicities", lambda k, b, seed=0: draws)
     gen, gid, imp, iid = _three_identities()
     res = subject_bootstrap(gen, gid, imp, iid, resamples=1)
-    expect = bench.eer(np.repeat(gen, [3, 1, 1]), np.repeat(imp, [3, 3, 1]))
+    expect = metrics.eer(np.repeat(gen, [3, 1, 1]), np.repeat(imp, [3, 3, 1]))
     assert res.eer.replicates[0] == expect
-    assert expect != bench.eer(np.repeat(gen, [3, 1, 1]), np.repeat(imp, [4, 4, 2]))  # not m_k + m_l
+    assert expect != metrics.eer(np.repeat(gen, [3, 1, 1]), np.repeat(imp, [4, 4, 2]))  # not m_k + m_l
 
 
 def test_identity_multiplicities():
@@ -114,7 +114,7 @@ def test_interval_contains_the_estimate_and_reflects_identity_effects():
     strong = subject_bootstrap(*_synthetic(20, 8, between=0.5))
     for iv in (strong.eer, strong.fnmr_at_fmr_1pct):
         assert iv.lower <= iv.estimate <= iv.upper and iv.lower < iv.upper and iv.std > 0
-    assert strong.eer.estimate == bench.eer(*_synthetic(20, 8, between=0.5)[::2])
+    assert strong.eer.estimate == metrics.eer(*_synthetic(20, 8, between=0.5)[::2])
     assert strong.valid_resamples == strong.resamples == 1000 and strong.identities == 20
     # the same genuine scores, shuffled across identities: no identity effect left, a much narrower interval
     # (a bootstrap of pairs rather than identities would not tell the two apart)

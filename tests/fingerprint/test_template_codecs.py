@@ -97,6 +97,16 @@ def test_xyt_uses_mindtct_convention():
         Template.from_bytes(b"100 470 270 42\n")  # height unknown
 
 
+def test_xyt_lines_with_and_without_quality():
+    """The one xyt parser (also used for the reference tools' minutiae in ``bench``): bottom-left origin,
+    NIST angle = ISO angle + 180, quality defaulting to 100; malformed lines are a TemplateFormatError."""
+    t = Template.from_bytes(b"10 20 90 55\n30 5 270 7\n", "xyt", height=100)
+    assert [(m.x, m.y, m.angle, m.quality) for m in t.minutiae] == [(10, 80, 270, 55), (30, 95, 90, 7)]
+    assert Template.from_bytes(b"10 20 90\n", "xyt", height=100).minutiae[0].quality == 100
+    with pytest.raises(TemplateFormatError):
+        Template.from_bytes(b"1 2 x\n", "xyt", height=10)
+
+
 def test_ansi_long_length_and_extra_views_survive():
     t = _template([Minutia(1, 2, 4.0, "ending", 3)])
     iso = bytearray(t.to_bytes("iso"))

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..errors import InputNotFoundError, TemplateFormatError
-from ..fingerprint.template.types import Minutia, Template
+from ..errors import InputNotFoundError
+from ..fingerprint.template.types import Template
 from ..io.decode import IMAGE_SUFFIXES
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "read_reference_scores",
     "read_reference_xyt",
     "sample_key",
-    "xyt_to_template",
 ]
 
 _FVC_NAME = re.compile(r"^(\d+)_(\d+)$")
@@ -121,28 +120,6 @@ def comparison_pairs(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------------------------ reference outputs
-def xyt_to_template(text: str, height: int, ppi: float = 500.0, width: int = 0) -> Template:
-    """A NIST ``.xyt`` minutiae list (``x y theta [quality]`` per line; origin bottom-left, theta degrees
-    counter-clockwise) as a :class:`Template` (origin top-left; angle in the ISO 19794-2 convention, which
-    differs from the NIST one by 180 degrees, as in the project's ISO <-> xyt conversion).
-
-    Coordinates stay in the frame the tool saw (``ppi`` of that frame, ``height`` its pixel height).
-    """
-    minutiae = []
-    for n, line in enumerate(text.splitlines(), 1):
-        parts = line.split()
-        if not parts:
-            continue
-        try:
-            x, y, theta = (float(v) for v in parts[:3])
-            quality = int(float(parts[3])) if len(parts) > 3 else 100
-        except ValueError as exc:
-            raise TemplateFormatError(f"xyt line {n} is not 'x y theta [quality]'") from exc
-        if not all(math.isfinite(v) for v in (x, y, theta)):
-            raise TemplateFormatError(f"xyt line {n} has a non-finite value")
-        minutiae.append(Minutia(x, float(height) - y, (theta + 180.0) % 360.0, "other",
-                                max(0, min(100, quality))))
-    return Template(tuple(minutiae), width=int(width), height=int(height), ppi=float(ppi))
 
 
 def _reference_ppi(reference: Path) -> dict[str, float]:
@@ -181,8 +158,8 @@ def read_reference_xyt(reference: str | Path, tool: str, samples: Iterable[Sampl
                 stream = tar.extractfile(member)
                 if stream is None:
                     continue
-                text = stream.read().decode("ascii")
-                out[key] = xyt_to_template(text, round(h * scale), 500.0, round(w * scale))
+                out[key] = Template.from_bytes(stream.read(), "xyt", width=round(w * scale), height=round(h * scale),
+                                               ppi=500.0)
     return out
 
 

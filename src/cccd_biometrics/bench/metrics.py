@@ -22,6 +22,7 @@ tend to be too narrow. Conventions are those of :mod:`.bench`: a comparison acce
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,9 +31,19 @@ import numpy as np
 
 __all__ = [
     "BootstrapInterval",
+    "ErrorRates",
     "SubjectBootstrap",
+    "det_curve",
+    "eer",
+    "erc_area",
+    "erc_curve",
+    "erc_from_errors",
+    "error_rates",
+    "fnmr_at_fmr",
     "identity_multiplicities",
+    "pairwise_quality",
     "subject_bootstrap",
+    "threshold_at_fmr",
     "weighted_error_metrics",
 ]
 
@@ -76,8 +87,8 @@ class SubjectBootstrap:
     Attributes
     ----------
     eer, fnmr_at_fmr_1pct, fnmr_at_fmr_0_1pct:
-        The intervals; the metrics are those of :func:`cccd_biometrics.bench.run.eer` and
-        :func:`cccd_biometrics.bench.run.fnmr_at_fmr`.
+        The intervals; the metrics are those of :func:`eer` and
+        :func:`fnmr_at_fmr`.
     resamples:
         ``B``, the number of resamples drawn.
     valid_resamples:
@@ -157,7 +168,7 @@ def _first_true(pred: Callable[[np.ndarray], np.ndarray], rows: int, hi: int) ->
 class _Levels:
     """Sort orders and threshold positions of one score set, shared by every block of weights.
 
-    The thresholds are those of :func:`cccd_biometrics.bench.run.error_rates`: every distinct score, then +inf.
+    The thresholds are those of :func:`error_rates`: every distinct score, then +inf.
     For a row of weights, FNMR(t) and FMR(t) at threshold index t come from weighted cumulative sums over the
     sorted scores; FNMR is non-decreasing and FMR non-increasing in t (as floats too: a correctly rounded
     division is monotone), so the crossings and operating points are found by binary search, never evaluating
@@ -239,8 +250,8 @@ def weighted_error_metrics(genuine: Any, impostor: Any, genuine_weights: Any, im
         Scores of the mated and non-mated pairs (higher = more similar), finite.
     genuine_weights, impostor_weights:
         Non-negative weights, shape ``(n,)`` for one weighting or ``(R, n)`` for R of them. With integer
-        weights the results are exactly (to the bit) those of :func:`cccd_biometrics.bench.run.eer` and
-        :func:`cccd_biometrics.bench.run.fnmr_at_fmr` on the scores repeated by their weights
+        weights the results are exactly (to the bit) those of :func:`eer` and
+        :func:`fnmr_at_fmr` on the scores repeated by their weights
         (``np.repeat(genuine, w)``); all weights 1 reproduce them on the scores as given. Real weights are
         accepted and treated as fractional counts.
     fmr_targets:
@@ -271,6 +282,150 @@ def weighted_error_metrics(genuine: Any, impostor: Any, genuine_weights: Any, im
                             np.take(wi[s:s + step], levels.imp_order, axis=1), targets)
              for s in range(0, wg.shape[0], step)]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+# ------------------------------------------------------------------- error rates, DET and ERC (ISO/IEC 29794-1)
+
+@dataclass(frozen=True)
+class ErrorRates:
+    """FMR and FNMR at every candidate threshold (increasing)."""
+
+    thresholds: np.ndarray
+    fmr: np.ndarray
+    fnmr: np.ndarray
+
+
+def error_rates(genuine: np.ndarray | list[float], impostor: np.ndarray | list[float]) -> ErrorRates:
+    """FMR(t) and FNMR(t) at every distinct score and at +inf (where everything is rejected).
+
+    Parameters
+    ----------
+    genuine, impostor:
+        Comparison scores of mated and non-mated pairs (higher = more similar).
+    """
+    gen = np.sort(_finite_scores(genuine, "genuine"))
+    imp = np.sort(_finite_scores(impostor, "impostor"))
+    thresholds = np.append(np.unique(np.concatenate([gen, imp])), np.inf)
+    fnmr = np.searchsorted(gen, thresholds, side="left") / gen.size
+    fmr = (imp.size - np.searchsorted(imp, thresholds, side="left")) / imp.size  # counts first: exact ratios
+    return ErrorRates(thresholds, fmr, fnmr)
+
+
+def eer(genuine: np.ndarray | list[float], impostor: np.ndarray | list[float]) -> float:
+    """Equal error rate as in the FVC competitions: the midpoint of the [EER_low, EER_high] interval
+    around the crossing of the FMR and FNMR step curves."""
+    r = error_rates(genuine, impostor)
+    below = np.nonzero(r.fnmr <= r.fmr)[0]
+    above = np.nonzero(r.fnmr >= r.fmr)[0]
+    i1, i2 = below[-1], above[0]  # both exist: FNMR = 0 <= FMR at -inf side, FNMR = 1 >= FMR = 0 at +inf
+    if r.fnmr[i1] + r.fmr[i1] <= r.fnmr[i2] + r.fmr[i2]:
+        low, high = r.fnmr[i1], r.fmr[i1]
+    else:
+        low, high = r.fmr[i2], r.fnmr[i2]
+    return float((low + high) / 2.0)
+
+
+def threshold_at_fmr(impostor: np.ndarray | list[float], target_fmr: float) -> float:
+    """The lowest threshold whose FMR does not exceed ``target_fmr`` (``score >= t`` accepts)."""
+    imp = np.sort(_finite_scores(impostor, "impostor"))
+    candidates = np.append(np.unique(imp), np.inf)
+    fmr = (imp.size - np.searchsorted(imp, candidates, side="left")) / imp.size
+    return float(candidates[np.argmax(fmr <= target_fmr)])
+
+
+def fnmr_at_fmr(genuine: np.ndarray | list[float], impostor: np.ndarray | list[float], target_fmr: float) -> float:
+    """FNMR at the lowest threshold whose FMR is at most ``target_fmr``."""
+    t = threshold_at_fmr(impostor, target_fmr)
+    gen = _finite_scores(genuine, "genuine")
+    return float(np.mean(gen < t))
+
+
+def det_curve(genuine: np.ndarray | list[float], impostor: np.ndarray | list[float]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Points (FMR, FNMR) of the detection-error trade-off curve, thresholds increasing."""
+    r = error_rates(genuine, impostor)
+    return r.fmr, r.fnmr
+
+
+def erc_curve(genuine_scores: np.ndarray | list[float], genuine_quality: np.ndarray | list[float],
+              threshold: float, max_reject: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Error-versus-reject curve (ISO/IEC 29794-1): FNMR of the genuine pairs kept after rejecting the
+    lowest-quality fraction.
+
+    Parameters
+    ----------
+    genuine_scores:
+        Comparison scores of the genuine pairs.
+    genuine_quality:
+        Pairwise quality of the same pairs (usually the min of the two samples' qualities; NaN = failed,
+        counted as the lowest quality).
+    threshold:
+        Fixed decision threshold (typically at FMR = 1 % on all impostor scores).
+    max_reject:
+        Largest rejected fraction.
+
+    Returns
+    -------
+    (fractions, fnmr):
+        Rejected fraction k/n for k = 0 .. floor(max_reject * n), and the expected FNMR of the kept pairs.
+        Pairs tied in quality at the cut are rejected at random in expectation.
+    """
+    scores = _finite_scores(genuine_scores, "genuine")
+    return erc_from_errors(scores < threshold, genuine_quality, max_reject)
+
+
+def erc_from_errors(errors: np.ndarray | list[bool], quality: np.ndarray | list[float], max_reject: float = 0.2
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`erc_curve` for comparisons already classified: ``errors`` (True = false non-match at the fixed
+    threshold) and their pairwise ``quality`` (NaN or -inf = failed, ranked lowest).
+
+    Examples
+    --------
+    >>> x, y = erc_from_errors([True, False, False, False, True], [1.0, 2.0, 3.0, 4.0, 0.5], max_reject=0.4)
+    >>> x.tolist(), y.tolist()
+    ([0.0, 0.2, 0.4], [0.4, 0.25, 0.0])
+    """
+    errors = np.asarray(errors).ravel().astype(np.float64)
+    quality = np.asarray(quality, dtype=np.float64).ravel()
+    if quality.shape != errors.shape:
+        raise ValueError("genuine_scores and genuine_quality differ in length")
+    quality = np.where(np.isfinite(quality), quality, -np.inf)
+    n = errors.size
+    levels, inverse = np.unique(quality, return_inverse=True)
+    group_n = np.bincount(inverse, minlength=levels.size).astype(np.float64)
+    group_err = np.bincount(inverse, weights=errors, minlength=levels.size)
+    cum_n = np.concatenate([[0.0], np.cumsum(group_n)])
+    cum_err = np.concatenate([[0.0], np.cumsum(group_err)])
+    rejected = np.arange(math.floor(max_reject * n + 1e-9) + 1, dtype=np.float64)
+    # the group holding the cut: full groups below it are rejected, a share of it in expectation
+    g = np.searchsorted(cum_n, rejected, side="right") - 1
+    g = np.minimum(g, levels.size - 1)
+    share = np.where(group_n[g] > 0, (rejected - cum_n[g]) / np.maximum(group_n[g], 1.0), 0.0)
+    rejected_err = cum_err[g] + share * group_err[g]
+    kept = n - rejected
+    fnmr = np.where(kept > 0, (errors.sum() - rejected_err) / np.maximum(kept, 1.0), 0.0)
+    return rejected / n, fnmr
+
+
+def erc_area(fractions: np.ndarray, fnmr: np.ndarray, max_reject: float = 0.2) -> float:
+    """Area under the error-versus-reject curve on [0, max_reject], divided by ``max_reject * FNMR(0)``:
+    1.0 is no better than rejecting at random, lower is better. NaN when FNMR(0) is 0."""
+    fractions = np.asarray(fractions, dtype=np.float64)
+    fnmr = np.asarray(fnmr, dtype=np.float64)
+    keep = fractions <= max_reject + 1e-12
+    x, y = fractions[keep], fnmr[keep]
+    if x[-1] < max_reject:  # close the interval with the last value
+        x, y = np.append(x, max_reject), np.append(y, y[-1])
+    if fnmr[0] <= 0:
+        return float("nan")
+    area = float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
+    return area / (max_reject * float(fnmr[0]))
+
+
+def pairwise_quality(quality_a: np.ndarray, quality_b: np.ndarray) -> np.ndarray:
+    """Quality of a comparison: the lower of its two samples' qualities; NaN (failed) stays NaN, which
+    :func:`erc_curve` ranks lowest."""
+    return np.minimum(np.asarray(quality_a, dtype=np.float64), np.asarray(quality_b, dtype=np.float64))
 
 
 def identity_multiplicities(n_identities: int, resamples: int, seed: int = 0) -> np.ndarray:
@@ -320,8 +475,8 @@ def subject_bootstrap(genuine: Any, genuine_identity: Any, impostor: Any, impost
     Returns
     -------
     SubjectBootstrap
-        Point estimates (identical to :func:`cccd_biometrics.bench.run.eer` and
-        :func:`~cccd_biometrics.bench.run.fnmr_at_fmr`),
+        Point estimates (identical to :func:`eer` and
+        :func:`fnmr_at_fmr`),
         intervals, bootstrap standard deviations and the replicates.
 
     Notes
@@ -333,7 +488,7 @@ def subject_bootstrap(genuine: Any, genuine_identity: Any, impostor: Any, impost
     new session of the same fingers) and on the protocol. Resamples without a genuine or an impostor pair (e.g.
     all draws of one identity) are left out; :attr:`SubjectBootstrap.valid_resamples` counts the others.
 
-    Repeated pairs are tied scores, and ties are not split (as in :func:`cccd_biometrics.bench.run.threshold_at_fmr`).
+    Repeated pairs are tied scores, and ties are not split (as in :func:`threshold_at_fmr`).
     With a few thousand impostor pairs, FMR = 0.1 % allows only the two or three highest impostor scores; a
     resample that repeats one of them too often reaches that FMR only by rejecting everything (FNMR = 1), so the
     upper bound of that interval can be 1: the operating point is then not measurable on so few impostor pairs.

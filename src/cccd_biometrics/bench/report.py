@@ -5,12 +5,18 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["format_rate", "plot_det", "plot_erc", "write_html", "write_results_json"]
+from .metrics import det_curve, erc_curve
+
+if TYPE_CHECKING:
+    from .run import BenchmarkResult
+
+__all__ = ["format_rate", "plot_det", "plot_erc", "write_benchmark_report", "write_html", "write_results_json"]
 
 
 def _pyplot():
@@ -121,3 +127,27 @@ img{{max-width:49%}}td,th{{border-bottom:1px solid #ddd;padding:4px}}</style></h
 """
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def write_benchmark_report(result: BenchmarkResult, out_dir: str | os.PathLike) -> dict[str, Path]:
+    """Write ``results.json``, ``det.png``, ``erc.png`` (when a quality was measured), ``scores.csv`` and
+    ``index.html`` into ``out_dir``; returns the paths written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    s = result.summary
+    label = f"{s['minutiae']} + {s['matcher']}"
+    gen, imp = result.scores[result.genuine], result.scores[~result.genuine]
+    paths = {"det": plot_det({label: det_curve(gen, imp)}, out / "det.png", f"DET: {Path(s['dataset']).name}")}
+    if result.pair_quality is not None:
+        thr = s["metrics"]["threshold_at_fmr_1pct"]
+        curves = {f"quality: {s['quality']}": erc_curve(gen, result.pair_quality[result.genuine], thr),
+                  "oracle (genuine score)": erc_curve(gen, gen, thr)}
+        paths["erc"] = plot_erc(curves, out / "erc.png", f"ERC: {Path(s['dataset']).name}")
+    scores_csv = out / "scores.csv"
+    scores_csv.write_text("genuine,score\n" + "".join(f"{int(g)},{v:.6g}\n"
+                                                       for g, v in zip(result.genuine, result.scores, strict=False)))
+    paths["scores"] = scores_csv
+    paths["results"] = write_results_json(result.to_dict(), out / "results.json")
+    paths["html"] = write_html(result.to_dict(), [p for k, p in paths.items() if k in ("det", "erc")],
+                               out / "index.html")
+    return paths

@@ -34,15 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bench.report import format_rate
-    from ..bench.run import run_benchmark, write_report
+    from ..bench.report import format_rate, write_benchmark_report
+    from ..bench.run import run_benchmark
     from ..errors import CccdBiometricsError
 
     try:
         result = run_benchmark(args.dataset, ppi=args.ppi, minutiae=args.minutiae, matcher=args.matcher,
                                quality=args.quality, reference=args.reference, workers=args.workers,
                                bootstrap=args.bootstrap)
-        paths = write_report(result, args.out)
+        paths = write_benchmark_report(result, args.out)
     except CccdBiometricsError as exc:
         print(f"cccd-bio bench: {exc}", file=sys.stderr)
         return EXIT_USAGE

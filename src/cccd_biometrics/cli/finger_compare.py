@@ -57,11 +57,10 @@ def load_template(path: str, ppi: float | None) -> Any:
         raise InputNotFoundError("no such file", source=path)
     suffix = p.suffix.lower()
     if suffix == ".xyt":
-        from ..bench.datasets import xyt_to_template
-
-        text = p.read_text(encoding="ascii", errors="replace")
+        data = p.read_bytes()
+        text = data.decode("ascii", errors="replace")
         ys = [float(line.split()[1]) for line in text.splitlines() if len(line.split()) >= 3]
-        return xyt_to_template(text, height=int(max(ys, default=0)) + 1, ppi=ppi or 500.0)
+        return cb.Template.from_bytes(data, "xyt", height=int(max(ys, default=0)) + 1, ppi=ppi or 500.0)
     if suffix == ".json":
         try:
             return _template_from_json(json.loads(p.read_text(encoding="utf-8")))
