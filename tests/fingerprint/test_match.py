@@ -152,3 +152,28 @@ def test_beats_bozorth3_on_fvc2002_db1_subset(shared_data):
     ours_eer = metrics.eer(ours[genuine], ours[~genuine])
     assert ours_eer < metrics.eer(boz[genuine], boz[~genuine])
     assert ours_eer < 0.05
+
+
+def test_template_caches_its_prepared_form():
+    """Repeated comparisons of the same Template objects reuse the cylinders; the cache is invisible."""
+    import copy
+    import dataclasses
+    import pickle
+
+    from cccd_biometrics.fingerprint.match.mcc import MatcherConfig, prepare_template
+
+    rng = np.random.default_rng(3)
+    t = Template(tuple(cb.Minutia(float(x), float(y), float(a)) for x, y, a in rng.uniform(30, 250, (40, 3))),
+                 width=300, height=300)
+    before = (repr(t), t.to_dict(), t.to_bytes("iso"))
+    p1 = prepare_template(t)
+    assert prepare_template(t) is p1  # cached
+    assert prepare_template(t, MatcherConfig(ns=16)) is not p1  # per configuration
+    assert (repr(t), t.to_dict(), t.to_bytes("iso")) == before
+    twin = Template(t.minutiae, width=300, height=300)
+    assert twin == t  # the cache takes no part in equality
+    assert cb.compare_templates(t, twin) == cb.compare_templates(twin, t)
+    for clone in (pickle.loads(pickle.dumps(t)), copy.deepcopy(t), dataclasses.replace(t)):
+        assert clone == t and "_derived_cache" not in clone.__dict__
+        assert prepare_template(clone) is not p1
+        assert np.array_equal(prepare_template(clone).bits, p1.bits)

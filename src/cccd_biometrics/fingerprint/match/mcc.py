@@ -171,8 +171,6 @@ class PreparedGallery:
 
 
 def _minutiae_array(template: Template, config: MatcherConfig) -> np.ndarray:
-    if not isinstance(template, Template):
-        raise TemplateFormatError(f"expected a Template or PreparedTemplate, got {type(template).__name__}")
     arr = template.as_array()
     if arr.size and not np.all(np.isfinite(arr[:, :3])):
         raise TemplateFormatError("template has non-finite minutia coordinates or angles")
@@ -191,7 +189,11 @@ def _template_key(x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> int:
 
 def prepare_template(template: Template | PreparedTemplate, config: MatcherConfig = DEFAULT_MATCHER
                      ) -> PreparedTemplate:
-    """Compute a template's cylinders once, for repeated comparisons.
+    """A template's cylinders, computed once per template and configuration and then reused.
+
+    The prepared form is cached on the :class:`~cccd_biometrics.fingerprint.template.types.Template` itself
+    (not compared, not serialised), so repeated :func:`compare_templates` calls on the same objects only pay
+    for the comparison. Calling this explicitly is only needed to control when the work is done.
 
     Parameters
     ----------
@@ -214,6 +216,12 @@ def prepare_template(template: Template | PreparedTemplate, config: MatcherConfi
         if template.config == config:
             return template
         raise TemplateFormatError("template was prepared with a different matcher configuration")
+    if not isinstance(template, Template):
+        raise TemplateFormatError(f"expected a Template or PreparedTemplate, got {type(template).__name__}")
+    return template._derived(("mcc", config), lambda: _prepare(template, config))
+
+
+def _prepare(template: Template, config: MatcherConfig) -> PreparedTemplate:
     arr = _minutiae_array(template, config)
     scale = WORKING_PPI / float(template.ppi)
     x = np.ascontiguousarray(arr[:, 0] * scale)

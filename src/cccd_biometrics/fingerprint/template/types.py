@@ -13,8 +13,9 @@ Conventions (the same in every codec and in :func:`cccd_biometrics.extract_minut
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -22,6 +23,8 @@ from .codecs import decode, encode
 from .minutia import MINUTIA_KINDS, Minutia
 
 __all__ = ["MINUTIA_KINDS", "Minutia", "Template"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,30 @@ class Template:
 
     def __len__(self) -> int:
         return len(self.minutiae)
+
+    def _derived(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, done once per template and ``key`` (e.g. the matcher's prepared form for a config).
+
+        The result is kept on the instance, outside the dataclass fields: it is not compared, not shown,
+        not serialised, not pickled, and a modified copy (``dataclasses.replace``) starts without it. Two
+        threads may both compute it the first time (the last one is kept): harmless, the value is
+        deterministic. Callers must not mutate what they get.
+        """
+        cache: dict[Hashable, Any] | None = self.__dict__.get("_derived_cache")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_derived_cache", cache)  # frozen: the one sanctioned write
+        try:
+            return cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = compute()
+            cache[key] = value
+            return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_derived_cache", None)  # derived data travels as the minutiae it comes from
+        return state
 
     def as_array(self) -> np.ndarray:
         """``float64`` array of shape (N, 5): x, y, angle (degrees), kind code (0 ending, 1 bifurcation,
