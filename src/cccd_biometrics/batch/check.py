@@ -237,6 +237,12 @@ def check_path(path: str | os.PathLike, *, kind: str = "auto", ppi: float | None
     CheckRow
         ``status`` is ``"error"`` with ``error`` and ``error_type`` set when the file cannot be checked
         (missing, unreadable, corrupt, or a failure inside a check).
+
+    Examples
+    --------
+    >>> row = check_path("sample_data/fingerprints/synthetic/dry_2027_1.png")
+    >>> row.kind, row.status, row.codes
+    ('fingerprint', 'flagged', ('FINGER_TOO_DRY',))
     """
     p = os.fspath(path)
     t0 = time.perf_counter()

@@ -459,6 +459,14 @@ def run_batch(
     ------
     OutputWriteError
         The output cannot be read, opened or written. Rows written before stay intact; ``resume`` continues.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     result = run_batch(["sample_data/fingerprints/synthetic"], output=f"{tmp}/rows.jsonl", workers=1)
+    >>> result.stats.checked, result.stats.flagged, result.stats.error
+    (10, 3, 0)
     """
     t0 = time.perf_counter()
     previous = BatchStats()

@@ -37,6 +37,12 @@ def load_portrait(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Portr
     ------
     InputNotFoundError, InvalidImageError, UnsupportedFormatError, ImageTooLargeError, ImageTooSmallError
         The last for images under 32x32 px.
+
+    Examples
+    --------
+    >>> portrait = load_portrait("sample_data/portraits/frl_london_030_smiling.jpg")
+    >>> portrait.shape
+    (600, 467)
     """
     name = describe_source(source)
     if not isinstance(source, np.ndarray):

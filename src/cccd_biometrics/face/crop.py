@@ -54,6 +54,13 @@ def crop_token_portrait(portrait: Portrait | np.ndarray, width: int | None = Non
     ------
     NoFaceFoundError
         When no face is found.
+
+    Examples
+    --------
+    >>> from cccd_biometrics.face.capture import load_portrait
+    >>> token = crop_token_portrait(load_portrait("sample_data/portraits/frl_london_002_neutral.jpg"))
+    >>> token.shape
+    (636, 477)
     """
     rgb = portrait_pixels(portrait)
     geo, _ = locate_face(rgb)

@@ -332,6 +332,13 @@ def check_portrait(portrait: Portrait | np.ndarray, profile: str | Profile = "ic
     PortraitReport
         ``compliant`` is False when any requirement failed; a portrait without a face gets
         ``FACE_NOT_FOUND`` (no exception).
+
+    Examples
+    --------
+    >>> from cccd_biometrics.face.capture import load_portrait
+    >>> report = check_portrait(load_portrait("sample_data/portraits/frl_london_030_smiling.jpg"))
+    >>> report.compliant, report.codes
+    (False, ('FACE_MOUTH_OPEN', 'FACE_EXPRESSION_NOT_NEUTRAL'))
     """
     prof = get_profile(profile)
     rgb = portrait_pixels(portrait)

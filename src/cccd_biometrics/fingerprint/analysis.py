@@ -246,8 +246,10 @@ def analyze_fingerprint(image: FingerImage, *, block_size: int = BLOCK_SIZE) -> 
 
     Examples
     --------
-    >>> a = analyze_fingerprint(load_fingerprint("sample_data/fingerprints/nist_sd4_f0001_01.png"))  # doctest: +SKIP
-    >>> a.orientation.shape, float(np.nanmedian(a.ridge_period))                                      # doctest: +SKIP
+    >>> from cccd_biometrics.fingerprint.capture import load_fingerprint
+    >>> a = analyze_fingerprint(load_fingerprint("sample_data/fingerprints/synthetic/good_2026_1.png"))
+    >>> a.block_shape, a.orientation.shape, a.skeleton.dtype.name
+    ((32, 25), (32, 25), 'uint8')
     """
     if not isinstance(image, FingerImage):
         image = load_fingerprint(image)

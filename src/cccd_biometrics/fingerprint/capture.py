@@ -311,6 +311,12 @@ def load_fingerprint(
     Raises
     ------
     InputNotFoundError, InvalidImageError, UnsupportedFormatError, ImageTooLargeError, ImageTooSmallError
+
+    Examples
+    --------
+    >>> img = load_fingerprint("sample_data/fingerprints/synthetic/good_2026_1.png")
+    >>> img.shape, img.original_ppi, img.ppi_source
+    ((500, 400), 500.0, 'metadata')
     """
     name = describe_source(source)
     if not isinstance(source, np.ndarray):

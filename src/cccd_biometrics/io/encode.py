@@ -86,6 +86,16 @@ def save_image(
     -------
     Path
         ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cccd_biometrics.fingerprint.capture import load_fingerprint
+    >>> img = load_fingerprint("sample_data/fingerprints/nist_sd4_f0001_01.png")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = save_image(img, f"{tmp}/print.wsq")
+    ...     load_fingerprint(path).shape
+    (512, 512)
     """
     out = Path(path)
     if isinstance(image, FingerImage):

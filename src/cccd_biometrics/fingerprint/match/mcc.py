@@ -12,10 +12,8 @@ around 0.013; the decision thresholds are :data:`DECISION_THRESHOLDS`.
 The expensive part of a comparison that depends on one template only (its cylinders) is computed once by
 :func:`prepare_template`; :func:`compare_one_to_many` scores a probe against a :class:`PreparedGallery`
 (all templates packed in flat arrays) in one compiled loop.
-
->>> import cccd_biometrics as cb
->>> score = cb.compare_templates(template_a, template_b)          # doctest: +SKIP
->>> scores = cb.compare_one_to_many(template_a, [t1, t2, t3])     # doctest: +SKIP
+A :class:`~cccd_biometrics.fingerprint.template.types.Template` keeps its prepared form once computed, so
+repeated :func:`compare_templates` calls on the same objects only pay for the comparison.
 """
 
 from __future__ import annotations
@@ -211,6 +209,14 @@ def prepare_template(template: Template | PreparedTemplate, config: MatcherConfi
     ------
     TemplateFormatError
         If ``template`` is not a template or holds non-finite values.
+
+    Examples
+    --------
+    >>> import cccd_biometrics as cb
+    >>> t = cb.extract_minutiae("sample_data/fingerprints/synthetic/good_2026_1.png")
+    >>> prepared = prepare_template(t)
+    >>> prepare_template(t) is prepared, 0 < len(prepared) <= len(t)
+    (True, True)
     """
     if isinstance(template, PreparedTemplate):
         if template.config == config:
@@ -243,7 +249,16 @@ def _prepare(template: Template, config: MatcherConfig) -> PreparedTemplate:
 
 def prepare_gallery(templates: Sequence[Template | PreparedTemplate] | PreparedGallery,
                     config: MatcherConfig = DEFAULT_MATCHER) -> PreparedGallery:
-    """Prepare and pack many templates for :func:`compare_one_to_many`."""
+    """Prepare and pack many templates for :func:`compare_one_to_many`.
+
+    Examples
+    --------
+    >>> import cccd_biometrics as cb
+    >>> prints = ["good_2026_1.png", "good_2031_1.png", "dry_2027_1.png"]
+    >>> gallery = prepare_gallery([cb.extract_minutiae(f"sample_data/fingerprints/synthetic/{p}") for p in prints])
+    >>> len(gallery)
+    3
+    """
     if isinstance(templates, PreparedGallery):
         return templates
     prepared = [prepare_template(t, config) for t in templates]
@@ -280,6 +295,15 @@ def compare_one_to_many(probe: Template | PreparedTemplate,
     -------
     numpy.ndarray
         ``float64`` scores, one per gallery template, in gallery order.
+
+    Examples
+    --------
+    >>> import cccd_biometrics as cb
+    >>> a = cb.extract_minutiae("sample_data/fingerprints/synthetic/good_2026_1.png")
+    >>> b = cb.extract_minutiae("sample_data/fingerprints/synthetic/good_2031_1.png")
+    >>> scores = compare_one_to_many(a, prepare_gallery([b, a]))
+    >>> scores.shape, bool(scores[1] > scores[0])
+    ((2,), True)
     """
     p = prepare_template(probe, config)
     g = prepare_gallery(gallery, config)
@@ -305,6 +329,14 @@ def compare_templates(a: Template | PreparedTemplate, b: Template | PreparedTemp
     -------
     float
         The score; compare it with :data:`DECISION_THRESHOLDS` for a match decision.
+
+    Examples
+    --------
+    >>> import cccd_biometrics as cb
+    >>> a = cb.extract_minutiae("sample_data/fingerprints/synthetic/good_2026_1.png")
+    >>> b = cb.extract_minutiae("sample_data/fingerprints/synthetic/good_2031_1.png")
+    >>> compare_templates(a, a) > DECISION_THRESHOLDS["fmr_0.1%"] > compare_templates(a, b)
+    True
     """
     pa, pb = prepare_template(a, config), prepare_template(b, config)
     return float(k.one_to_one(pa.geometry, pa.bits, pa.valid, pa.key, pb.geometry, pb.bits, pb.valid, pb.key,

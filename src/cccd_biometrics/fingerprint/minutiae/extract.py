@@ -475,6 +475,14 @@ def extract_minutiae(image: Any, *, with_quality: bool = True) -> Template:
     Template
         Minutiae in the original capture's pixel coordinates (conventions in the module docstring), with the
         capture's width, height and ppi.
+
+    Examples
+    --------
+    >>> t = extract_minutiae("sample_data/fingerprints/synthetic/good_2026_1.png")
+    >>> len(t), (t.width, t.height, t.ppi)
+    (46, (400, 500, 500.0))
+    >>> t.minutiae[0].kind in ("ending", "bifurcation")
+    True
     """
     analysis = image if isinstance(image, Analysis) else analyze_fingerprint(image)
     img: FingerImage = analysis.image

@@ -328,6 +328,14 @@ def assess_fingerprint(image: FingerImage | Analysis | Any) -> FingerprintQualit
     ------
     cccd_biometrics.errors.CccdBiometricsError
         Only when the input cannot be loaded as an image at all.
+
+    Examples
+    --------
+    >>> q = assess_fingerprint("sample_data/fingerprints/synthetic/dry_2027_1.png")
+    >>> q.hard_to_read, q.codes
+    (True, ('FINGER_TOO_DRY',))
+    >>> 0 <= q.score <= 100
+    True
     """
     analysis = image if isinstance(image, Analysis) else analyze_fingerprint(image)
     measures = compute_measures(analysis)

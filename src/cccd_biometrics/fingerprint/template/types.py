@@ -88,6 +88,14 @@ class Template:
         ------
         TemplateFormatError
             If the template does not fit the format (unknown format, over 255 minutiae, coordinates out of range).
+
+        Examples
+        --------
+        >>> import cccd_biometrics as cb
+        >>> t = cb.extract_minutiae("sample_data/fingerprints/synthetic/good_2026_1.png")
+        >>> record = t.to_bytes("iso")
+        >>> record[:4], len(Template.from_bytes(record)) == len(t)
+        (b'FMR\\x00', True)
         """
         return encode(self, fmt)
 
@@ -103,6 +111,13 @@ class Template:
         ------
         TemplateFormatError
             On any malformed, truncated or unrecognised data.
+
+        Examples
+        --------
+        >>> t = Template.from_bytes(b"100 470 270 42\\n", "xyt", height=500)
+        >>> m = t.minutiae[0]
+        >>> (m.x, m.y, m.angle, m.quality)
+        (100.0, 30.0, 90.0, 42)
         """
         return cls(**decode(data, fmt, width=width, height=height, ppi=ppi))
 
