@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 
 from .._shared.gc import cyclic_gc_paused
+from ..fingerprint.params import DEFAULT_RIDGE_PERIOD_PX
 from .check import CheckRow, check_path
 from .inputs import iter_inputs
 from .results import (
@@ -76,7 +77,7 @@ def warm_up_worker(kind: str = "auto") -> None:
 
 def _warm_up(kind: str) -> None:
     yy, xx = np.mgrid[0:320, 0:320]
-    ridges = (127 + 100 * np.sin(2 * np.pi * (xx * 0.8 + yy * 0.6) / 9.1)).astype(np.uint8)
+    ridges = (127 + 100 * np.sin(2 * np.pi * (xx * 0.8 + yy * 0.6) / DEFAULT_RIDGE_PERIOD_PX)).astype(np.uint8)
     portrait = np.dstack([ridges, np.roll(ridges, 7, axis=1), 255 - ridges])
     samples = [("f.png", ridges, "fingerprint"), ("p.png", portrait, "portrait")]
     with tempfile.TemporaryDirectory(prefix="cccd-warm-") as tmp:

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from ..._shared.numeric import median
+from ..params import DEFAULT_RIDGE_PERIOD_PX
 from . import _ridge_kernels as _k
 
 __all__ = ["binarize", "enhance", "pixel_doubled_angle", "pixel_period", "skeletonize"]
@@ -107,7 +108,7 @@ def _filled_period(ridge_period: np.ndarray) -> np.ndarray:
     """Block ridge periods (float32 px); blocks without one take the median foreground period."""
     period = np.asarray(ridge_period, dtype=np.float32)
     finite = np.isfinite(period)
-    fill = float(median(period[finite])) if finite.any() else 9.1
+    fill = float(median(period[finite])) if finite.any() else DEFAULT_RIDGE_PERIOD_PX
     return np.where(finite, period, np.float32(fill)).astype(np.float32)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import TemplateFormatError
+from ...images import WORKING_PPI
 from ..template.types import Template
 from . import _kernels as k
 
@@ -41,8 +42,6 @@ __all__ = [
     "prepare_gallery",
     "prepare_template",
 ]
-
-WORKING_PPI = 500.0
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ candidates -> ridge following along the skeleton from every candidate -> filteri
 Minutia conventions (ISO/IEC 19794-2:2005, also used by the ISO/ANSI codecs unchanged):
 
 * Location: the ridge-skeleton junction (bifurcation) or, for an ending, the valley bifurcation in front of the
-  ridge end as ISO/IEC 19794-2 places it (the skeleton end moved ``ENDING_OFFSET_PERIODS`` ridge periods away
+  ridge end as ISO/IEC 19794-2 places it (the skeleton end moved ``ending_offset_periods`` ridge periods away
   from the ridge), converted to the ORIGINAL capture's pixel coordinates (``FingerImage.scale_to_original``),
   origin top-left, y down.
 * Angle: degrees in [0, 360), counter-clockwise from the +x axis with y pointing UP on screen (so a minutia
@@ -26,23 +26,24 @@ Minutia conventions (ISO/IEC 19794-2:2005, also used by the ISO/ANSI codecs unch
 * Quality 0-100: block coherence (ridge clarity, full marks from 0.6) times a margin factor falling from 1 to 0.5
   as the minutia nears the foreground edge.
 
-False minutiae removed (lengths scale with the median ridge period ``T`` of the print): candidates closer than
-``EDGE_MARGIN_PERIODS * T`` to the foreground edge (cut ridges end there), or than ``CLEAR_EDGE_MARGIN_PERIODS * T``
-where the smoothed coherence is at least ``CLEAR_COHERENCE`` (clear ridges are reliable nearer the edge; closer
+False minutiae removed (the names are fields of :class:`~cccd_biometrics.fingerprint.params.MinutiaeParams`;
+lengths scale with the median ridge period ``T`` of the print): candidates closer than
+``edge_margin_periods * T`` to the foreground edge (cut ridges end there), or than ``clear_edge_margin_periods * T``
+where the smoothed coherence is at least ``clear_coherence`` (clear ridges are reliable nearer the edge; closer
 candidates are never traced), or where the block
-coherence averaged over 3x3 foreground blocks is below ``MIN_COHERENCE`` (unclear areas; the threshold is low
+coherence averaged over 3x3 foreground blocks is below ``min_coherence`` (unclear areas; the threshold is low
 because coherence also drops at cores and deltas); every minutia of a foreground without ridge structure
-(random texture: see ``NOISE_COHERENCE``) and those in areas where fewer than half the blocks have a plausible
+(random texture: see ``noise_coherence``) and those in areas where fewer than half the blocks have a plausible
 ridge period (textured backgrounds, noise); short skeleton links between two candidates (the ridge followed from
-one reaches the other) when they cross the ridge flow by more than ``LINK_ALONG_FLOW_DEG`` or are shorter than
-``MIN_LINK_PERIODS * T``: spurs (ending to bifurcation within ``SPUR_PERIODS * T``), specks and short ridges
-(ending to ending within ``SHORT_RIDGE_PERIODS * T``), bridges and holes (bifurcation to bifurcation within
-``BRIDGE_PERIODS * T``), both ends going — except that a group of bifurcations joined by such links which three
+one reaches the other) when they cross the ridge flow by more than ``link_along_flow_deg`` or are shorter than
+``min_link_periods * T``: spurs (ending to bifurcation within ``spur_periods * T``), specks and short ridges
+(ending to ending within ``short_ridge_periods * T``), bridges and holes (bifurcation to bifurcation within
+``bridge_periods * T``), both ends going — except that a group of bifurcations joined by such links which three
 branches leave (a fork drawn by the skeleton as a small loop or triangle, common on wet or pored ridges) becomes
 one bifurcation at its centre, while two branches (a pore) or four (a bridge) leave nothing; breaks (two facing
-endings within ``BREAK_PERIODS * T``, the gap aligned with both ridges and leaving neither ridge's line by more
-than ``BREAK_LATERAL_PERIODS * T``, so that endings facing each other on neighbouring ridges stay); clusters (a
-minutia with ``CLUSTER_SIZE`` or more others within ``CLUSTER_PERIODS * T``).
+endings within ``break_periods * T``, the gap aligned with both ridges and leaving neither ridge's line by more
+than ``break_lateral_periods * T``, so that endings facing each other on neighbouring ridges stay); clusters (a
+minutia with ``cluster_size`` or more others within ``cluster_periods * T``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ import numpy as np
 from ..._shared.numeric import median
 from ...images import FingerImage
 from ..analysis import Analysis, analyze_fingerprint
+from ..params import DEFAULT_MINUTIAE, MinutiaeParams
 from ..quality.score import assess_fingerprint
 from ..template.types import Minutia, Template
 from . import _kernels as _k
@@ -63,44 +65,13 @@ from . import _kernels as _k
 __all__ = ["REJECT_REASONS", "MinutiaCandidates", "extract_minutiae", "minutiae_candidates", "minutiae_from_analysis",
            "visualize_minutiae"]
 
-# Thresholds tuned on the FVC B dev sets (agreement with FingerJet/MINDTCT on 30-40 images, then the EER of the
-# project's comparator on 2-3 DBs at a time: benchmarks/minutiae_agreement.py); lengths in ridge periods.
-EDGE_MARGIN_PERIODS = 1.3
-# in clear areas (smoothed coherence >= CLEAR_COHERENCE, where minutia quality gets full marks) the ridges are
-# reliable up to the foreground edge, and a shorter margin keeps the minutiae that small overlaps depend on
-CLEAR_EDGE_MARGIN_PERIODS = 0.8
-CLEAR_COHERENCE = 0.6
-MIN_COHERENCE = 0.25
-# a foreground without ridge structure (random texture): median block coherence below NOISE_COHERENCE gives no
-# minutiae (FVC prints: median >= 0.30); a minutia needs MIN_RIDGE_LIKE of its 3x3 blocks to have a ridge period
-# <= NOISE_PERIOD px (FVC DBs: median period <= 14.7 px)
-NOISE_COHERENCE = 0.28
-NOISE_PERIOD = 15.5
-MIN_RIDGE_LIKE = 0.5
-TRACE_PERIODS = 2.5
-PROBE_PERIODS = 1.0
-SPUR_PERIODS = 1.5
-SHORT_RIDGE_PERIODS = 1.5
-BRIDGE_PERIODS = 0.7
-MIN_LINK_PERIODS = 0.7
-LINK_ALONG_FLOW_DEG = 30.0
-BREAK_PERIODS = 2.5
-# a ridge is about half a period wide: a gap drifting sideways by more than ~1/3 period joins two ridges
-# (0.25-0.5 all lower the mean EER of the 8 FVC DBs: 2.65-2.68 % vs 2.95 % without this rule; 0.35: 2.56 %)
-BREAK_LATERAL_PERIODS = 0.35
-CLUSTER_PERIODS = 1.0
-CLUSTER_SIZE = 3
-ANGLE_SNAP_DEG = 45.0
-DEFAULT_PERIOD = 9.1
-# skeleton end -> ISO ending location (valley bifurcation), along the ridge away from it: 0.15 period, the median
-# offset measured against FingerJet FX OSE's ISO templates on 36 FVC images (1.3 px; bifurcations: none applied)
-ENDING_OFFSET_PERIODS = 0.15
+# every tuning constant of this module is a field of MinutiaeParams (units, origins: fingerprint/params.py)
 
 
-def _median_period(analysis: Any) -> float:
+def _median_period(analysis: Any, p: MinutiaeParams = DEFAULT_MINUTIAE) -> float:
     period = np.asarray(analysis.ridge_period, dtype=np.float64)
     finite = period[np.isfinite(period)]
-    return float(np.clip(median(finite), 5.0, 16.0)) if finite.size else DEFAULT_PERIOD
+    return float(np.clip(median(finite), p.min_period, p.max_period)) if finite.size else p.default_period
 
 
 def _angle_of(dr: np.ndarray, dc: np.ndarray) -> np.ndarray:
@@ -119,11 +90,12 @@ def _candidates(skeleton: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.
     return rows, cols, kinds
 
 
-def _trace(skeleton: np.ndarray, rows: np.ndarray, cols: np.ndarray, period: float) -> tuple[np.ndarray, ...]:
+def _trace(skeleton: np.ndarray, rows: np.ndarray, cols: np.ndarray, period: float,
+           p: MinutiaeParams = DEFAULT_MINUTIAE) -> tuple[np.ndarray, ...]:
     label = np.zeros(skeleton.shape, np.int32)
     label[rows, cols] = np.arange(1, len(rows) + 1, dtype=np.int32)
-    return _k.trace_branches(skeleton, label, rows, cols, round(TRACE_PERIODS * period),
-                             round(PROBE_PERIODS * period))
+    return _k.trace_branches(skeleton, label, rows, cols, round(p.trace_periods * period),
+                             round(p.probe_periods * period))
 
 
 def _traced_angles(rows, cols, kinds, status, probe) -> np.ndarray:
@@ -150,35 +122,36 @@ def _fork_angles(branch: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(np.sin(ai) + np.sin(aj), np.cos(ai) + np.cos(aj))) % 360.0
 
 
-def _snap_to_orientation(angles: np.ndarray, local_theta: np.ndarray) -> np.ndarray:
+def _snap_to_orientation(angles: np.ndarray, local_theta: np.ndarray, p: MinutiaeParams = DEFAULT_MINUTIAE
+                         ) -> np.ndarray:
     """Replace traced angles by the nearer of the two orientation-field directions when they agree."""
     field = np.degrees(local_theta) % 180.0
     cand = np.stack([field, field + 180.0], axis=1)
     diffs = _angle_diff(cand, angles[:, None])
     pick = np.take_along_axis(cand, np.argmin(diffs, axis=1)[:, None], axis=1)[:, 0]
-    return np.where(diffs.min(axis=1) <= ANGLE_SNAP_DEG, pick, angles) % 360.0
+    return np.where(diffs.min(axis=1) <= p.angle_snap_deg, pick, angles) % 360.0
 
 
-def _topology_rejects(rows, cols, kinds, status, length, hit, flow_deg, period: float
-                      ) -> tuple[np.ndarray, list[tuple[int, int]]]:
+def _topology_rejects(rows, cols, kinds, status, length, hit, flow_deg, period: float,
+                      p: MinutiaeParams = DEFAULT_MINUTIAE) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Spurs, short ridges/islands and bridges/holes, from the traced branches.
 
     A short skeleton link between two candidates is an artefact when it crosses the ridge flow (spurs,
     bridges between neighbouring ridges, specks) or is very short; a link along the flow longer than
-    ``MIN_LINK_PERIODS`` is kept (short ridges and branches along the flow are real minutiae). Returns the
+    ``params.min_link_periods`` is kept (short ridges and branches along the flow are real minutiae). Returns the
     rejected candidates and the rejected links that join two bifurcations (for :func:`_merged_junctions`).
     """
     bad = np.zeros(len(kinds), bool)
     junction_links = []
-    limits = {(0, 0): SHORT_RIDGE_PERIODS * period, (0, 1): SPUR_PERIODS * period, (1, 0): SPUR_PERIODS * period,
-              (1, 1): BRIDGE_PERIODS * period}
+    limits = {(0, 0): p.short_ridge_periods * period, (0, 1): p.spur_periods * period, (1, 0): p.spur_periods * period,
+              (1, 1): p.bridge_periods * period}
     for i, j in zip(*np.nonzero(status == _k.TRACE_MINUTIA), strict=True):
         other, steps = hit[i, j], length[i, j]
         if steps > limits[(kinds[i], kinds[other])]:
             continue
         link = np.degrees(np.arctan2(rows[i] - rows[other], cols[other] - cols[i])) % 180.0
-        across = _angle_diff(link, flow_deg[i]) % 180.0 > LINK_ALONG_FLOW_DEG
-        if across or steps < MIN_LINK_PERIODS * period:
+        across = _angle_diff(link, flow_deg[i]) % 180.0 > p.link_along_flow_deg
+        if across or steps < p.min_link_periods * period:
             bad[i] = bad[other] = True
             if kinds[i] == kinds[other] == 1:
                 junction_links.append((int(i), int(other)))
@@ -224,17 +197,19 @@ def _merged_junctions(rows, cols, status, hit, probe, links) -> tuple[np.ndarray
     return np.array(out_r), np.array(out_c), _fork_angles(np.array(out_dirs)), members_idx
 
 
-def _append_junctions(analysis: Any, merged, rows, cols, kinds, angles) -> tuple[np.ndarray, ...]:
+def _append_junctions(analysis: Any, merged, rows, cols, kinds, angles, p: MinutiaeParams = DEFAULT_MINUTIAE
+                      ) -> tuple[np.ndarray, ...]:
     """The candidate arrays with the merged bifurcations appended (angles snapped like the others)."""
     mr, mc, ma = merged
-    angles = np.concatenate([angles, _snap_to_orientation(ma, analysis.orientation_at(mr, mc))])
+    angles = np.concatenate([angles, _snap_to_orientation(ma, analysis.orientation_at(mr, mc), p)])
     rows = np.concatenate([rows, np.rint(mr).astype(rows.dtype)])
     cols = np.concatenate([cols, np.rint(mc).astype(cols.dtype)])
     kinds = np.concatenate([kinds, np.ones(mr.size, kinds.dtype)])
     return rows, cols, kinds, angles
 
 
-def _break_rejects(rows, cols, kinds, angles, keep, period: float) -> np.ndarray:
+def _break_rejects(rows, cols, kinds, angles, keep, period: float, p: MinutiaeParams = DEFAULT_MINUTIAE
+                   ) -> np.ndarray:
     """Pairs of facing endings across a short gap (a ridge broken by a crease or dryness)."""
     bad = np.zeros(len(kinds), bool)
     idx = np.flatnonzero(keep & (kinds == 0))
@@ -247,23 +222,23 @@ def _break_rejects(rows, cols, kinds, angles, keep, period: float) -> np.ndarray
     a = angles[idx]
     facing = _angle_diff(a[:, None], a[None, :]) > 120.0
     aligned = _angle_diff(gap, (a[:, None] + 180.0)) < 45.0
-    close = (dist <= BREAK_PERIODS * period) & (dist > 0)
+    close = (dist <= p.break_periods * period) & (dist > 0)
     # the gap stays on one ridge: seen from either end, it leaves the ridge line by under ~ a ridge's half width
     lateral = dist * np.abs(np.sin(np.radians(gap - (a[:, None] + 180.0))))
-    limit = BREAK_LATERAL_PERIODS * period
+    limit = p.break_lateral_periods * period
     same_ridge = np.maximum(lateral, lateral.T) <= limit
     pairs = close & facing & aligned & aligned.T & same_ridge
     bad[idx] = pairs.any(axis=1)
     return bad
 
 
-def _cluster_rejects(rows, cols, keep, period: float) -> np.ndarray:
+def _cluster_rejects(rows, cols, keep, period: float, p: MinutiaeParams = DEFAULT_MINUTIAE) -> np.ndarray:
     bad = np.zeros(len(rows), bool)
     idx = np.flatnonzero(keep)
-    if idx.size <= CLUSTER_SIZE:
+    if idx.size <= p.cluster_size:
         return bad
     d = np.hypot(rows[idx][:, None] - rows[idx][None, :], cols[idx][:, None] - cols[idx][None, :])
-    crowded = ((d <= CLUSTER_PERIODS * period).sum(axis=1) - 1) >= CLUSTER_SIZE
+    crowded = ((d <= p.cluster_periods * period).sum(axis=1) - 1) >= p.cluster_size
     bad[idx] = crowded
     return bad
 
@@ -301,21 +276,21 @@ def _block_values(field: np.ndarray, rows: np.ndarray, cols: np.ndarray, block_s
     return field[np.minimum(rows // block_size, by - 1), np.minimum(cols // block_size, bx - 1)]
 
 
-def _has_ridge_structure(analysis: Any) -> bool:
+def _has_ridge_structure(analysis: Any, p: MinutiaeParams = DEFAULT_MINUTIAE) -> bool:
     """False when the foreground looks like random texture rather than ridges (median block coherence below
-    ``NOISE_COHERENCE``)."""
+    ``MinutiaeParams.noise_coherence``)."""
     blocks = np.asarray(analysis.block_mask, dtype=bool)
     if not blocks.any():
         return False
-    return float(median(np.asarray(analysis.coherence)[blocks])) >= NOISE_COHERENCE
+    return float(median(np.asarray(analysis.coherence)[blocks])) >= p.noise_coherence
 
 
-def _ridge_like_blocks(analysis: Any) -> np.ndarray:
+def _ridge_like_blocks(analysis: Any, p: MinutiaeParams = DEFAULT_MINUTIAE) -> np.ndarray:
     """Share (0-1) of the 3x3 neighbouring foreground blocks whose measured ridge period is plausible (at most
-    ``NOISE_PERIOD`` px): textured backgrounds and noise give no period or one at the search's upper bound."""
+    ``noise_period`` px): textured backgrounds and noise give no period or one at the search's upper bound."""
     blocks = np.asarray(analysis.block_mask, dtype=np.float32)
     period = np.asarray(analysis.ridge_profiles["period"], dtype=np.float32)
-    plausible = (np.isfinite(period) & (period <= NOISE_PERIOD)).astype(np.float32) * blocks
+    plausible = (np.isfinite(period) & (period <= p.noise_period)).astype(np.float32) * blocks
     num = cv2.blur(plausible, (3, 3), borderType=cv2.BORDER_CONSTANT)
     den = cv2.blur(blocks, (3, 3), borderType=cv2.BORDER_CONSTANT)
     return np.where(den > 0, num / np.maximum(den, 1e-6), 0.0)
@@ -325,7 +300,7 @@ REJECT_REASONS = ("", "edge", "artefact", "merged", "unclear", "no_ridge_period"
 """Why :func:`minutiae_candidates` dropped a candidate, in the order the filters run: ``""`` kept; ``edge`` too
 close to the foreground edge; ``artefact`` spur, short ridge, bridge or hole (short skeleton links); ``merged``
 a bifurcation of a fork drawn as a loop, replaced by the one bifurcation appended for the group; ``unclear``
-smoothed coherence below ``MIN_COHERENCE``; ``no_ridge_period`` too few ridge-like blocks around it; ``break``
+smoothed coherence below ``min_coherence``; ``no_ridge_period`` too few ridge-like blocks around it; ``break``
 one of two endings facing each other across a gap on one ridge; ``cluster`` one of a crowd of minutiae."""
 
 
@@ -376,46 +351,47 @@ def _no_candidates(period: float) -> MinutiaCandidates:
     return MinutiaCandidates(empty, empty, empty, np.zeros(0), np.zeros(0), (), period)
 
 
-def minutiae_candidates(analysis: Any) -> MinutiaCandidates:
+def minutiae_candidates(analysis: Any, params: MinutiaeParams = DEFAULT_MINUTIAE) -> MinutiaCandidates:
     """All minutia candidates of an :class:`.analysis.Analysis`, each with the filter that removed it (if any).
 
     :func:`minutiae_from_analysis` returns the kept ones as :class:`.Minutia`; this is the same computation with
     the rejected ones left in (see the module docstring for the rules).
     """
     mask = np.asarray(analysis.mask, dtype=np.bool_)
-    if not mask.any() or not _has_ridge_structure(analysis):
-        return _no_candidates(DEFAULT_PERIOD)
-    period = _median_period(analysis)
+    p = params
+    if not mask.any() or not _has_ridge_structure(analysis, p):
+        return _no_candidates(p.default_period)
+    period = _median_period(analysis, p)
     skeleton = analysis.skeleton
     all_rows, all_cols, all_kinds = _candidates(skeleton, mask)
     edge_map = _edge_distance_map(mask)
     all_margin = _edge_distance(edge_map, all_rows, all_cols)
     # ridges cut by the foreground edge end there: those ends are not minutiae and must not be traced as such
-    inner = all_margin >= min(CLEAR_EDGE_MARGIN_PERIODS, EDGE_MARGIN_PERIODS) * period
+    inner = all_margin >= min(p.clear_edge_margin_periods, p.edge_margin_periods) * period
     rows, cols, kinds, margin = all_rows[inner], all_cols[inner], all_kinds[inner], all_margin[inner]
-    status, length, hit, probe = _trace(skeleton, rows, cols, period)
+    status, length, hit, probe = _trace(skeleton, rows, cols, period, p)
     angles = _traced_angles(rows, cols, kinds, status, probe)
     local_theta = analysis.orientation_at(rows, cols)
-    angles = _snap_to_orientation(angles, local_theta)
+    angles = _snap_to_orientation(angles, local_theta, p)
     flow = np.degrees(local_theta) % 180.0
-    artefact, junction_links = _topology_rejects(rows, cols, kinds, status, length, hit, flow, period)
+    artefact, junction_links = _topology_rejects(rows, cols, kinds, status, length, hit, flow, period, p)
     reason = np.where(artefact, REJECT_REASONS.index("artefact"), 0)
     merged = _merged_junctions(rows, cols, status, hit, probe, junction_links)
     if merged[0].size:
         n = rows.size
         reason[merged[3]] = REJECT_REASONS.index("merged")
-        rows, cols, kinds, angles = _append_junctions(analysis, merged[:3], rows, cols, kinds, angles)
+        rows, cols, kinds, angles = _append_junctions(analysis, merged[:3], rows, cols, kinds, angles, p)
         reason = np.concatenate([reason, np.zeros(rows.size - n, reason.dtype)])
         margin = np.concatenate([margin, _edge_distance(edge_map, rows[n:], cols[n:])])
     coherence = _block_values(_smoothed_coherence(analysis), rows, cols, analysis.block_size)
-    ridge_like = _block_values(_ridge_like_blocks(analysis), rows, cols, analysis.block_size)
-    _reject(reason, coherence < MIN_COHERENCE, "unclear")
-    _reject(reason, ridge_like < MIN_RIDGE_LIKE, "no_ridge_period")
-    _reject(reason, (margin < EDGE_MARGIN_PERIODS * period) & (coherence < CLEAR_COHERENCE), "edge")
-    _reject(reason, _break_rejects(rows, cols, kinds, angles, reason == 0, period), "break")
-    _reject(reason, _cluster_rejects(rows, cols, reason == 0, period), "cluster")
-    edge_room = np.clip((margin - EDGE_MARGIN_PERIODS * period) / (2.0 * period), 0, 1)
-    quality = np.clip(coherence / CLEAR_COHERENCE, 0, 1) * (0.5 + 0.5 * edge_room)
+    ridge_like = _block_values(_ridge_like_blocks(analysis, p), rows, cols, analysis.block_size)
+    _reject(reason, coherence < p.min_coherence, "unclear")
+    _reject(reason, ridge_like < p.min_ridge_like, "no_ridge_period")
+    _reject(reason, (margin < p.edge_margin_periods * period) & (coherence < p.clear_coherence), "edge")
+    _reject(reason, _break_rejects(rows, cols, kinds, angles, reason == 0, period, p), "break")
+    _reject(reason, _cluster_rejects(rows, cols, reason == 0, period, p), "cluster")
+    edge_room = np.clip((margin - p.edge_margin_periods * period) / (2.0 * period), 0, 1)
+    quality = np.clip(coherence / p.clear_coherence, 0, 1) * (0.5 + 0.5 * edge_room)
     outer = ~inner
     n_out = int(outer.sum())
     return MinutiaCandidates(
@@ -431,17 +407,17 @@ def _reject(reason: np.ndarray, bad: np.ndarray, name: str) -> None:
     reason[(reason == 0) & bad] = REJECT_REASONS.index(name)
 
 
-def minutiae_from_analysis(analysis: Any) -> tuple[Minutia, ...]:
+def minutiae_from_analysis(analysis: Any, params: MinutiaeParams = DEFAULT_MINUTIAE) -> tuple[Minutia, ...]:
     """Minutiae of an :class:`.analysis.Analysis` in WORKING-resolution (500 ppi) pixel coordinates.
 
     See the module docstring for the conventions and the filtering rules, and :func:`minutiae_candidates` for the
     candidates the filters removed.
     """
-    cand = minutiae_candidates(analysis)
+    cand = minutiae_candidates(analysis, params)
     keep = np.flatnonzero(cand.kept)
     rows, cols, kinds, angles = cand.rows[keep], cand.cols[keep], cand.kinds[keep], cand.angles[keep]
     # ISO places an ending at the valley bifurcation just beyond the ridge end, i.e. behind the skeleton end
-    back = np.where(kinds == 0, ENDING_OFFSET_PERIODS * cand.period, 0.0)
+    back = np.where(kinds == 0, params.ending_offset_periods * cand.period, 0.0)
     x = cols - back * np.cos(np.radians(angles))
     y = rows + back * np.sin(np.radians(angles))
     names = ("ending", "bifurcation")
@@ -458,7 +434,8 @@ def _image_quality(analysis: Any) -> int | None:
     return None if score is None else round(float(score))
 
 
-def extract_minutiae(image: Any, *, with_quality: bool = True) -> Template:
+def extract_minutiae(image: Any, *, with_quality: bool = True, params: MinutiaeParams = DEFAULT_MINUTIAE
+                     ) -> Template:
     """Extract the minutiae of a fingerprint.
 
     Parameters
@@ -469,6 +446,8 @@ def extract_minutiae(image: Any, *, with_quality: bool = True) -> Template:
         accepts.
     with_quality:
         Fill ``Template.quality`` with the image quality score (``None`` otherwise).
+    params:
+        Detection parameters (:class:`~cccd_biometrics.fingerprint.params.MinutiaeParams`).
 
     Returns
     -------
@@ -490,7 +469,7 @@ def extract_minutiae(image: Any, *, with_quality: bool = True) -> Template:
     oh, ow = img.original_shape or img.shape
     minutiae = tuple(
         Minutia((m.x + 0.5) * scale - 0.5, (m.y + 0.5) * scale - 0.5, m.angle, m.kind, m.quality)
-        for m in minutiae_from_analysis(analysis)
+        for m in minutiae_from_analysis(analysis, params)
     )
     quality = _image_quality(analysis) if with_quality else None
     # metadata ppi such as 499.999 (pHYs in px/m) is reported rounded

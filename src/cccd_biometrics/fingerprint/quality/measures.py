@@ -18,13 +18,15 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from ...images import WORKING_PPI
 from ..analysis import Analysis
 from ..fields.frequency import spectral_ridge_period
 from ..fields.orientation import block_means, orientation_flow
+from ..params import DEFAULT_QUALITY_THRESHOLDS
 
 __all__ = ["MEASURES", "block_clarity", "compute_measures"]
 
-MM2_PER_PX = (25.4 / 500.0) ** 2
+MM2_PER_PX = (25.4 / WORKING_PPI) ** 2
 """Area of one pixel at 500 ppi, in mm²."""
 
 OFL_MIN_ANGLE = np.deg2rad(4.0)
@@ -151,7 +153,7 @@ def resolution_period(a: Analysis) -> float:
     period = ridge_period(a)
     typical = TYPICAL_PERIOD[0] <= period <= TYPICAL_PERIOD[1]
     # few ridge-like blocks also cast doubt on the block periods (ridges too fine for the orientation field)
-    if not a.block_mask.any() or (typical and ridge_pattern(a) >= 0.45):
+    if not a.block_mask.any() or (typical and ridge_pattern(a) >= DEFAULT_QUALITY_THRESHOLDS.low_ridge_pattern):
         return period
     spectral = spectral_ridge_period(a.image.pixels, a.mask)
     return spectral if np.isfinite(spectral) else period

@@ -21,9 +21,10 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -32,37 +33,14 @@ from ..._shared.jsonsafe import json_safe
 from ...findings import Finding, Severity
 from ...images import FingerImage
 from ..analysis import Analysis, analyze_fingerprint
+from ..params import DEFAULT_QUALITY_THRESHOLDS, QualityThresholds
 from .measures import block_clarity, compute_measures
 
 __all__ = ["THRESHOLDS", "FingerprintQuality", "assess_fingerprint", "quality_model"]
 
-THRESHOLDS: dict[str, float] = {
-    "no_finger_pattern": 0.18,  # ridge_pattern below: not a fingerprint
-    "no_finger_area": 15.0,  # roi_area (mm²) below: nothing there
-    "period_min": 5.5,  # resolution_period (px) outside [min, max]: the image is not at 500 ppi
-    "period_max": 15.5,
-    "small_area": 90.0,  # roi_area (mm²); 1 % of the FVC dev prints are below 98
-    "off_center": 0.30,  # center_offset (fraction of the half-diagonal)
-    "low_contrast": 10.0,  # ridge_contrast (RMS grey levels across ridges)
-    "blurred": 0.25,  # sharpness (fine detail / ridge contrast) below: blurred
-    "noisy": 0.9,  # sharpness above: pixel noise drowns the ridges (reported as low clarity)
-    "dry_darkness": 0.31,  # ridge_darkness below: thin, faint ridges
-    "dry_noise": 1.0,  # ridge_noise above (with a light print): broken ridges
-    "dry_grey": 195.0,  # roi_grey above: light print
-    "dry_very_light": 240.0,  # roi_grey above: hardly any ink at all
-    "wet_darkness": 0.58,  # ridge_darkness above: wide, merged ridges
-    "wet_grey": 75.0,  # roi_grey below: a very dark print
-    "wet_grey_imbalance": 110.0,  # roi_grey below, with ridge_width_imbalance above wet_imbalance: valleys closed
-    "wet_imbalance": 0.40,
-    "wet_merged_darkness": 0.49,  # ridge_darkness at least, with ridge_contrast below wet_merged_contrast and
-    "wet_merged_contrast": 10.0,  # roi_grey below wet_merged_grey: ridges merged into a flat, darkish print
-    "wet_merged_grey": 200.0,
-    "wet_dark_flat_area": 0.30,  # dark_flat_area above (on a sharp print): merged ridges, filled valleys, smudges
-    "low_clarity": 20.0,  # score below
-    "low_ridge_pattern": 0.45,  # ridge_pattern below (with a finger present): scars, damage, smudges
-    "condition_error_score": 35.0,  # a condition finding (dry, wet, blur...) is an error below this score
-}
-"""Decision thresholds of the findings, by name (see :func:`_findings`)."""
+THRESHOLDS: Mapping[str, float] = MappingProxyType(DEFAULT_QUALITY_THRESHOLDS.to_dict())
+"""The default decision thresholds by name, read-only (their definition, with units and origins, is
+:class:`~cccd_biometrics.fingerprint.params.QualityThresholds`)."""
 
 GATES: dict[str, tuple[str, float, float]] = {
     # name: (measure, zero, full): the score is multiplied by clip((value - zero) / (full - zero), 0, 1);
@@ -161,91 +139,91 @@ def _finding(code: str, message: str, value: float, threshold: float, action: st
                    threshold=float(threshold), action=action)
 
 
-def _no_finger(m: dict[str, float], t: dict[str, float]) -> Finding | None:
-    if m["roi_area"] < t["no_finger_area"]:
+def _no_finger(m: dict[str, float], t: QualityThresholds) -> Finding | None:
+    if m["roi_area"] < t.no_finger_area:
         return _finding("FINGER_NO_FINGER", "No finger found: the image has almost no ridge structure "
-                        "(finger area in mm²).", m["roi_area"], t["no_finger_area"],
+                        "(finger area in mm²).", m["roi_area"], t.no_finger_area,
                         "Place the finger flat on the sensor, then capture again.")
-    if m["ridge_pattern"] < t["no_finger_pattern"]:
+    if m["ridge_pattern"] < t.no_finger_pattern:
         return _finding("FINGER_NO_FINGER", "The image does not look like a fingerprint (fraction of the area "
-                        "showing a friction-ridge pattern).", m["ridge_pattern"], t["no_finger_pattern"],
+                        "showing a friction-ridge pattern).", m["ridge_pattern"], t.no_finger_pattern,
                         "Check that a finger, not another object, is on a clean sensor, then capture again.")
     return None
 
 
-def _resolution(m: dict[str, float], t: dict[str, float]) -> Finding | None:
+def _resolution(m: dict[str, float], t: QualityThresholds) -> Finding | None:
     p = m["resolution_period"]
-    if p <= 0 or t["period_min"] <= p <= t["period_max"]:
+    if p <= 0 or t.period_min <= p <= t.period_max:
         return None
-    if p > t["period_max"] and (m["ridge_contrast"] < t["low_contrast"] or m["ridge_period"] <= t["period_max"]):
+    if p > t.period_max and (m["ridge_contrast"] < t.low_contrast or m["ridge_period"] <= t.period_max):
         # smudges, scars and blotches also put power at long periods, but they cost contrast or leave the
         # ridges between them at their normal spacing: an image at too high a resolution keeps clear ridges,
         # all of them too far apart
         return None
-    limit = t["period_min"] if p < t["period_min"] else t["period_max"]
+    limit = t.period_min if p < t.period_min else t.period_max
     return _finding("FINGER_WRONG_RESOLUTION", f"Ridges are {p:.1f} px apart; at 500 ppi adult ridges are "
                     "about 9 px apart, so the image is probably not at the resolution it declares.", p, limit,
                     "Check the scanner's resolution setting (500 ppi) or pass the true ppi when loading.")
 
 
-def _area(m: dict[str, float], t: dict[str, float]) -> Finding | None:
-    if m["roi_area"] >= t["small_area"]:
+def _area(m: dict[str, float], t: QualityThresholds) -> Finding | None:
+    if m["roi_area"] >= t.small_area:
         return None
     return _finding("FINGER_SMALL_AREA", f"Only {m['roi_area']:.0f} mm² of finger was captured.",
-                    m["roi_area"], t["small_area"],
+                    m["roi_area"], t.small_area,
                     "Press the finger more firmly and flat, covering the whole sensor window.")
 
 
-def _off_center(m: dict[str, float], t: dict[str, float]) -> Finding | None:
-    if m["center_offset"] <= t["off_center"]:
+def _off_center(m: dict[str, float], t: QualityThresholds) -> Finding | None:
+    if m["center_offset"] <= t.off_center:
         return None
     return _finding("FINGER_OFF_CENTER", "The finger is far from the centre of the capture area.",
-                    m["center_offset"], t["off_center"], "Centre the finger on the sensor and capture again.")
+                    m["center_offset"], t.off_center, "Centre the finger on the sensor and capture again.")
 
 
-def _contrast(m: dict[str, float], t: dict[str, float]) -> Finding | None:
-    if m["ridge_contrast"] >= t["low_contrast"]:
+def _contrast(m: dict[str, float], t: QualityThresholds) -> Finding | None:
+    if m["ridge_contrast"] >= t.low_contrast:
         return None
     return _finding("FINGER_LOW_CONTRAST", "Ridges and valleys differ too little in brightness "
-                    "(RMS grey levels).", m["ridge_contrast"], t["low_contrast"],
+                    "(RMS grey levels).", m["ridge_contrast"], t.low_contrast,
                     "Clean the sensor and the finger; press with normal pressure and capture again.")
 
 
-def _blur(m: dict[str, float], t: dict[str, float]) -> Finding | None:
-    if m["sharpness"] >= t["blurred"]:
+def _blur(m: dict[str, float], t: QualityThresholds) -> Finding | None:
+    if m["sharpness"] >= t.blurred:
         return None
     return _finding("FINGER_BLURRED", "The ridges are blurred (fine detail relative to ridge contrast).",
-                    m["sharpness"], t["blurred"], "Hold the finger still until the capture completes.")
+                    m["sharpness"], t.blurred, "Hold the finger still until the capture completes.")
 
 
-def _dry(m: dict[str, float], t: dict[str, float]) -> Finding | None:
-    if m["ridge_darkness"] < t["dry_darkness"]:
-        value, limit, what = m["ridge_darkness"], t["dry_darkness"], "ridges are thin and faint (dark fraction)"
-    elif m["roi_grey"] > t["dry_very_light"]:
-        value, limit, what = m["roi_grey"], t["dry_very_light"], "the print is very light (mean grey level)"
-    elif m["roi_grey"] > t["dry_grey"] and m["ridge_noise"] > t["dry_noise"] and m["sharpness"] <= t["noisy"]:
-        value, limit, what = m["ridge_noise"], t["dry_noise"], "a light print with broken ridges (break ratio)"
+def _dry(m: dict[str, float], t: QualityThresholds) -> Finding | None:
+    if m["ridge_darkness"] < t.dry_darkness:
+        value, limit, what = m["ridge_darkness"], t.dry_darkness, "ridges are thin and faint (dark fraction)"
+    elif m["roi_grey"] > t.dry_very_light:
+        value, limit, what = m["roi_grey"], t.dry_very_light, "the print is very light (mean grey level)"
+    elif m["roi_grey"] > t.dry_grey and m["ridge_noise"] > t.dry_noise and m["sharpness"] <= t.noisy:
+        value, limit, what = m["ridge_noise"], t.dry_noise, "a light print with broken ridges (break ratio)"
     else:
         return None
     return _finding("FINGER_TOO_DRY", f"The finger looks too dry: {what}.", value, limit,
                     "Moisten the finger slightly (breathe on it or touch a damp pad) and capture again.")
 
 
-def _wet(m: dict[str, float], t: dict[str, float]) -> Finding | None:
-    if m["ridge_darkness"] > t["wet_darkness"]:
-        value, limit, what = m["ridge_darkness"], t["wet_darkness"], "ridges are wide and merged (dark fraction)"
-    elif m["roi_grey"] < t["wet_grey"]:
-        value, limit, what = m["roi_grey"], t["wet_grey"], "a very dark print (mean grey level)"
-    elif m["roi_grey"] < t["wet_grey_imbalance"] and m["ridge_width_imbalance"] > t["wet_imbalance"]:
-        value, limit, what = (m["ridge_width_imbalance"], t["wet_imbalance"],
+def _wet(m: dict[str, float], t: QualityThresholds) -> Finding | None:
+    if m["ridge_darkness"] > t.wet_darkness:
+        value, limit, what = m["ridge_darkness"], t.wet_darkness, "ridges are wide and merged (dark fraction)"
+    elif m["roi_grey"] < t.wet_grey:
+        value, limit, what = m["roi_grey"], t.wet_grey, "a very dark print (mean grey level)"
+    elif m["roi_grey"] < t.wet_grey_imbalance and m["ridge_width_imbalance"] > t.wet_imbalance:
+        value, limit, what = (m["ridge_width_imbalance"], t.wet_imbalance,
                               "a dark print with closed valleys (ridge/valley width imbalance)")
-    elif (m["ridge_darkness"] >= t["wet_merged_darkness"] and m["ridge_contrast"] < t["wet_merged_contrast"]
-          and m["roi_grey"] < t["wet_merged_grey"]):
-        value, limit, what = (m["ridge_contrast"], t["wet_merged_contrast"],
+    elif (m["ridge_darkness"] >= t.wet_merged_darkness and m["ridge_contrast"] < t.wet_merged_contrast
+          and m["roi_grey"] < t.wet_merged_grey):
+        value, limit, what = (m["ridge_contrast"], t.wet_merged_contrast,
                               "ridges merge into a flat, dark print (contrast across the ridges)")
-    elif m["dark_flat_area"] > t["wet_dark_flat_area"] and m["sharpness"] >= t["blurred"]:
+    elif m["dark_flat_area"] > t.wet_dark_flat_area and m["sharpness"] >= t.blurred:
         # on a blurred print flat blocks are explained by the blur (FINGER_BLURRED)
-        value, limit, what = (m["dark_flat_area"], t["wet_dark_flat_area"],
+        value, limit, what = (m["dark_flat_area"], t.wet_dark_flat_area,
                               "dark, flat patches where ridges merge (share of the finger)")
     else:
         return None
@@ -260,31 +238,31 @@ _CLARITY_ACTION = ("Clean the finger and the sensor, then capture again (or use 
                    "damaged).")
 
 
-def _noise(m: dict[str, float], t: dict[str, float]) -> Finding | None:
-    if m["sharpness"] <= t["noisy"]:
+def _noise(m: dict[str, float], t: QualityThresholds) -> Finding | None:
+    if m["sharpness"] <= t.noisy:
         return None
     return _finding("FINGER_LOW_CLARITY", "Pixel noise is strong compared with the ridges (fine detail / ridge "
-                    "contrast).", m["sharpness"], t["noisy"], _CLARITY_ACTION)
+                    "contrast).", m["sharpness"], t.noisy, _CLARITY_ACTION)
 
 
-def _clarity(m: dict[str, float], score: float, t: dict[str, float]) -> Finding | None:
-    if score < t["low_clarity"]:
+def _clarity(m: dict[str, float], score: float, t: QualityThresholds) -> Finding | None:
+    if score < t.low_clarity:
         return _finding("FINGER_LOW_CLARITY", f"Overall ridge clarity is low (score {score:.0f}/100).",
-                        score, t["low_clarity"], _CLARITY_ACTION)
-    if m["ridge_pattern"] < t["low_ridge_pattern"]:
+                        score, t.low_clarity, _CLARITY_ACTION)
+    if m["ridge_pattern"] < t.low_ridge_pattern:
         return _finding("FINGER_LOW_CLARITY", f"Only {100 * m['ridge_pattern']:.0f} % of the finger shows "
                         "readable ridges (scar, damage or smudge).", m["ridge_pattern"],
-                        t["low_ridge_pattern"], _CLARITY_ACTION)
+                        t.low_ridge_pattern, _CLARITY_ACTION)
     return None
 
 
-_Check = Callable[[dict[str, float], dict[str, float]], Finding | None]
+_Check = Callable[[dict[str, float], QualityThresholds], Finding | None]
 _APPEARANCE: tuple[_Check, ...] = (_contrast, _blur, _noise, _dry, _wet)
 _CONDITIONS: tuple[_Check, ...] = (_off_center, *_APPEARANCE)
 _ALWAYS_CHECKS: tuple[_Check, ...] = (_resolution, _area)
 
 
-def _findings(m: dict[str, float], score: float, t: dict[str, float]) -> list[Finding]:
+def _findings(m: dict[str, float], score: float, t: QualityThresholds) -> list[Finding]:
     """Findings, errors first.
 
     Findings about the capture's *condition* (dry, wet, blurred, noisy, low contrast, off-centre) are errors
@@ -293,14 +271,14 @@ def _findings(m: dict[str, float], score: float, t: dict[str, float]) -> list[Fi
     """
     no_finger = _no_finger(m, t)
     if no_finger is not None:
-        if m["roi_area"] < t["no_finger_area"]:
+        if m["roi_area"] < t.no_finger_area:
             return [no_finger]  # nothing else is meaningful without a finger
         # something is there but shows no ridges: say so, and what it looks like (a very wet or blurred
         # finger, no contrast) when that is recognisable
         return [no_finger, *(f for check in (_resolution, _off_center, *_APPEARANCE) if (f := check(m, t)) is not None)]
     errors = [f for check in _ALWAYS_CHECKS if (f := check(m, t)) is not None]
     conditions = [f for check in _CONDITIONS if (f := check(m, t)) is not None]
-    if score >= t["condition_error_score"]:
+    if score >= t.condition_error_score:
         conditions = [replace(f, severity=Severity.WARNING) for f in conditions]
     clarity = _clarity(m, score, t)
     if clarity is not None:
@@ -309,14 +287,17 @@ def _findings(m: dict[str, float], score: float, t: dict[str, float]) -> list[Fi
     return sorted(errors + conditions, key=lambda f: f.severity != Severity.ERROR)
 
 
-def assess_fingerprint(image: FingerImage | Analysis | Any) -> FingerprintQuality:
+def assess_fingerprint(image: FingerImage | Analysis | Any, *,
+                       thresholds: QualityThresholds = DEFAULT_QUALITY_THRESHOLDS) -> FingerprintQuality:
     """Assess the quality of a fingerprint capture.
 
     Parameters
     ----------
     image:
         A :class:`~cccd_biometrics.images.FingerImage`, an existing :class:`~.analysis.Analysis` (its cached
-        products are reused), or anything :func:`~cccd_biometrics.io.decode.load_fingerprint` accepts.
+        products are reused), or anything :func:`~cccd_biometrics.fingerprint.capture.load_fingerprint` accepts.
+    thresholds:
+        Decision thresholds of the findings (:class:`~cccd_biometrics.fingerprint.params.QualityThresholds`).
 
     Returns
     -------
@@ -341,7 +322,7 @@ def assess_fingerprint(image: FingerImage | Analysis | Any) -> FingerprintQualit
     measures = compute_measures(analysis)
     raw = model_score(measures)
     score = raw * gate_factor(measures)
-    findings = _findings(measures, score, THRESHOLDS)
+    findings = _findings(measures, score, thresholds)
     if any(f.code == "FINGER_NO_FINGER" for f in findings):
         score = min(score, 1.0)
     measures["model_score"] = raw

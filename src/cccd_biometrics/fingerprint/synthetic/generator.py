@@ -30,6 +30,8 @@ import cv2
 import numpy as np
 
 from ..._shared.jsonsafe import json_safe
+from ...images import WORKING_PPI
+from ..params import ISO_ENDING_OFFSET_PERIODS
 from ..template.types import Minutia, Template
 from . import _kernels as kernels
 from . import degrade
@@ -60,9 +62,8 @@ _MAX_GROWTH_ITERATIONS = 48
 _GROWTH_GAIN = 2.5
 _BORDER_MARGIN = 10                  # px from the silhouette edge where master minutiae are not trusted
 _MIN_SEPARATION = 6.0                # px: closer minutiae are thinning artefacts of one structure
-_ISO_ENDING_OFFSET = 0.15           # ridge periods from the ridge-skeleton end to the ISO ending location
 _GT_CONTACT_MARGIN = 6               # px: minutiae this close to the contact edge are dropped
-PPI = 500
+PPI = WORKING_PPI
 _RIDGE_SPREAD = 0.2                  # shifts the ridge/valley boundary into the valleys
 _RIDGE_WIDTH_VARIATION = 0.35        # local swing of that boundary (pressure and moisture vary)
 _GRAIN = 0.2                         # depth of the grey mottle of the ridges (share of the ink)
@@ -373,7 +374,7 @@ def _iso_ending_location(x: float, y: float, angle: float, period: float) -> tup
     widens in front of the end), so the end point is moved back, against the minutia direction, by 0.15 ridge
     period: the offset the minutiae extractor calibrated on commercial ISO templates."""
     ux, uy = np.cos(np.radians(angle)), -np.sin(np.radians(angle))
-    return x - _ISO_ENDING_OFFSET * period * ux, y - _ISO_ENDING_OFFSET * period * uy
+    return x - ISO_ENDING_OFFSET_PERIODS * period * ux, y - ISO_ENDING_OFFSET_PERIODS * period * uy
 
 
 def _drop_crowded(found: np.ndarray) -> np.ndarray:
