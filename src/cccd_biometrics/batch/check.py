@@ -19,6 +19,7 @@ from ..errors import CccdBiometricsError
 from ..face.capture import portrait_from_decoded
 from ..face.detect import detect_faces
 from ..face.icao import check_portrait
+from ..findings import CODES
 from ..fingerprint.capture import fingerprint_from_decoded
 from ..fingerprint.quality.score import assess_fingerprint
 from ..io.decode import decode_image
@@ -119,7 +120,7 @@ def _detect_kind(im: Any) -> str:
     return guess_kind(np.asarray(small))
 
 
-NO_FINGER_CODE = "FINGER_NO_FINGER"
+NO_FINGER_CODE = CODES["FINGER_NO_FINGER"].code
 
 
 def _holds_face(im: Any) -> bool:

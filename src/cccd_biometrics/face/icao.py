@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._shared.jsonsafe import json_safe
-from ..findings import Finding, Severity
+from ..findings import Finding, Severity, action_for
 from ..images import Portrait
 from .capture import portrait_pixels
 from .detect import detect_faces, face_landmarks
@@ -85,31 +85,6 @@ PROFILES: MappingProxyType[str, Profile] = MappingProxyType({
     ),
 })
 
-_ACTIONS = {
-    "FACE_NOT_FOUND": "Make sure the face is in the frame, facing the camera, and retake.",
-    "FACE_MULTIPLE": "Only the applicant may be in the picture; retake.",
-    "FACE_ROLL": "Ask the applicant to hold the head straight (eyes level).",
-    "FACE_YAW": "Ask the applicant to face the camera directly.",
-    "FACE_PITCH": "Ask the applicant to keep the chin level.",
-    "FACE_TOO_SMALL": "Move the camera closer or zoom in.",
-    "FACE_TOO_LARGE": "Move the camera back or zoom out.",
-    "FACE_OFF_CENTER": "Centre the face in the frame, with space above the head.",
-    "FACE_UNDEREXPOSED": "Add light on the face or increase the exposure.",
-    "FACE_OVEREXPOSED": "Reduce the light or the exposure.",
-    "FACE_LOW_CONTRAST": "Check the lighting and the camera settings; retake.",
-    "FACE_UNEVEN_LIGHTING": "Light the face evenly from both sides.",
-    "FACE_BLURRED": "Refocus, hold the camera still and retake.",
-    "FACE_COMPRESSION_ARTIFACTS": "Save the photo with less compression (higher JPEG quality).",
-    "FACE_UNNATURAL_COLOUR": "Fix the white balance; retake under neutral light.",
-    "FACE_BACKGROUND_NOT_UNIFORM": "Use a plain, light, evenly lit background.",
-    "FACE_EYES_CLOSED": "Ask the applicant to open the eyes.",
-    "FACE_MOUTH_OPEN": "Ask the applicant to close the mouth.",
-    "FACE_EYES_OCCLUDED": "Remove whatever covers the eyes (hair, glasses, hand).",
-    "FACE_MOUTH_OCCLUDED": "Remove whatever covers the mouth (mask, hand, scarf).",
-    "FACE_HEAD_COVERING": "Ask the applicant to remove the head covering (unless for religious reasons).",
-    "FACE_GLASSES": "Ask the applicant to remove the glasses.",
-    "FACE_EXPRESSION_NOT_NEUTRAL": "Ask for a neutral expression: mouth closed, no smile.",
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,7 +157,7 @@ def _finding(code: str, message: str, value: float | None = None, threshold: flo
              severity: Severity = Severity.ERROR) -> Finding:
     v = None if value is None else round(float(value), 4)
     t = None if threshold is None else round(float(threshold), 4)
-    return Finding(code, severity, message, v, t, _ACTIONS[code])
+    return Finding(code, severity, message, v, t, action_for(code))
 
 
 def _geometry_findings(m: dict[str, Measure], p: Profile, geo: FaceGeometry) -> list[Finding]:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..._shared.jsonsafe import json_safe
-from ...findings import Finding, Severity
+from ...findings import Finding, Severity, action_for
 from ...images import FingerImage
 from ..analysis import Analysis, analyze_fingerprint
 from ..params import DEFAULT_QUALITY_THRESHOLDS, QualityThresholds
@@ -143,11 +143,11 @@ def _no_finger(m: dict[str, float], t: QualityThresholds) -> Finding | None:
     if m["roi_area"] < t.no_finger_area:
         return _finding("FINGER_NO_FINGER", "No finger found: the image has almost no ridge structure "
                         "(finger area in mm²).", m["roi_area"], t.no_finger_area,
-                        "Place the finger flat on the sensor, then capture again.")
+                        action_for("FINGER_NO_FINGER"))
     if m["ridge_pattern"] < t.no_finger_pattern:
         return _finding("FINGER_NO_FINGER", "The image does not look like a fingerprint (fraction of the area "
                         "showing a friction-ridge pattern).", m["ridge_pattern"], t.no_finger_pattern,
-                        "Check that a finger, not another object, is on a clean sensor, then capture again.")
+                        action_for("FINGER_NO_FINGER", "not_a_finger"))
     return None
 
 
@@ -163,7 +163,7 @@ def _resolution(m: dict[str, float], t: QualityThresholds) -> Finding | None:
     limit = t.period_min if p < t.period_min else t.period_max
     return _finding("FINGER_WRONG_RESOLUTION", f"Ridges are {p:.1f} px apart; at 500 ppi adult ridges are "
                     "about 9 px apart, so the image is probably not at the resolution it declares.", p, limit,
-                    "Check the scanner's resolution setting (500 ppi) or pass the true ppi when loading.")
+                    action_for("FINGER_WRONG_RESOLUTION"))
 
 
 def _area(m: dict[str, float], t: QualityThresholds) -> Finding | None:
@@ -171,14 +171,14 @@ def _area(m: dict[str, float], t: QualityThresholds) -> Finding | None:
         return None
     return _finding("FINGER_SMALL_AREA", f"Only {m['roi_area']:.0f} mm² of finger was captured.",
                     m["roi_area"], t.small_area,
-                    "Press the finger more firmly and flat, covering the whole sensor window.")
+                    action_for("FINGER_SMALL_AREA"))
 
 
 def _off_center(m: dict[str, float], t: QualityThresholds) -> Finding | None:
     if m["center_offset"] <= t.off_center:
         return None
     return _finding("FINGER_OFF_CENTER", "The finger is far from the centre of the capture area.",
-                    m["center_offset"], t.off_center, "Centre the finger on the sensor and capture again.")
+                    m["center_offset"], t.off_center, action_for("FINGER_OFF_CENTER"))
 
 
 def _contrast(m: dict[str, float], t: QualityThresholds) -> Finding | None:
@@ -186,14 +186,14 @@ def _contrast(m: dict[str, float], t: QualityThresholds) -> Finding | None:
         return None
     return _finding("FINGER_LOW_CONTRAST", "Ridges and valleys differ too little in brightness "
                     "(RMS grey levels).", m["ridge_contrast"], t.low_contrast,
-                    "Clean the sensor and the finger; press with normal pressure and capture again.")
+                    action_for("FINGER_LOW_CONTRAST"))
 
 
 def _blur(m: dict[str, float], t: QualityThresholds) -> Finding | None:
     if m["sharpness"] >= t.blurred:
         return None
     return _finding("FINGER_BLURRED", "The ridges are blurred (fine detail relative to ridge contrast).",
-                    m["sharpness"], t.blurred, "Hold the finger still until the capture completes.")
+                    m["sharpness"], t.blurred, action_for("FINGER_BLURRED"))
 
 
 def _dry(m: dict[str, float], t: QualityThresholds) -> Finding | None:
@@ -206,7 +206,7 @@ def _dry(m: dict[str, float], t: QualityThresholds) -> Finding | None:
     else:
         return None
     return _finding("FINGER_TOO_DRY", f"The finger looks too dry: {what}.", value, limit,
-                    "Moisten the finger slightly (breathe on it or touch a damp pad) and capture again.")
+                    action_for("FINGER_TOO_DRY"))
 
 
 def _wet(m: dict[str, float], t: QualityThresholds) -> Finding | None:
@@ -228,14 +228,13 @@ def _wet(m: dict[str, float], t: QualityThresholds) -> Finding | None:
     else:
         return None
     return _finding("FINGER_TOO_WET", f"The finger looks too wet or pressed too hard: {what}.", value, limit,
-                    "Dry the finger, wipe the sensor, press lightly and capture again.")
+                    action_for("FINGER_TOO_WET"))
 
 
 
 
 
-_CLARITY_ACTION = ("Clean the finger and the sensor, then capture again (or use another finger if the skin is "
-                   "damaged).")
+_CLARITY_ACTION = action_for("FINGER_LOW_CLARITY")
 
 
 def _noise(m: dict[str, float], t: QualityThresholds) -> Finding | None:
