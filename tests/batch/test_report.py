@@ -33,6 +33,7 @@ def test_report_counts_findings_worst_and_errors(tmp_path):
     assert _external_references(page) == []
     assert page.count("data:image/png;base64,") >= 3  # scores, portrait compliance, check times
     assert "data:image/jpeg" not in page  # no image content without thumbnails
+    assert "<h2>Parameters</h2>" in page and "dry_darkness" in page and "max_yaw" in page  # what made the findings
     assert "<td>69</td>" in page  # all rows counted
     assert "FINGER_TOO_DRY" in page and "Moisten the finger." in page and "FACE_POSE_YAW" in page
     assert "Worst 4 captures" in page

@@ -170,6 +170,9 @@ def test_bench_cli_on_reference_minutiae(shared_data, tmp_path, capsys):
     assert results["counts"] == {"images": 80, "failed_images": 0, "pairs": 3160, "genuine": 280,
                                  "impostor": 2880, "mean_minutiae": pytest.approx(49.3, abs=0.1),
                                  "sensor_resolution_images": 0}
+    # the parameters behind the figures: ours for the comparator, none for the reference minutiae and quality
+    assert results["parameters"]["matcher"]["radius"] == 70.0
+    assert results["parameters"]["minutiae"] is None and results["parameters"]["quality_thresholds"] is None
     assert results["metrics"]["eer"] < 0.0417  # MINDTCT + BOZORTH3 on this DB: 4.17 %
     assert 0 < results["metrics"]["erc_area"] < 1.2
     m = results["metrics"]  # identity bootstrap, on by default: 1000 resamples of the 10 fingers

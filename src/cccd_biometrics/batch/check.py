@@ -18,18 +18,31 @@ from .._shared.jsonsafe import json_safe
 from ..errors import CccdBiometricsError
 from ..face.capture import portrait_from_decoded
 from ..face.detect import detect_faces
-from ..face.icao import check_portrait
+from ..face.icao import check_portrait, get_profile
 from ..findings import CODES
 from ..fingerprint.capture import fingerprint_from_decoded
+from ..fingerprint.params import DEFAULT_QUALITY_THRESHOLDS
 from ..fingerprint.quality.score import assess_fingerprint
 from ..io.decode import decode_image
 
-__all__ = ["KINDS", "CheckRow", "check_path", "guess_kind"]
+__all__ = ["KINDS", "CheckRow", "check_parameters", "check_path", "guess_kind"]
 
 KINDS = ("auto", "fingerprint", "portrait")
 
 PORTRAIT_PROFILE = "cccd"
 """Requirement profile ``cccd-bio check`` applies to portraits (the chip-card portrait rules)."""
+
+
+def check_parameters() -> dict[str, Any]:
+    """The parameters :func:`check_path` applies (JSON-safe), for report and result metadata.
+
+    Examples
+    --------
+    >>> sorted(check_parameters())
+    ['fingerprint_quality_thresholds', 'portrait_profile']
+    """
+    return {"fingerprint_quality_thresholds": DEFAULT_QUALITY_THRESHOLDS.to_dict(),
+            "portrait_profile": get_profile(PORTRAIT_PROFILE).to_dict()}
 
 ROW_STATUSES = ("ok", "flagged", "error")
 

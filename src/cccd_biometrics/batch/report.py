@@ -12,6 +12,7 @@ import base64
 import datetime as _dt
 import html
 import io
+import json
 import math
 import os
 from collections import Counter
@@ -23,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from ..io.decode import MAX_PIXELS, decode_image
+from .check import check_parameters
 
 __all__ = ["ReportBuilder", "write_report"]
 
@@ -131,6 +133,7 @@ class ReportBuilder:
             self._findings_section(),
             self._worst_section(),
             self._errors_section(),
+            _parameters_section(),
         ]
         return _PAGE.format(title=html.escape(title), body="\n".join(s for s in sections if s))
 
@@ -258,6 +261,13 @@ def _plot_bars(values: dict[str, int], title: str) -> str:
     ax.set_title(title, fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return _png_data_uri(fig)
+
+
+def _parameters_section() -> str:
+    """The checks' parameters, so that a report says what produced its findings."""
+    text = json.dumps(check_parameters(), indent=1, sort_keys=True)
+    return ("<h2>Parameters</h2><details><summary class=muted>thresholds and profile the checks applied</summary>"
+            f"<pre><code>{html.escape(text)}</code></pre></details>")
 
 
 def _thumbnail(path: str) -> str | None:

@@ -24,8 +24,9 @@ from tqdm import tqdm
 from .._shared.jsonsafe import json_safe
 from ..errors import CccdBiometricsError
 from ..fingerprint.capture import load_fingerprint
-from ..fingerprint.match.mcc import compare_one_to_many, prepare_gallery, prepare_template
+from ..fingerprint.match.mcc import DEFAULT_MATCHER, compare_one_to_many, prepare_gallery, prepare_template
 from ..fingerprint.minutiae.extract import extract_minutiae
+from ..fingerprint.params import DEFAULT_MINUTIAE, DEFAULT_QUALITY_THRESHOLDS
 from ..fingerprint.quality.score import assess_fingerprint
 from ..fingerprint.template.types import Template
 from .datasets import (
@@ -337,6 +338,10 @@ def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, m
     summary["metrics"].update(_bootstrap_metrics(dataset, pairs, genuine, scores, bootstrap))
     t_bootstrapped = time.perf_counter()
     summary.update(minutiae=minutiae, matcher=matcher, quality=quality, ppi=ppi, workers=workers)
+    # the parameters behind every figure of this run (the library's defaults; references have their own)
+    summary["parameters"] = {"minutiae": DEFAULT_MINUTIAE.to_dict() if minutiae == "ours" else None,
+                             "matcher": DEFAULT_MATCHER.to_dict() if matcher == "ours" else None,
+                             "quality_thresholds": DEFAULT_QUALITY_THRESHOLDS.to_dict() if quality == "ours" else None}
     # images whose own resolution estimate was overruled by their sensor's (see sensor_resolutions)
     summary["counts"]["sensor_resolution_images"] = sum(r.get("ppi_source") == "sensor" for r in per_image)
     summary["timings"] = {
