@@ -82,3 +82,11 @@ def test_main_leaves_the_garbage_collector_on(tmp_path, capsys):
     with contextlib.suppress(SystemExit):
         main(["--version"])
     assert gc.isenabled()
+
+
+def test_help_loads_no_pipeline():
+    # `cccd-bio --help` registers every command: none may pull in numba or OpenCV to do so
+    code = ("import sys\nfrom cccd_biometrics.cli import build_parser\nbuild_parser().format_help()\n"
+            "print(sorted(m for m in ('numba', 'cv2', 'cccd_biometrics.bench.run') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

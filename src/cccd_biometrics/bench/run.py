@@ -45,6 +45,7 @@ from .metrics import (
     subject_bootstrap,
     threshold_at_fmr,
 )
+from .options import MATCHERS, MINUTIAE_SOURCES, QUALITY_SOURCES
 from .report import format_rate
 
 __all__ = [
@@ -59,9 +60,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------------------------ runner
-MINUTIAE_SOURCES = ("ours", "mindtct-ref", "fjfx-ref")
-MATCHERS = ("ours", "bozorth3-ref")
-QUALITY_SOURCES = ("ours", "nfiq2-ref", "nfiq1-ref", "none")
 PROTOCOLS = {
     "fvc": "FVC: every pair of impressions of a finger is genuine, every pair of impressions of different "
            "fingers is impostor (all i<j pairs)",

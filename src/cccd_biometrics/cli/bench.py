@@ -9,7 +9,7 @@ from . import EXIT_OK, EXIT_USAGE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..bench.run import MATCHERS, MINUTIAE_SOURCES, QUALITY_SOURCES
+    from ..bench.options import MATCHERS, MINUTIAE_SOURCES, QUALITY_SOURCES
 
     p = sub.add_parser(
         "bench", help="benchmark quality + minutiae + comparison on an FVC-style or SOCOFing folder",
