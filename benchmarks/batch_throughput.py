@@ -147,7 +147,7 @@ def null_check(paths: list[str], kind: str, ppi: float | None) -> list[dict]:
 
 def coordinator(n: int, tmp: Path) -> dict:
     """Rows per second one coordinator takes in (pool IPC, dedup, JSONL writing, fsync) with null checks."""
-    from cccd_biometrics.batch import run_batch
+    from cccd_biometrics.batch.run import run_batch
 
     out = {}
     for chunk in (4, 64):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from cccd_biometrics.batch import check_chunk
-from cccd_biometrics.report import ReportBuilder
-from cccd_biometrics.results import PathSet, RowFileWriter, scan_output
+from cccd_biometrics.batch.report import ReportBuilder
+from cccd_biometrics.batch.results import PathSet, RowFileWriter, scan_output
+from cccd_biometrics.batch.run import check_chunk
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 import pytest
 
+from cccd_biometrics.face.capture import load_portrait
 from cccd_biometrics.face.crop import crop_token_portrait
 from cccd_biometrics.face.icao import check_portrait
-from cccd_biometrics.io import load_portrait
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "portraits" / "frl_london_002_neutral.jpg"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import cccd_biometrics as cb
-from cccd_biometrics.fingerprint.resolution import estimate_ppi
+from cccd_biometrics.fingerprint.capture import estimate_ppi
 
 FORMATS = ["PNG", "BMP", "TIFF", "JPEG", "JPEG2000", "WSQ"]
 

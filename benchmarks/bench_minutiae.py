@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import cccd_biometrics as cb
-from cccd_biometrics.fingerprint import enhance
-from cccd_biometrics.fingerprint.minutiae import minutiae_from_analysis
+from cccd_biometrics.fingerprint.fields import enhance
+from cccd_biometrics.fingerprint.minutiae.extract import minutiae_from_analysis
 
 IMAGE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fvc2002_b" / "DB1_B" / "101_1.tif"
 
@@ -50,7 +50,7 @@ def test_extract_minutiae_with_quality_score(benchmark, image):
 
 def test_assess_and_extract(benchmark, image):
     try:
-        from cccd_biometrics.fingerprint.quality import assess_fingerprint
+        from cccd_biometrics.fingerprint.quality.score import assess_fingerprint
     except ImportError:
         pytest.skip("quality module not merged yet")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from cccd_biometrics.fingerprint.synthetic import generate_master, quality_parameters, render_impression
+from cccd_biometrics.fingerprint.synthetic.generator import generate_master, quality_parameters, render_impression
 
 
 @pytest.fixture(scope="module")

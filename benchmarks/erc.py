@@ -4,7 +4,9 @@ Pairwise quality = min of the two images' qualities; the comparison threshold is
 impostor scores of the DB; the FNMR of the genuine pairs that remain after rejecting the lowest-quality
 fraction is integrated over rejection 0-20 % and divided by ``0.2 * FNMR(0)`` (1.0 = random rejection).
 Ties in quality are rejected at random *in expectation* (a partly rejected tie group removes its share of
-errors), and a missing quality counts as the lowest.
+errors), and a missing quality counts as the lowest. The metrics are those of
+:mod:`cccd_biometrics.bench.metrics` (``cccd-bio bench`` reports the same figures); this module adds the FVC
+reference pairs of ``../shared/data/reference``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+
+from cccd_biometrics.bench import metrics
 
 FVC_DBS = tuple(f"{ds}_{db}" for ds in ("fvc2000", "fvc2002") for db in ("DB1_B", "DB2_B", "DB3_B", "DB4_B"))
 MAX_REJECT = 0.2
@@ -35,46 +39,18 @@ def read_pairs(reference: Path, group: str) -> tuple[list[tuple[str, str]], np.n
 
 def threshold_at_fmr(impostor: np.ndarray, fmr: float = 0.01) -> float:
     """Smallest score threshold t with FMR = P(impostor >= t) <= fmr (a comparison matches when score >= t)."""
-    s = np.sort(impostor)
-    candidates = np.unique(np.concatenate([s, [s[-1] + 1]]))
-    fmrs = np.array([(impostor >= t).mean() for t in candidates])
-    return float(candidates[np.argmax(fmrs <= fmr)])
+    return metrics.threshold_at_fmr(impostor, fmr)
 
 
 def erc_curve(pair_quality: np.ndarray, errors: np.ndarray, max_reject: float = MAX_REJECT) -> tuple[np.ndarray,
                                                                                                      np.ndarray]:
     """Expected FNMR after rejecting k = 0 .. floor(max_reject * N) lowest-quality genuine pairs."""
-    q = np.where(np.isfinite(pair_quality), pair_quality, -np.inf)
-    n = len(q)
-    k_max = int(np.floor(max_reject * n))
-    order = np.argsort(q, kind="stable")
-    qs, es = q[order], errors[order].astype(float)
-    # expected errors removed when rejecting the k lowest: whole tie groups below, a share of the cut group
-    _, start = np.unique(qs, return_index=True)
-    ends = np.append(start[1:], n)
-    group_err = np.add.reduceat(es, start)
-    removed = np.zeros(k_max + 1)
-    cum = 0.0
-    for s0, e0, ge in zip(start, ends, group_err, strict=True):
-        size = e0 - s0
-        for k in range(max(s0, 0) + 1, min(e0, k_max) + 1):
-            removed[k] = cum + ge * (k - s0) / size
-        cum += ge
-        if e0 >= k_max:
-            break
-    total = es.sum()
-    ks = np.arange(k_max + 1)
-    fnmr = (total - removed) / (n - ks)
-    return ks / n, fnmr
+    return metrics.erc_from_errors(errors, pair_quality, max_reject)
 
 
 def erc_area(pair_quality: np.ndarray, errors: np.ndarray, max_reject: float = MAX_REJECT) -> float:
     """Normalised ERC area over rejection 0..max_reject (1.0 = no better than random)."""
-    x, y = erc_curve(pair_quality, errors, max_reject)
-    if y[0] <= 0:
-        return float("nan")
-    area = float(np.sum((y[1:] + y[:-1]) * np.diff(x)) / 2.0)
-    return area / (x[-1] * y[0])
+    return metrics.erc_area(*erc_curve(pair_quality, errors, max_reject), max_reject)
 
 
 def db_erc(reference: Path, group: str, quality: Mapping[str, float]) -> float:

@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import face_defects as fd
+from cccd_biometrics.face.capture import load_portrait
 from cccd_biometrics.face.icao import check_portrait, locate_face
-from cccd_biometrics.io import load_portrait
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces_dev"
 

@@ -1,4 +1,4 @@
-"""Refit the unified fingerprint quality score and write ``fingerprint/data/quality_model.json``.
+"""Refit the unified fingerprint quality score and write ``fingerprint/quality/quality_model.json``.
 
 Usage (from the project root, with ../shared/data present)::
 
@@ -27,17 +27,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 from scipy.stats import norm, spearmanr
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from erc import FVC_DBS, db_erc, read_pairs, threshold_at_fmr
 from quality_dataset import REFERENCE, ROOT, fvc_images, measure_all, nfiq2_scores
 
-MODEL_PATH = ROOT / "src" / "cccd_biometrics" / "fingerprint" / "data" / "quality_model.json"
+MODEL_PATH = ROOT / "src" / "cccd_biometrics" / "fingerprint" / "quality" / "quality_model.json"
 
 FEATURES: dict[str, str] = {
     "lcs": "identity",

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from cccd_biometrics import bench
-from cccd_biometrics.bench_datasets import (
+from cccd_biometrics.bench import metrics
+from cccd_biometrics.bench.datasets import (
     comparison_pairs,
     discover_dataset,
     read_reference_scores,
     read_reference_xyt,
 )
-from cccd_biometrics.fingerprint.match import DEFAULT_MATCHER, MatcherConfig, compare_one_to_many, prepare_gallery
+from cccd_biometrics.fingerprint.match.mcc import DEFAULT_MATCHER, MatcherConfig, compare_one_to_many, prepare_gallery
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DBS = [f"fvc{y}_b/DB{d}_B" for y in (2000, 2002) for d in (1, 2, 3, 4)]
@@ -53,7 +53,7 @@ def all_pair_scores(templates: list, config: MatcherConfig) -> tuple[np.ndarray,
 
 
 def gallery_item(gallery, g):
-    from cccd_biometrics.fingerprint.match import PreparedTemplate
+    from cccd_biometrics.fingerprint.match.mcc import PreparedTemplate
 
     s, e = gallery.offsets[g], gallery.offsets[g + 1]
     return PreparedTemplate(gallery.geometry[s:e], gallery.bits[s:e], gallery.valid[s:e], int(gallery.keys[g]),
@@ -74,9 +74,9 @@ def evaluate_db(db: str, minutiae: str, config: MatcherConfig) -> dict:
            "compare_us_per_pair": 1e6 * t_cmp / len(pairs),
            "mean_minutiae": float(np.mean([len(t) for t in templates]))}
     for name, s in (("ours", scores), ("bozorth3", ref_scores)):
-        row[name] = {"eer": bench.eer(s[genuine], s[~genuine]),
-                     "fnmr_at_fmr_1pct": bench.fnmr_at_fmr(s[genuine], s[~genuine], 0.01),
-                     "fnmr_at_fmr_0.1pct": bench.fnmr_at_fmr(s[genuine], s[~genuine], 0.001)}
+        row[name] = {"eer": metrics.eer(s[genuine], s[~genuine]),
+                     "fnmr_at_fmr_1pct": metrics.fnmr_at_fmr(s[genuine], s[~genuine], 0.01),
+                     "fnmr_at_fmr_0.1pct": metrics.fnmr_at_fmr(s[genuine], s[~genuine], 0.001)}
     row["_scores"] = (scores, genuine)
     row["_ref"] = ref_scores
     return row
@@ -105,10 +105,10 @@ def main() -> int:
     imp = np.concatenate([r["_scores"][0][~r["_scores"][1]] for r in rows])
     bgen = np.concatenate([r["_ref"][r["_scores"][1]] for r in rows])
     bimp = np.concatenate([r["_ref"][~r["_scores"][1]] for r in rows])
-    print(f"pooled bozorth3 FNMR@1% {100*bench.fnmr_at_fmr(bgen, bimp, 0.01):.2f}")
+    print(f"pooled bozorth3 FNMR@1% {100*metrics.fnmr_at_fmr(bgen, bimp, 0.01):.2f}")
     print(f"mean EER ours {100*mean_o:.2f}  bozorth3 {100*mean_b:.2f};  pooled ours FNMR@1% "
-          f"{100*bench.fnmr_at_fmr(gen, imp, 0.01):.2f} thr1% {bench.threshold_at_fmr(imp, 0.01):.4f} "
-          f"thr0.1% {bench.threshold_at_fmr(imp, 0.001):.4f}")
+          f"{100*metrics.fnmr_at_fmr(gen, imp, 0.01):.2f} thr1% {metrics.threshold_at_fmr(imp, 0.01):.4f} "
+          f"thr0.1% {metrics.threshold_at_fmr(imp, 0.001):.4f}")
     if args.json:
         for r in rows:
             r.pop("_scores")

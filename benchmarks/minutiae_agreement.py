@@ -12,10 +12,10 @@ each finger at an offset that varies per image, so they cannot be compared point
 
     python benchmarks/minutiae_agreement.py [--dbs fvc2002/DB1_B ...] [--limit N] [--csv out.csv] [--eer | --gt]
 
-``--eer`` (needs the project's comparator, ``cccd_biometrics.fingerprint.match``): issue 4 target 1, the EER and
+``--eer`` (needs the project's comparator, ``cccd_biometrics.fingerprint.match.mcc``): issue 4 target 1, the EER and
 FNMR at FMR = 1 % of the same comparator fed our minutiae, MINDTCT's and FingerJet's, on all i<j pairs of each DB
 (280 genuine, 2,880 impostor), per DB and pooled (one threshold over all DBs); then, per DB, 95 % intervals of each
-source's EER from an identity bootstrap (``cccd_biometrics.bench_stats.subject_bootstrap``: the 10 fingers of a DB
+source's EER from an identity bootstrap (``cccd_biometrics.bench.metrics.subject_bootstrap``: the 10 fingers of a DB
 resampled with replacement, ``--bootstrap`` times, the same resamples for the three sources so the comparison is
 paired, independent resamples across DBs), the bootstrap probability that our EER is <= both references' on each
 DB, and the distribution of the number of DBs where it is.
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 import cccd_biometrics as cb
-from cccd_biometrics.fingerprint.template import Template
+from cccd_biometrics.fingerprint.template.types import Template
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -119,7 +119,7 @@ def eer_and_fnmr(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, floa
 
 
 def _all_pair_scores(templates: list[Template]) -> np.ndarray:
-    from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery, prepare_template
+    from cccd_biometrics.fingerprint.match.mcc import compare_one_to_many, prepare_gallery, prepare_template
 
     prepared = [prepare_template(t) for t in templates]
     parts = [compare_one_to_many(prepared[i], prepare_gallery(prepared[i + 1:])) for i in range(len(prepared) - 1)]
@@ -154,7 +154,7 @@ def eer_db(db: str) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.ndarra
 
 
 def run_eer(dbs: list[str], resamples: int = 1000) -> None:
-    from cccd_biometrics.bench_stats import subject_bootstrap
+    from cccd_biometrics.bench.metrics import subject_bootstrap
 
     srcs = ("ours", "mindtct", "fjfx")
     print("db".ljust(14) + "".join(f"{s + ' EER':>13}{s + ' FNMR1%':>14}" for s in srcs))
@@ -197,7 +197,7 @@ def print_bootstrap(dbs: list[str], boots: dict[str, list]) -> None:
     srcs = list(boots)
     b = boots[srcs[0]][0]
     print(f"\nidentity bootstrap: {b.resamples} resamples of each DB's {b.identities} fingers, the same for the three"
-          " sources; EER (%) as cccd_biometrics.bench.eer [95 % percentile interval]")
+          " sources; EER (%) as cccd_biometrics.bench.run.eer [95 % percentile interval]")
     print("db".ljust(14) + "".join(f"{s + ' EER [95 % CI]':>24}" for s in srcs) + f"{'P(ours<=both)':>15}")
     won = []
     for k, db in enumerate(dbs):

@@ -18,7 +18,7 @@ import numpy as np
 
 import cccd_biometrics as cb
 from cccd_biometrics.errors import CccdBiometricsError
-from cccd_biometrics.fingerprint.resolution import REFERENCE_PERIOD_PX, estimate_ppi, estimate_ridge_period
+from cccd_biometrics.fingerprint.capture import REFERENCE_PERIOD_PX, estimate_ppi, estimate_ridge_period
 
 # set name -> (glob under the data root, range the loaded ppi must fall in; 500 sets must load at exactly 500)
 SETS: dict[str, tuple[str, tuple[float, float]]] = {

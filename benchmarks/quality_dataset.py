@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 import cccd_biometrics as cb
-from cccd_biometrics.fingerprint.measures import compute_measures
+from cccd_biometrics.fingerprint.quality.measures import compute_measures
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

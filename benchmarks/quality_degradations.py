@@ -5,7 +5,7 @@ Usage (project root)::
     python benchmarks/quality_degradations.py
 
 Set "tests" is ``tests/degradations.py`` (the property tests' own, whose thresholds the tests enforce);
-set "degrade" is ``cccd_biometrics.fingerprint.degrade`` (written by another engineer and not used to tune
+set "degrade" is ``cccd_biometrics.fingerprint.synthetic.degrade`` (written by another engineer and not used to tune
 anything, except that ``dark_flat_area`` and its FINGER_TOO_WET threshold were chosen looking at its wet and
 smudge cases as well as at the FVC/SOCOFing flag targets: for wetness it is no longer a hold-out). For each
 degradation it prints the share of (clean print, strength) cases where the matching finding code is raised,
@@ -16,16 +16,14 @@ Clean prints are chosen as in ``tests/test_quality_properties.py``.
 from __future__ import annotations
 
 import itertools
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+import cccd_biometrics as cb
+import degradations as own
+from cccd_biometrics.fingerprint.synthetic import degrade as shared
+from degradations import FVC_CANDIDATES, STRENGTHS, is_clean
 
-import cccd_biometrics as cb  # noqa: E402
-import degradations as own  # noqa: E402
-from cccd_biometrics.fingerprint import degrade as shared  # noqa: E402
-from test_quality_properties import FVC_CANDIDATES, STRENGTHS, is_clean  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SHARED = {
     "FINGER_TOO_DRY": shared.dry,
@@ -71,7 +69,7 @@ def run(label: str, functions: dict, prints: list) -> None:
 def main() -> int:
     prints = clean_prints()
     run("tests/degradations.py", dict(own.DEGRADATIONS), prints)
-    run("cccd_biometrics.fingerprint.degrade", SHARED, prints)
+    run("cccd_biometrics.fingerprint.synthetic.degrade", SHARED, prints)
     return 0
 
 

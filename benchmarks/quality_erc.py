@@ -19,13 +19,11 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
-import sys
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import spearmanr
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cccd_biometrics as cb
 from erc import FVC_DBS, erc_area, read_pairs, threshold_at_fmr
 from quality_dataset import REFERENCE, fvc_images, load, nfiq2_scores, socofing_images

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from cccd_biometrics.fingerprint.synthetic import (
+from cccd_biometrics.fingerprint.synthetic.generator import (
     QUALITY_LEVELS,
     generate_master,
     quality_parameters,
@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     seeds = list(range(args.seed, args.seed + args.fingers))
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         rows = [row for finger in pool.map(_impressions, seeds) for row in finger]
-    assess = _optional("cccd_biometrics.fingerprint.quality", "assess_fingerprint")
-    extract = _optional("cccd_biometrics.fingerprint.minutiae", "extract_minutiae")
+    assess = _optional("cccd_biometrics.fingerprint.quality.score", "assess_fingerprint")
+    extract = _optional("cccd_biometrics.fingerprint.minutiae.extract", "extract_minutiae")
     report: dict[str, Any] = {"fingers": args.fingers, "seed": args.seed, "levels": {}}
 
     for quality in QUALITY_LEVELS:

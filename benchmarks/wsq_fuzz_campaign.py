@@ -3,7 +3,7 @@
 Each child decodes a range of deterministic damaged copies of a valid stream; when a child dies (abort,
 segfault), the case is recorded and a new child resumes after it. ``--raw`` calls the bare decoder (the
 baseline: how often hostile input kills the process), the default goes through
-:func:`cccd_biometrics.wsq_stream.validate_wsq` first, as :func:`cccd_biometrics.load_fingerprint` does::
+:func:`cccd_biometrics.io.wsq_stream.validate_wsq` first, as :func:`cccd_biometrics.load_fingerprint` does::
 
     python benchmarks/wsq_fuzz_campaign.py --mode header --count 2000 [--raw]
 
@@ -26,7 +26,7 @@ _CHILD = textwrap.dedent(
     import os, random, sys
     import _wsq
     from cccd_biometrics.errors import CccdBiometricsError
-    from cccd_biometrics.wsq_stream import validate_wsq
+    from cccd_biometrics.io.wsq_stream import validate_wsq
     valid = open(sys.argv[1], "rb").read()
     mode, start, stop, raw = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # the C decoder prints to stderr on bad data

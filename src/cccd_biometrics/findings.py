@@ -1,13 +1,20 @@
-"""Findings: what a check found, in a form both machines and operators can act on."""
+"""Findings: what a check found, in a form both machines and operators can act on, and the one catalogue of codes.
+
+:data:`CODES` maps every stable code of both modalities to its default severity, what it means and the action
+an operator should take; the checks take their actions from it, and the README's code table is generated
+from it (``python -m cccd_biometrics.findings``). A new code is added here first.
+"""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-__all__ = ["Finding", "Severity", "json_safe"]
+from ._shared.jsonsafe import json_safe
+
+__all__ = ["CODES", "CodeInfo", "Finding", "Severity", "action_for", "code_table"]
 
 
 class Severity(str, Enum):  # noqa: UP042 - StrEnum would change str(severity), which callers may print
@@ -57,18 +64,140 @@ class Finding:
         }
 
 
-def json_safe(value: Any) -> Any:
-    """Convert numpy scalars and non-finite floats to JSON-safe Python values (NaN/inf become None)."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
+@dataclass(frozen=True)
+class CodeInfo:
+    """What a finding code means and what to do about it.
+
+    Attributes
+    ----------
+    code:
+        The stable code.
+    modality:
+        ``"fingerprint"`` or ``"portrait"``.
+    severity:
+        Default severity (fingerprint condition findings become warnings on a print that still scores well).
+    meaning:
+        One sentence on what was found (the findings' own messages add the measured detail).
+    action:
+        What the operator should do.
+    variants:
+        Other actions for particular causes of the same code, by name.
+    severity_note:
+        When the severity differs from the default.
+    """
+
+    code: str
+    modality: str
+    severity: Severity
+    meaning: str
+    action: str
+    variants: Mapping[str, str] = field(default_factory=dict)
+    severity_note: str = ""
+
+
+_E = Severity.ERROR
+_CONDITION = "a warning when the print still scores >= 35"
+_CLARITY = "Clean the finger and the sensor, then capture again (or use another finger if the skin is damaged)."
+
+_ENTRIES = (
+    # ------------------------------------------------------------------------------------------- fingerprints
+    CodeInfo("FINGER_NO_FINGER", "fingerprint", _E,
+             "No finger found, or the image does not look like a fingerprint.",
+             "Place the finger flat on the sensor, then capture again.",
+             {"not_a_finger": "Check that a finger, not another object, is on a clean sensor, then capture again."}),
+    CodeInfo("FINGER_WRONG_RESOLUTION", "fingerprint", _E,
+             "The ridge spacing says the image is not at the resolution it declares (500 ppi expected).",
+             "Check the scanner's resolution setting (500 ppi) or pass the true ppi when loading."),
+    CodeInfo("FINGER_SMALL_AREA", "fingerprint", _E, "Too little of the finger was captured.",
+             "Press the finger more firmly and flat, covering the whole sensor window."),
+    CodeInfo("FINGER_LOW_CLARITY", "fingerprint", _E,
+             "Overall ridge clarity is low: pixel noise, scars, damage or smudges hide the ridges.", _CLARITY,
+             severity_note="pixel noise alone: a warning when the print still scores >= 35"),
+    CodeInfo("FINGER_OFF_CENTER", "fingerprint", _E, "The finger is far from the centre of the capture area.",
+             "Centre the finger on the sensor and capture again.", severity_note=_CONDITION),
+    CodeInfo("FINGER_LOW_CONTRAST", "fingerprint", _E, "Ridges and valleys differ too little in brightness.",
+             "Clean the sensor and the finger; press with normal pressure and capture again.",
+             severity_note=_CONDITION),
+    CodeInfo("FINGER_BLURRED", "fingerprint", _E, "The ridges are blurred (movement during the capture).",
+             "Hold the finger still until the capture completes.", severity_note=_CONDITION),
+    CodeInfo("FINGER_TOO_DRY", "fingerprint", _E,
+             "The finger looks too dry: thin, faint or broken ridges, or a very light print.",
+             "Moisten the finger slightly (breathe on it or touch a damp pad) and capture again.",
+             severity_note=_CONDITION),
+    CodeInfo("FINGER_TOO_WET", "fingerprint", _E,
+             "The finger looks too wet or pressed too hard: wide merged ridges, closed valleys, dark flat patches.",
+             "Dry the finger, wipe the sensor, press lightly and capture again.", severity_note=_CONDITION),
+    # ---------------------------------------------------------------------------------------------- portraits
+    CodeInfo("FACE_NOT_FOUND", "portrait", _E, "No face was found in the picture.",
+             "Make sure the face is in the frame, facing the camera, and retake."),
+    CodeInfo("FACE_MULTIPLE", "portrait", _E, "More than one face is in the picture.",
+             "Only the applicant may be in the picture; retake."),
+    CodeInfo("FACE_ROLL", "portrait", _E, "The head is tilted sideways (eyes not level).",
+             "Ask the applicant to hold the head straight (eyes level)."),
+    CodeInfo("FACE_YAW", "portrait", _E, "The head is turned away from the camera.",
+             "Ask the applicant to face the camera directly."),
+    CodeInfo("FACE_PITCH", "portrait", _E, "The head is tilted up or down.",
+             "Ask the applicant to keep the chin level."),
+    CodeInfo("FACE_TOO_SMALL", "portrait", _E, "The face is too small in the frame (head size or eye distance).",
+             "Move the camera closer or zoom in."),
+    CodeInfo("FACE_TOO_LARGE", "portrait", _E, "The head fills too much of the frame.",
+             "Move the camera back or zoom out."),
+    CodeInfo("FACE_OFF_CENTER", "portrait", _E, "The face is off centre, or too little space is left above the head.",
+             "Centre the face in the frame, with space above the head."),
+    CodeInfo("FACE_UNDEREXPOSED", "portrait", _E, "The face (or the whole frame) is too dark.",
+             "Add light on the face or increase the exposure."),
+    CodeInfo("FACE_OVEREXPOSED", "portrait", _E, "The face (or the whole frame) is too bright, with clipped areas.",
+             "Reduce the light or the exposure."),
+    CodeInfo("FACE_LOW_CONTRAST", "portrait", _E, "The face uses too little of the tone range.",
+             "Check the lighting and the camera settings; retake."),
+    CodeInfo("FACE_UNEVEN_LIGHTING", "portrait", _E, "One side of the face is much darker than the other.",
+             "Light the face evenly from both sides."),
+    CodeInfo("FACE_BLURRED", "portrait", _E, "The face lacks fine detail (out of focus or moved).",
+             "Refocus, hold the camera still and retake."),
+    CodeInfo("FACE_COMPRESSION_ARTIFACTS", "portrait", _E, "JPEG block artefacts are visible.",
+             "Save the photo with less compression (higher JPEG quality)."),
+    CodeInfo("FACE_UNNATURAL_COLOUR", "portrait", _E, "Skin colour is outside the natural range (white balance).",
+             "Fix the white balance; retake under neutral light."),
+    CodeInfo("FACE_BACKGROUND_NOT_UNIFORM", "portrait", _E, "The background is cluttered, off-colour or too dark.",
+             "Use a plain, light, evenly lit background."),
+    CodeInfo("FACE_EYES_CLOSED", "portrait", _E, "The eyes are closed or nearly closed.",
+             "Ask the applicant to open the eyes."),
+    CodeInfo("FACE_MOUTH_OPEN", "portrait", _E, "The mouth is open.", "Ask the applicant to close the mouth."),
+    CodeInfo("FACE_EYES_OCCLUDED", "portrait", _E, "Something covers the eyes.",
+             "Remove whatever covers the eyes (hair, glasses, hand)."),
+    CodeInfo("FACE_MOUTH_OCCLUDED", "portrait", _E, "Something covers the mouth.",
+             "Remove whatever covers the mouth (mask, hand, scarf)."),
+    CodeInfo("FACE_HEAD_COVERING", "portrait", _E, "The crown is covered (hat, hood, scarf).",
+             "Ask the applicant to remove the head covering (unless for religious reasons)."),
+    CodeInfo("FACE_GLASSES", "portrait", _E, "Glasses are worn.", "Ask the applicant to remove the glasses."),
+    CodeInfo("FACE_EXPRESSION_NOT_NEUTRAL", "portrait", _E, "The expression is not neutral (smile, raised brows).",
+             "Ask for a neutral expression: mouth closed, no smile."),
+)
+
+CODES: Mapping[str, CodeInfo] = {c.code: c for c in _ENTRIES}
+"""Every finding code of the library, fingerprints then portraits."""
+
+def action_for(code: str, variant: str | None = None) -> str:
+    """The operator action of ``code`` (or of one of its named variants).
+
+    Examples
+    --------
+    >>> action_for("FACE_GLASSES")
+    'Ask the applicant to remove the glasses.'
+    """
+    info = CODES[code]
+    return info.action if variant is None else info.variants[variant]
+
+
+def code_table() -> str:
+    """The README's table of finding codes (Markdown), generated from :data:`CODES`."""
+    rows = ["| code | for | severity | meaning | operator action |", "|---|---|---|---|---|"]
+    for c in _ENTRIES:
+        severity = f"{c.severity.value} ({c.severity_note})" if c.severity_note else c.severity.value
+        actions = " / ".join([c.action, *c.variants.values()])
+        rows.append(f"| `{c.code}` | {c.modality} | {severity} | {c.meaning} | {actions} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(code_table(), end="")

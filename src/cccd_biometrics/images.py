@@ -1,6 +1,6 @@
 """In-memory capture types: :class:`FingerImage` and :class:`Portrait`.
 
-They are produced by :mod:`cccd_biometrics.io` and consumed by every check. Both are frozen: a check never
+They are produced by :mod:`cccd_biometrics.io.decode` and consumed by every check. Both are frozen: a check never
 modifies its input, so the same image can be shared between threads.
 """
 

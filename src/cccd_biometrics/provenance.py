@@ -13,7 +13,11 @@ import sys
 from importlib import metadata
 from typing import Any
 
+import cv2
+
 from . import __version__
+from .errors import ModelLoadError
+from .face.detect import dnn_engine, model_digests
 
 __all__ = ["format_versions", "runtime_versions"]
 
@@ -63,11 +67,6 @@ def runtime_versions(*, face_engine: bool = True) -> dict[str, Any]:
     >>> sorted(v)[:3]
     ['cccd_biometrics', 'dnn_engine', 'models']
     """
-    import cv2
-
-    from .errors import ModelLoadError
-    from .face.detect import dnn_engine, model_digests
-
     engine = "not loaded"
     if face_engine:
         try:

@@ -9,7 +9,7 @@ from . import EXIT_OK, EXIT_USAGE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..bench import MATCHERS, MINUTIAE_SOURCES, QUALITY_SOURCES
+    from ..bench.options import MATCHERS, MINUTIAE_SOURCES, QUALITY_SOURCES
 
     p = sub.add_parser(
         "bench", help="benchmark quality + minutiae + comparison on an FVC-style or SOCOFing folder",
@@ -34,15 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bench import run_benchmark, write_report
-    from ..bench_report import format_rate
+    from ..bench.report import format_rate, write_benchmark_report
+    from ..bench.run import run_benchmark
     from ..errors import CccdBiometricsError
 
     try:
         result = run_benchmark(args.dataset, ppi=args.ppi, minutiae=args.minutiae, matcher=args.matcher,
                                quality=args.quality, reference=args.reference, workers=args.workers,
                                bootstrap=args.bootstrap)
-        paths = write_report(result, args.out)
+        paths = write_benchmark_report(result, args.out)
     except CccdBiometricsError as exc:
         print(f"cccd-bio bench: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _resolve_format(args: argparse.Namespace) -> str:
-    from ..results import format_from_suffix
+    from ..batch.results import format_from_suffix
 
     if args.output is None:
         if args.format == "parquet":
@@ -124,7 +124,7 @@ class _Progress:
     """tqdm on stderr when it is a terminal (rate and, once the inputs are counted, ETA); else nothing.
 
     Nothing starts before the first update: the worker pool is created before any thread of ours exists,
-    so it can use the fast ``fork`` start (see :mod:`cccd_biometrics.batch`).
+    so it can use the fast ``fork`` start (see :mod:`cccd_biometrics.batch.run`).
     """
 
     def __init__(self, args: argparse.Namespace) -> None:
@@ -137,7 +137,7 @@ class _Progress:
     def _start(self) -> None:
         from tqdm import tqdm
 
-        from ..inputs import count_inputs, readable_twice
+        from ..batch.inputs import count_inputs, readable_twice
 
         self.bar = tqdm(total=None, unit="file", file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
         if readable_twice(self.args.paths, self.args.from_list):
@@ -171,11 +171,11 @@ def _run(args: argparse.Namespace, fmt: str, stream: Any, on_rows: Any, progress
     common = {"recursive": args.recursive, "from_lists": args.from_list, "resume": args.resume,
               "on_previous_row": on_previous_row, "kind": args.kind, "ppi": args.ppi}
     if args.parts_on_workers:
-        from ..partitioned import run_partitioned
+        from ..batch.cluster import run_partitioned
 
         return run_partitioned(args.paths, output=args.output, scheduler=args.scheduler, on_rows=on_rows,
                                shard_size=args.chunk_size or 1000, on_progress=progress.update, **common)
-    from ..batch import run_batch
+    from ..batch.run import run_batch
 
     def rows_done(rows: list[dict[str, Any]]) -> None:
         on_rows(rows)
@@ -188,7 +188,7 @@ def _run(args: argparse.Namespace, fmt: str, stream: Any, on_rows: Any, progress
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..results import OutputWriteError
+    from ..batch.results import OutputWriteError
 
     try:
         fmt = _validate(args)
@@ -197,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     report = None
     if args.report:
-        from ..report import ReportBuilder
+        from ..batch.report import ReportBuilder
 
         report = ReportBuilder(worst=args.worst, thumbnails=args.thumbnails)
     if args.kind != "fingerprint":

@@ -39,8 +39,9 @@ def _print_text(report, path: str) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     from ..errors import CccdBiometricsError
+    from ..face.capture import load_portrait
     from ..face.icao import check_portrait
-    from ..io import load_portrait, save_image
+    from ..io.encode import save_image
 
     try:
         portrait = load_portrait(args.image)
@@ -66,8 +67,9 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_crop(args: argparse.Namespace) -> int:
     from ..errors import CccdBiometricsError, NoFaceFoundError
+    from ..face.capture import load_portrait
     from ..face.crop import crop_token_portrait
-    from ..io import load_portrait, save_image
+    from ..io.encode import save_image
 
     try:
         token = crop_token_portrait(load_portrait(args.image), width=args.width)

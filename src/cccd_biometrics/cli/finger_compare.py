@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _template_from_json(data: dict[str, Any]) -> Any:
-    from ..fingerprint.template import Minutia, Template
+    from ..fingerprint.template.types import Minutia, Template
 
     minutiae = tuple(Minutia(float(m["x"]), float(m["y"]), float(m["angle"]), m.get("kind", "other"),
                              int(m.get("quality", 100))) for m in data["minutiae"])
@@ -57,11 +57,10 @@ def load_template(path: str, ppi: float | None) -> Any:
         raise InputNotFoundError("no such file", source=path)
     suffix = p.suffix.lower()
     if suffix == ".xyt":
-        from ..bench_datasets import xyt_to_template
-
-        text = p.read_text(encoding="ascii", errors="replace")
+        data = p.read_bytes()
+        text = data.decode("ascii", errors="replace")
         ys = [float(line.split()[1]) for line in text.splitlines() if len(line.split()) >= 3]
-        return xyt_to_template(text, height=int(max(ys, default=0)) + 1, ppi=ppi or 500.0)
+        return cb.Template.from_bytes(data, "xyt", height=int(max(ys, default=0)) + 1, ppi=ppi or 500.0)
     if suffix == ".json":
         try:
             return _template_from_json(json.loads(p.read_text(encoding="utf-8")))
@@ -80,7 +79,7 @@ def _extractor() -> Any:
     from ..errors import TemplateFormatError
 
     try:
-        from ..fingerprint.minutiae import extract_minutiae
+        from ..fingerprint.minutiae.extract import extract_minutiae
     except ImportError as exc:
         raise TemplateFormatError("minutiae extraction is not available in this build: compare templates "
                                   "(.xyt, .json, ISO/ANSI) instead") from exc
@@ -89,7 +88,7 @@ def _extractor() -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import CccdBiometricsError
-    from ..fingerprint.match import DECISION_THRESHOLDS, compare_templates
+    from ..fingerprint.match.mcc import DECISION_THRESHOLDS, compare_templates
 
     try:
         a, b = load_template(args.a, args.ppi), load_template(args.b, args.ppi)

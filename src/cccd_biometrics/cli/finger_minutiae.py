@@ -45,7 +45,7 @@ def _one(path: str, args: argparse.Namespace, several: bool, used: set[str]) -> 
 
     import cccd_biometrics as cb
     from cccd_biometrics.errors import CccdBiometricsError
-    from cccd_biometrics.fingerprint.minutiae import visualize_minutiae
+    from cccd_biometrics.fingerprint.minutiae.extract import visualize_minutiae
 
     row: dict[str, Any] = {"path": path}
     try:
@@ -69,7 +69,7 @@ def _one(path: str, args: argparse.Namespace, several: bool, used: set[str]) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..inputs import iter_inputs
+    from ..batch.inputs import iter_inputs
 
     paths = list(iter_inputs(args.paths, recursive=args.recursive))
     missing = [p for p in paths if not Path(p).is_file()]

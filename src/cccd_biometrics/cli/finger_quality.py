@@ -34,8 +34,8 @@ def _overlay_path(out: str, src: str, many: bool) -> Path:
 def _row(path: str, args: argparse.Namespace, many: bool) -> dict[str, Any]:
     from ..errors import CccdBiometricsError
     from ..fingerprint.analysis import analyze_fingerprint
-    from ..fingerprint.quality import assess_fingerprint
-    from ..io import load_fingerprint
+    from ..fingerprint.capture import load_fingerprint
+    from ..fingerprint.quality.score import assess_fingerprint
 
     row: dict[str, Any] = {"path": path, "kind": "fingerprint"}
     try:
@@ -43,7 +43,7 @@ def _row(path: str, args: argparse.Namespace, many: bool) -> dict[str, Any]:
         analysis = analyze_fingerprint(img)
         q = assess_fingerprint(analysis)
         if args.overlay:
-            from ..visualize import save_quality_overlay
+            from ..fingerprint.quality.overlay import save_quality_overlay
 
             save_quality_overlay(_overlay_path(args.overlay, path, many), analysis, q)
     except CccdBiometricsError as exc:
@@ -59,7 +59,7 @@ def _row(path: str, args: argparse.Namespace, many: bool) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..inputs import iter_inputs
+    from ..batch.inputs import iter_inputs
 
     paths = list(iter_inputs(args.paths, recursive=args.recursive))
     if not paths:

@@ -1,7 +1,7 @@
 """Rendering result rows on a stream: a readable table for people, JSON / JSONL / CSV for machines.
 
 Rows are written as they come (:class:`StreamRowWriter`), so a run over a million files prints its first
-rows at once and never holds them all. Durable result files are :mod:`cccd_biometrics.results`' business.
+rows at once and never holds them all. Durable result files are :mod:`cccd_biometrics.batch.results`' business.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from ..results import CSV_COLUMNS
+from ..batch.results import CSV_COLUMNS
 
 __all__ = ["CSV_COLUMNS", "STREAM_FORMATS", "StreamRowWriter", "csv_cell", "write_rows", "write_table"]
 

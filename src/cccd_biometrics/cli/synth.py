@@ -48,8 +48,8 @@ def _parse_size(text: str) -> tuple[int, int]:
 
 def _write_finger(job: tuple[int, str, int, str | None, tuple[int, int], str]) -> list[dict[str, Any]]:
     """Generate one finger's impressions and write them; returns manifest rows. Runs in a worker process."""
-    from ..fingerprint.synthetic import generate_master, quality_parameters, render_impression
-    from ..io import save_image
+    from ..fingerprint.synthetic.generator import generate_master, quality_parameters, render_impression
+    from ..io.encode import save_image
 
     master_seed, quality, impressions, pattern, size, out_dir = job
     master = generate_master(master_seed, pattern=pattern, size=size)
@@ -71,7 +71,7 @@ def _write_finger(job: tuple[int, str, int, str | None, tuple[int, int], str]) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..fingerprint.synthetic import QUALITY_LEVELS
+    from ..fingerprint.synthetic.generator import QUALITY_LEVELS
 
     try:
         size = _parse_size(args.size)
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"cccd-bio synth: cannot write to {out_dir}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     rows = [row for finger in results for row in finger]
-    manifest = {"generator": "cccd_biometrics.fingerprint.synthetic", "seed": args.seed, "count": args.count,
+    manifest = {"generator": "cccd_biometrics.fingerprint.synthetic.generator", "seed": args.seed, "count": args.count,
                 "quality": args.quality, "ppi": 500, "images": rows}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"wrote {len(rows)} images with ground truth to {out_dir}", file=sys.stderr)

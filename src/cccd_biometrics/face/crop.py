@@ -11,7 +11,8 @@ import numpy as np
 
 from ..errors import NoFaceFoundError
 from ..images import Portrait
-from .icao import _pixels, locate_face
+from .capture import portrait_pixels
+from .icao import locate_face
 
 __all__ = ["TOKEN_EYE_Y", "TOKEN_IED", "crop_token_portrait", "token_transform"]
 
@@ -53,8 +54,15 @@ def crop_token_portrait(portrait: Portrait | np.ndarray, width: int | None = Non
     ------
     NoFaceFoundError
         When no face is found.
+
+    Examples
+    --------
+    >>> from cccd_biometrics.face.capture import load_portrait
+    >>> token = crop_token_portrait(load_portrait("sample_data/portraits/frl_london_002_neutral.jpg"))
+    >>> token.shape
+    (636, 477)
     """
-    rgb = _pixels(portrait)
+    rgb = portrait_pixels(portrait)
     geo, _ = locate_face(rgb)
     if geo is None:
         raise NoFaceFoundError("no face found; cannot place the token frame",

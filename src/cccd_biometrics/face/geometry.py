@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..findings import json_safe
+from .._shared.jsonsafe import json_safe
 from .detect import FaceDetection, FaceLandmarks
 
 __all__ = ["FaceGeometry", "Landmark", "face_geometry"]

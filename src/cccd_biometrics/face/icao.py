@@ -19,14 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidImageError
-from ..findings import Finding, Severity, json_safe
+from .._shared.jsonsafe import json_safe
+from ..findings import Finding, Severity, action_for
 from ..images import Portrait
+from .capture import portrait_pixels
 from .detect import detect_faces, face_landmarks
 from .geometry import FaceGeometry, face_geometry
 from .measures import Measure, compute_measures
 
-__all__ = ["PROFILES", "PortraitReport", "Profile", "check_portrait", "locate_face"]
+__all__ = ["PROFILES", "PortraitReport", "Profile", "check_portrait", "get_profile", "locate_face"]
 
 
 @dataclass(frozen=True)
@@ -84,31 +85,6 @@ PROFILES: MappingProxyType[str, Profile] = MappingProxyType({
     ),
 })
 
-_ACTIONS = {
-    "FACE_NOT_FOUND": "Make sure the face is in the frame, facing the camera, and retake.",
-    "FACE_MULTIPLE": "Only the applicant may be in the picture; retake.",
-    "FACE_ROLL": "Ask the applicant to hold the head straight (eyes level).",
-    "FACE_YAW": "Ask the applicant to face the camera directly.",
-    "FACE_PITCH": "Ask the applicant to keep the chin level.",
-    "FACE_TOO_SMALL": "Move the camera closer or zoom in.",
-    "FACE_TOO_LARGE": "Move the camera back or zoom out.",
-    "FACE_OFF_CENTER": "Centre the face in the frame, with space above the head.",
-    "FACE_UNDEREXPOSED": "Add light on the face or increase the exposure.",
-    "FACE_OVEREXPOSED": "Reduce the light or the exposure.",
-    "FACE_LOW_CONTRAST": "Check the lighting and the camera settings; retake.",
-    "FACE_UNEVEN_LIGHTING": "Light the face evenly from both sides.",
-    "FACE_BLURRED": "Refocus, hold the camera still and retake.",
-    "FACE_COMPRESSION_ARTIFACTS": "Save the photo with less compression (higher JPEG quality).",
-    "FACE_UNNATURAL_COLOUR": "Fix the white balance; retake under neutral light.",
-    "FACE_BACKGROUND_NOT_UNIFORM": "Use a plain, light, evenly lit background.",
-    "FACE_EYES_CLOSED": "Ask the applicant to open the eyes.",
-    "FACE_MOUTH_OPEN": "Ask the applicant to close the mouth.",
-    "FACE_EYES_OCCLUDED": "Remove whatever covers the eyes (hair, glasses, hand).",
-    "FACE_MOUTH_OCCLUDED": "Remove whatever covers the mouth (mask, hand, scarf).",
-    "FACE_HEAD_COVERING": "Ask the applicant to remove the head covering (unless for religious reasons).",
-    "FACE_GLASSES": "Ask the applicant to remove the glasses.",
-    "FACE_EXPRESSION_NOT_NEUTRAL": "Ask for a neutral expression: mouth closed, no smile.",
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,16 +139,6 @@ class PortraitReport:
         })
 
 
-def _pixels(portrait: Portrait | np.ndarray) -> np.ndarray:
-    if isinstance(portrait, Portrait):
-        return portrait.pixels
-    if isinstance(portrait, np.ndarray):
-        from ..io import load_portrait
-
-        return load_portrait(portrait).pixels
-    raise InvalidImageError(f"expected a Portrait or an RGB array, got {type(portrait).__name__}")
-
-
 def locate_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
     """Geometry of the main (highest-scoring, then largest) face and the number of faces found.
 
@@ -191,7 +157,7 @@ def _finding(code: str, message: str, value: float | None = None, threshold: flo
              severity: Severity = Severity.ERROR) -> Finding:
     v = None if value is None else round(float(value), 4)
     t = None if threshold is None else round(float(threshold), 4)
-    return Finding(code, severity, message, v, t, _ACTIONS[code])
+    return Finding(code, severity, message, v, t, action_for(code))
 
 
 def _geometry_findings(m: dict[str, Measure], p: Profile, geo: FaceGeometry) -> list[Finding]:
@@ -315,7 +281,8 @@ def _exposure_without_face(rgb: np.ndarray) -> tuple[Finding, ...]:
     return ()
 
 
-def _profile(profile: str | Profile) -> Profile:
+def get_profile(profile: str | Profile) -> Profile:
+    """The :class:`Profile` named ``profile`` (a key of :data:`PROFILES`), or ``profile`` itself."""
     if isinstance(profile, Profile):
         return profile
     try:
@@ -340,9 +307,16 @@ def check_portrait(portrait: Portrait | np.ndarray, profile: str | Profile = "ic
     PortraitReport
         ``compliant`` is False when any requirement failed; a portrait without a face gets
         ``FACE_NOT_FOUND`` (no exception).
+
+    Examples
+    --------
+    >>> from cccd_biometrics.face.capture import load_portrait
+    >>> report = check_portrait(load_portrait("sample_data/portraits/frl_london_030_smiling.jpg"))
+    >>> report.compliant, report.codes
+    (False, ('FACE_MOUTH_OPEN', 'FACE_EXPRESSION_NOT_NEUTRAL'))
     """
-    prof = _profile(profile)
-    rgb = _pixels(portrait)
+    prof = get_profile(profile)
+    rgb = portrait_pixels(portrait)
     size = (int(rgb.shape[1]), int(rgb.shape[0]))
     geo, n = locate_face(rgb)
     if geo is None:

@@ -18,7 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..findings import json_safe
+from .._shared.jsonsafe import json_safe
 from .detect import shrink
 from .geometry import FaceGeometry, Landmark
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .icao import PortraitReport, Profile, _profile
+from .icao import PortraitReport, Profile, get_profile
 
 __all__ = ["draw_portrait_overlay"]
 
@@ -30,7 +30,7 @@ def draw_portrait_overlay(rgb: np.ndarray, report: PortraitReport) -> np.ndarray
     h, w = out.shape[:2]
     thick = max(1, round(min(h, w) / 400))
     font = 0.4 * thick
-    prof = _profile(report.profile)
+    prof = get_profile(report.profile)
     geo = report.geometry
     if geo is not None:
         for x, y in geo.landmarks[:, :2]:

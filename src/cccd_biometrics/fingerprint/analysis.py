@@ -33,10 +33,13 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InvalidImageError
 from ..images import FingerImage
-from . import frequency as _freq
-from . import orientation as _orient
-from . import segmentation as _seg
+from .capture import load_fingerprint
+from .fields import enhance as _enhance
+from .fields import frequency as _freq
+from .fields import orientation as _orient
+from .fields import segmentation as _seg
 
 __all__ = ["BLOCK_SIZE", "Analysis", "analyze_fingerprint"]
 
@@ -85,8 +88,6 @@ class Analysis:
 
     def __init__(self, image: FingerImage, block_size: int = BLOCK_SIZE) -> None:
         if not isinstance(image, FingerImage):
-            from ..errors import InvalidImageError
-
             raise InvalidImageError(f"expected a FingerImage, got {type(image).__name__}; use load_fingerprint")
         if not 8 <= int(block_size) <= 64:
             raise ValueError(f"block_size={block_size} is outside 8..64 px")
@@ -187,7 +188,7 @@ class Analysis:
     def ridge_profiles(self) -> Mapping[str, np.ndarray]:
         """Oriented ridge-profile measures per foreground block (NaN elsewhere), by name.
 
-        Keys are :data:`cccd_biometrics.fingerprint.frequency.PROFILE_FIELDS`: ``period`` (raw, unsmoothed),
+        Keys are :data:`cccd_biometrics.fingerprint.fields.frequency.PROFILE_FIELDS`: ``period`` (raw, unsmoothed),
         ``fda``, ``lcs``, ``rv_ratio``, ``amplitude``, ``residual``, ``dark_fraction``, ``mean``.
         """
         stack = _freq.ridge_profiles(self.gray, self.orientation, self.block_mask, self.block_size)
@@ -214,24 +215,18 @@ class Analysis:
     @cached_product
     def enhanced(self) -> np.ndarray:
         """Oriented, period-tuned ridge response (float32; negative on ridges, 0 outside the mask);
-        see :func:`cccd_biometrics.fingerprint.enhance.enhance`."""
-        from . import enhance
-
-        return enhance.enhance(self.gray, self.orientation, self.ridge_period, self.mask, self.block_size)
+        see :func:`cccd_biometrics.fingerprint.fields.enhance.enhance`."""
+        return _enhance.enhance(self.gray, self.orientation, self.ridge_period, self.mask, self.block_size)
 
     @cached_product
     def binary(self) -> np.ndarray:
         """Ridge pixels of :attr:`enhanced` (uint8 0/1)."""
-        from . import enhance
-
-        return enhance.binarize(self.enhanced, self.mask)
+        return _enhance.binarize(self.enhanced, self.mask)
 
     @cached_product
     def skeleton(self) -> np.ndarray:
         """One-pixel-wide 8-connected ridge skeleton of :attr:`binary` (uint8 0/1)."""
-        from . import enhance
-
-        return enhance.skeletonize(self.binary)
+        return _enhance.skeletonize(self.binary)
 
 
 def analyze_fingerprint(image: FingerImage, *, block_size: int = BLOCK_SIZE) -> Analysis:
@@ -241,7 +236,7 @@ def analyze_fingerprint(image: FingerImage, *, block_size: int = BLOCK_SIZE) -> 
     ----------
     image:
         A :class:`~cccd_biometrics.images.FingerImage` at 500 ppi, or anything
-        :func:`~cccd_biometrics.io.load_fingerprint` accepts (path, bytes, array).
+        :func:`~cccd_biometrics.io.decode.load_fingerprint` accepts (path, bytes, array).
     block_size:
         Block side in pixels of the block fields.
 
@@ -251,11 +246,11 @@ def analyze_fingerprint(image: FingerImage, *, block_size: int = BLOCK_SIZE) -> 
 
     Examples
     --------
-    >>> a = analyze_fingerprint(load_fingerprint("sample_data/fingerprints/nist_sd4_f0001_01.png"))  # doctest: +SKIP
-    >>> a.orientation.shape, float(np.nanmedian(a.ridge_period))                                      # doctest: +SKIP
+    >>> from cccd_biometrics.fingerprint.capture import load_fingerprint
+    >>> a = analyze_fingerprint(load_fingerprint("sample_data/fingerprints/synthetic/good_2026_1.png"))
+    >>> a.block_shape, a.orientation.shape, a.skeleton.dtype.name
+    ((32, 25), (32, 25), 'uint8')
     """
     if not isinstance(image, FingerImage):
-        from ..io import load_fingerprint
-
         image = load_fingerprint(image)
     return Analysis(image, block_size=block_size)

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests (synthetic images, the shipped portraits)."""
