@@ -14,6 +14,7 @@ __all__ = [
     "InputNotFoundError",
     "InvalidImageError",
     "NoFaceFoundError",
+    "RecordFormatError",
     "TemplateFormatError",
     "UnsupportedFormatError",
 ]
@@ -69,3 +70,10 @@ class NoFaceFoundError(CccdBiometricsError):
     """No face could be located in a portrait where one was required."""
 
     code = "NO_FACE_FOUND"
+
+
+class RecordFormatError(CccdBiometricsError, ValueError):
+    """A standard record (ANSI/NIST-ITL transaction, ISO/IEC 19794-4/-5 record, ICAO DG2/DG3 data group) is
+    malformed, truncated, declares lengths beyond the caps, or holds something the library does not read."""
+
+    code = "RECORD_FORMAT"
