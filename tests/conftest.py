@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent)
+                    if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
+"""../shared/data beside the clone (main, CI), or ../../shared/data from a worktree at <root>/wt/<name>."""
 SAMPLE_DATA = ROOT / "sample_data"
 
 
