@@ -319,6 +319,28 @@ def _type9(r: Any) -> tuple[int, Any]:
     return position, t
 
 
+def _idc(r: Any) -> int:
+    if isinstance(r, nistitl.BinaryRecord):
+        return int(r.IDC)
+    f = r[2]
+    if f is None:
+        raise RecordFormatError(f"a Type-{r.type} record has no IDC field ({r.type}.002)")
+    return _int(f.value, f"{r.type}.002 IDC", 0, 255)
+
+
+def _check_cnt(records: list[Any]) -> None:
+    """1.003 CNT must list every record with its type and IDC (nistitl accepts a row when either matches)."""
+    cnt = records[0][3]
+    rows = _text_value(cnt) if cnt is not None else ""
+    if not isinstance(rows, list) or len(rows) != len(records):
+        raise RecordFormatError("1.003 CNT does not list the records of the transaction")
+    for i, (row, r) in enumerate(zip(rows[1:], records[1:], strict=True), start=1):
+        if len(row) != 2 or _int(row[0], "CNT record type", 0, 99) != r.type \
+                or _int(row[1], "CNT IDC", 0, 255) != _idc(r):
+            raise RecordFormatError(f"1.003 CNT entry {i} ({'/'.join(row)[:20]}) does not match the record "
+                                    f"(type {r.type})")
+
+
 def parse_transaction(src: Source) -> ParsedTransaction:
     """The records of a transaction, images left encoded (no image codec runs).
 
@@ -331,12 +353,13 @@ def parse_transaction(src: Source) -> ParsedTransaction:
     """
     msg = _container(_read_source(src))
     records = list(msg)
-    header = {tag: _text_value(fl) for tag, fl in _fields(records[0]).items() if tag not in (1, 3)}
     text: dict[int, TextValue] = {}
     images: list[StoredImage] = []
     templates: dict[int, Any] = {}
     absent: dict[int, str] = {}
     try:
+        _check_cnt(records)
+        header = {tag: _text_value(fl) for tag, fl in _fields(records[0]).items() if tag not in (1, 3)}
         for r in records[1:]:
             if r.type == 2 and not text:
                 text = {tag: _text_value(fl) for tag, fl in _fields(r).items() if tag not in (1, 2)}
@@ -349,10 +372,12 @@ def parse_transaction(src: Source) -> ParsedTransaction:
             elif r.type == 9:
                 pos, t = _type9(r)
                 templates.setdefault(pos, t)
+    except RecordFormatError:
+        raise
     except CccdBiometricsError as exc:
-        if isinstance(exc, RecordFormatError):
-            raise
         raise RecordFormatError(str(exc)) from exc
+    except nistitl.NistException as exc:  # a field accessor of nistitl refusing what the parse let through
+        raise RecordFormatError(f"malformed record: {exc}") from exc
     return ParsedTransaction(header, text, tuple(images), templates, absent)
 
 
