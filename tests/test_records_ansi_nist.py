@@ -148,3 +148,17 @@ def test_record_count_is_capped():
     assert (len(r2), len(head)) == (17, 20)  # each record's declared length is its own
     with pytest.raises(RecordFormatError, match="records"):
         read_transaction(head + r2 * (MAX_RECORDS + 5))
+
+
+def test_our_score_and_nfiq2_in_fqm():
+    import cccd_biometrics as cb
+    from cccd_biometrics.records import NFIQ2_ALGORITHM, OUR_QUALITY_ALGORITHM, quality_metrics
+
+    img = cb.load_fingerprint(finger_pixels(2), ppi=500)
+    score = cb.assess_fingerprint(img).score
+    rec = RecordImages(fingers={2: FingerCapture(finger_pixels(2), quality=quality_metrics(score, nfiq2=57))})
+    data = write_transaction(rec, date="20260101", tcn="Q")
+    assert b"14.024:2\x1f%d\x1f0000\x1f52429\x1e2\x1f57\x1f000F\x1f1\x1d" % round(score) in data
+    q = read_transaction(data).fingers[2].quality
+    assert [(m.score, (m.vendor, m.product)) for m in q] == [(round(score), OUR_QUALITY_ALGORITHM),
+                                                             (57, NFIQ2_ALGORITHM)]

@@ -19,6 +19,7 @@ from .iso19794_4 import read_iso19794_4, write_iso19794_4
 from .iso19794_5 import feature_points_from_facemesh, read_iso19794_5, write_iso19794_5
 from .model import (
     MAX_RECORD_BYTES,
+    NFIQ2_ALGORITHM,
     OUR_QUALITY_ALGORITHM,
     FeaturePoint,
     FingerCapture,
@@ -28,10 +29,12 @@ from .model import (
     SlapCapture,
     SlapSegment,
     absence_code,
+    quality_metrics,
 )
 
 __all__ = [
     "MAX_RECORD_BYTES",
+    "NFIQ2_ALGORITHM",
     "OUR_QUALITY_ALGORITHM",
     "FeaturePoint",
     "FingerCapture",
@@ -43,6 +46,7 @@ __all__ = [
     "absence_code",
     "feature_points_from_facemesh",
     "parse_transaction",
+    "quality_metrics",
     "read_dg2",
     "read_dg3",
     "read_iso19794_4",

@@ -55,7 +55,6 @@ from .model import (
 
 __all__ = [
     "MAX_RECORDS",
-    "NFIQ2_ALGORITHM",
     "ParsedTransaction",
     "StoredImage",
     "parse_transaction",
@@ -70,9 +69,6 @@ MAX_RECORDS = 1000
 NIST_VERSION = "0502"
 """1.002 VER written when the header has none: ANSI/NIST-ITL 1-2011 Update 2015."""
 
-NFIQ2_ALGORITHM = (0x000F, 0x0001)
-"""(vendor, product) of FQM entries carrying an NFIQ 2 score: NIST's CBEFF organisation id 0x000F. The product
-id 0x0001 is this library's choice; callers with a registered value pass their own :class:`QualityMetric`."""
 
 _CGA_FINGER = {"WSQ": "WSQ20", "NONE": "NONE", "JPEG2000": "JP2L", "PNG": "PNG"}
 _CGA_FACE = {"JPEG": "JPEGB", "JPEG2000": "JP2"}

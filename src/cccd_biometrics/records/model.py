@@ -28,6 +28,8 @@ __all__ = [
     "ABSENCE_CODES",
     "FINGER_POSITIONS",
     "MAX_RECORD_BYTES",
+    "NFIQ2_ALGORITHM",
+    "OUR_QUALITY_ALGORITHM",
     "SLAP_FINGERS",
     "SLAP_POSITIONS",
     "FeaturePoint",
@@ -38,6 +40,7 @@ __all__ = [
     "SlapCapture",
     "SlapSegment",
     "absence_code",
+    "quality_metrics",
 ]
 
 MAX_RECORD_BYTES = 256 << 20
@@ -111,6 +114,26 @@ class QualityMetric:
 OUR_QUALITY_ALGORITHM = (0x0000, 0xCCCD)
 """(vendor, product) written with the library's own ``assess_fingerprint`` score. The project has no
 registered CBEFF organisation id, so vendor 0 ("unregistered") is used; product 0xCCCD names this library."""
+
+NFIQ2_ALGORITHM = (0x000F, 0x0001)
+"""(vendor, product) written with an NFIQ 2 score: NIST's CBEFF organisation id 0x000F; the product id 0x0001 is
+this library's choice (not checked against a registry), callers with a registered value build their own
+:class:`QualityMetric`."""
+
+
+def quality_metrics(score: float | None = None, nfiq2: float | None = None) -> tuple[QualityMetric, ...]:
+    """The quality entries of a finger: the library's score (``assess_fingerprint(...).score``, 0-100) and,
+    when the caller has it, NFIQ 2's (0-100), rounded to whole numbers as the records store them.
+
+    >>> [(q.score, q.product) for q in quality_metrics(71.6, nfiq2=58)]
+    [(72, 52429), (58, 1)]
+    """
+    out = []
+    if score is not None:
+        out.append(QualityMetric(round(float(score)), *OUR_QUALITY_ALGORITHM))
+    if nfiq2 is not None:
+        out.append(QualityMetric(round(float(nfiq2)), *NFIQ2_ALGORITHM))
+    return tuple(out)
 
 
 @dataclass(frozen=True, eq=False)
