@@ -162,3 +162,19 @@ def test_our_score_and_nfiq2_in_fqm():
     q = read_transaction(data).fingers[2].quality
     assert [(m.score, (m.vendor, m.product)) for m in q] == [(round(score), OUR_QUALITY_ALGORITHM),
                                                              (57, NFIQ2_ALGORITHM)]
+
+
+def test_parser_work_is_capped():
+    """Many small records in front of a large one would make nistitl slice and search quadratically."""
+    head = b"1.001:20\x1d1.002:0502\x1c"
+    r2 = b"2.001:17\x1d2.002:0\x1c"
+    big = b"2.001:8000019\x1d2.002:0\x1d2.003:" + b"a" * (8_000_019 - 29) + b"\x1c"
+    assert len(big) == 8_000_019
+    with pytest.raises(RecordFormatError, match="work cap"):  # refused by the walk, before nistitl runs
+        read_transaction(head + r2 * 600 + big)
+
+
+def test_text_record_must_end_with_fs():
+    head = b"1.001:20\x1d1.002:0502\x1d"
+    with pytest.raises(RecordFormatError, match="FS"):
+        read_transaction(head)

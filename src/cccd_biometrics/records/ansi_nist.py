@@ -66,6 +66,10 @@ __all__ = [
 MAX_RECORDS = 1000
 """Most logical records read from one transaction (a ten-print with slaps, face and minutiae has about 30)."""
 
+MAX_SCAN_BYTES = 4 << 30
+"""Cap on records x remaining bytes (see ``_walk``): about half a second of nistitl's slicing and searching;
+a 60 MB ten-print with slaps and face at 1000 ppi (30 records) needs under 2 GB of it."""
+
 NIST_VERSION = "0502"
 """1.002 VER written when the header has none: ANSI/NIST-ITL 1-2011 Update 2015."""
 
@@ -132,14 +136,24 @@ def _read_source(src: Source) -> bytes:
 
 
 def _walk(data: bytes) -> int:
-    """Check the chain of declared record lengths; return the number of records."""
-    pos = count = 0
+    """Check the chain of declared record lengths; return the number of records.
+
+    nistitl slices the rest of the buffer at every record and searches it for separators, so its work grows
+    with records x bytes: that product is capped (:data:`MAX_SCAN_BYTES`), and every text record must end
+    with FS at its declared end, which keeps nistitl's separator searches inside the record.
+    """
+    pos = count = scan = 0
     while pos < len(data):
+        scan += len(data) - pos
+        if scan > MAX_SCAN_BYTES:
+            raise RecordFormatError(f"{count} records over {len(data)} bytes: more than the parser's work cap")
         m = _HEADER_LEN.match(data, pos)
         if m:
             rtype, length = int(m.group(1)), int(m.group(2))
             if count == 0 and rtype != 1:
                 raise RecordFormatError("the transaction does not start with a Type-1 record")
+            if 5 <= length <= len(data) - pos and data[pos + length - 1] != 0x1C:
+                raise RecordFormatError(f"record {count + 1} (Type-{rtype}) does not end with FS at its length")
         elif count == 0:
             raise RecordFormatError("not an ANSI/NIST-ITL transaction (no '1.001:' length field)")
         elif pos + 4 <= len(data):
