@@ -41,3 +41,13 @@ def test_record_kind_from_content(tmp_path, sample_data):
     (tmp_path / "y.bin").write_bytes(b"FAC\x00010\x00")
     assert record_kind(tmp_path / "y.bin") == "iso19794_5"
     assert record_kind(tmp_path / "out", for_writing=True) == "folder"
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    for name in ("ansi_nist", "ber_tlv", "icao_dg", "iso19794_4", "iso19794_5", "model"):
+        module = importlib.import_module(f"cccd_biometrics.records.{name}")
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, name

@@ -288,9 +288,13 @@ TextValue = str | list[list[str]]
 class RecordImages:
     """Everything the record formats of this package carry for one enrolment.
 
-    ``header`` holds the Type-1 fields other than LEN/VER/CNT (e.g. ``{4: "CAR", 8: "ORI"}``), ``text`` the
+    ``header`` holds the Type-1 fields other than LEN/CNT (e.g. ``{4: "CAR", 8: "ORI"}``), ``text`` the
     Type-2 fields (passed through untouched), both keyed by field number. ``templates`` holds minutiae
-    templates by finger position (ANSI/NIST-ITL Type-9).
+    templates by finger position (ANSI/NIST-ITL Type-9). ``absent`` takes reasons in words or AMP codes and
+    keeps the codes (``"XX"`` amputated, ``"UP"`` unable to print).
+
+    >>> RecordImages(absent={7: "amputated", 8: "unable to print"}).absent
+    {7: 'XX', 8: 'UP'}
     """
 
     fingers: dict[int, FingerCapture] = field(default_factory=dict)
