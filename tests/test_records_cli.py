@@ -100,3 +100,21 @@ def test_exit_codes(tmp_path, transaction):
     fac = tmp_path / "face.fac"
     assert convert(transaction, fac).returncode == 0
     assert convert(fac, tmp_path / "fingers.fir").returncode == 1  # a face record has no finger to write
+
+
+def test_manifest_cannot_reach_outside_its_folder(tmp_path):
+    from cccd_biometrics.errors import RecordFormatError
+    from cccd_biometrics.records.files import read_folder
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    shutil.copy(SAMPLE / "fingerprints" / "nist_sd4_f0001_01.wsq", tmp_path / "outside.wsq")
+    (folder / "manifest.json").write_text(json.dumps({"fingers": {"1": "../outside.wsq"}}))
+    with pytest.raises(RecordFormatError, match="outside"):
+        read_folder(folder)
+    (folder / "manifest.json").write_text(json.dumps({"fingers": {"11": "x.wsq"}}))
+    with pytest.raises(RecordFormatError, match="fingers"):
+        read_folder(folder)
+    (folder / "manifest.json").write_text("{not json")
+    with pytest.raises(RecordFormatError, match="JSON"):
+        read_folder(folder)

@@ -171,6 +171,14 @@ def _load_portrait(path: Path) -> PortraitCapture:
     return PortraitCapture(rgb, "JPEG")
 
 
+def _inside(root: Path, name: str) -> Path:
+    """``root / name``, refused when the name leaves the folder (a manifest names files of its own folder)."""
+    path = (root / name).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise RecordFormatError(f"manifest entry {name!r} points outside the folder", source=str(root))
+    return path
+
+
 def _positions(entries: Any, allowed: tuple[int, ...], what: str) -> dict[int, str]:
     if not isinstance(entries, dict):
         raise RecordFormatError(f"manifest '{what}' must be an object of position -> value")
@@ -200,18 +208,18 @@ def read_folder(folder: str | os.PathLike) -> RecordImages:
     try:
         fingers = {}
         for p, name in _positions(manifest.get("fingers", {}), FINGER_POSITIONS, "fingers").items():
-            px, ppi, comp, enc = _load_gray(root / name)
+            px, ppi, comp, enc = _load_gray(_inside(root, name))
             fingers[p] = FingerCapture(px, ppi, comp, encoded=enc)
         slaps = {}
         for p, name in _positions(manifest.get("slaps", {}), SLAP_POSITIONS, "slaps").items():
-            px, ppi, comp, enc = _load_gray(root / name)
+            px, ppi, comp, enc = _load_gray(_inside(root, name))
             slaps[p] = SlapCapture(px, ppi, comp, encoded=enc)
         absent = _positions(manifest.get("absent", {}), FINGER_POSITIONS, "absent")
         portrait = manifest.get("portrait")
         if portrait is not None and not isinstance(portrait, str):
             raise RecordFormatError("manifest 'portrait' must be a file name")
         return RecordImages(fingers=fingers, slaps=slaps, absent=absent,
-                            portrait=_load_portrait(root / portrait) if portrait else None)
+                            portrait=_load_portrait(_inside(root, portrait)) if portrait else None)
     except RecordFormatError:
         raise
     except CccdBiometricsError as exc:
