@@ -23,9 +23,12 @@ JPEG2000_RATE = 15
 """Compression ratio of portraits written as JPEG 2000 (Pillow ``quality_layers``), about the JPEG q90 size."""
 
 
-def _decoded(data: bytes, name: str) -> Image.Image:
+def _decoded(data: bytes, name: str, width: int = 0, height: int = 0) -> Image.Image:
+    # the record declares the size: an image header claiming more is refused before anything is decoded, so
+    # a few damaged bytes cannot make the decoder allocate beyond what the record said it holds
+    cap = width * height if width > 0 and height > 0 else _io.MAX_PIXELS
     try:
-        im, _ = _io.load_image(bytes(data))
+        im, _ = _io.load_image(bytes(data), max_pixels=min(cap, _io.MAX_PIXELS))
     except CccdBiometricsError as exc:
         raise RecordFormatError(f"the image in {name} does not decode: {exc}") from exc
     return im
@@ -43,7 +46,7 @@ def decode_gray(data: bytes, compression: str, width: int, height: int, name: st
         if len(data) != width * height or width < 1 or height < 1:
             raise RecordFormatError(f"{name}: {len(data)} bytes of raw pixels for a {width}x{height} image")
         return np.frombuffer(data, dtype=np.uint8).reshape(height, width).copy()
-    im = _decoded(data, name)
+    im = _decoded(data, name, width, height)
     if im.mode != "L":
         im = im.convert("L")
     a = np.asarray(im, dtype=np.uint8)
@@ -52,10 +55,19 @@ def decode_gray(data: bytes, compression: str, width: int, height: int, name: st
     return a
 
 
-def decode_rgb(data: bytes, name: str) -> np.ndarray:
-    """The RGB uint8 pixels of a stored portrait (JPEG or JPEG 2000)."""
-    im = _decoded(data, name)
-    return np.asarray(im.convert("RGB"), dtype=np.uint8)
+def decode_rgb(data: bytes, name: str, width: int = 0, height: int = 0) -> np.ndarray:
+    """The RGB uint8 pixels of a stored portrait (JPEG or JPEG 2000) the record says is ``width`` x ``height``.
+
+    Raises
+    ------
+    RecordFormatError
+        If the data does not decode, or decodes to another size than the record declares.
+    """
+    im = _decoded(data, name, width, height)
+    a = np.asarray(im.convert("RGB"), dtype=np.uint8)
+    if width and height and a.shape[:2] != (height, width):
+        raise RecordFormatError(f"{name}: the image is {a.shape[1]}x{a.shape[0]}, the record says {width}x{height}")
+    return a
 
 
 def encode_gray(pixels: np.ndarray, compression: str, ppi: float) -> bytes:

@@ -394,10 +394,7 @@ def parse_transaction(src: Source) -> ParsedTransaction:
 def _decode(img: StoredImage) -> FingerCapture | SlapCapture | PortraitCapture:
     where = f"the Type-{img.record_type} record IDC {img.idc}"
     if img.record_type == 10:
-        rgb = decode_rgb(img.data, where)
-        if rgb.shape[:2] != (img.height, img.width):
-            raise RecordFormatError(f"{where}: the image is {rgb.shape[1]}x{rgb.shape[0]}, the record says "
-                                    f"{img.width}x{img.height}")
+        rgb = decode_rgb(img.data, where, img.width, img.height)
         return PortraitCapture(rgb, img.compression, "basic", img.feature_points, img.data)
     pixels = decode_gray(img.data, img.compression, img.width, img.height, where)
     ppi = img.ppi or 500.0

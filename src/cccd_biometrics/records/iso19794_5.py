@@ -187,8 +187,5 @@ def read_iso19794_5(data: bytes) -> PortraitCapture:
         On any malformed record, or an image that does not decode to the declared size.
     """
     rec = decode_fac(data)
-    rgb = decode_rgb(rec.data, "the face image")
-    if rgb.shape[:2] != (rec.height, rec.width):
-        raise RecordFormatError(f"the face image is {rgb.shape[1]}x{rgb.shape[0]}, the record says "
-                                f"{rec.width}x{rec.height}")
+    rgb = decode_rgb(rec.data, "the face image", rec.width, rec.height)
     return PortraitCapture(rgb, rec.compression, rec.image_type, rec.points, rec.data, rec.attributes)
