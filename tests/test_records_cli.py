@@ -118,3 +118,12 @@ def test_manifest_cannot_reach_outside_its_folder(tmp_path):
     (folder / "manifest.json").write_text("{not json")
     with pytest.raises(RecordFormatError, match="JSON"):
         read_folder(folder)
+
+
+def test_fir_edition_2011_keeps_every_quality_score(tmp_path, transaction):
+    out = tmp_path / "rec.fir"
+    assert convert(transaction, out, "--fir-edition", "2011").returncode == 0
+    assert out.read_bytes()[:8] == b"FIR\x00020\x00"
+    src = read_transaction(transaction)
+    rec = read_record_file(out)
+    assert all(rec.fingers[p].quality == src.fingers[p].quality for p in src.fingers if p != 1)

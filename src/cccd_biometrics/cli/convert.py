@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tot", default="CAR", help="1.004 type of transaction for new ANSI/NIST files (default CAR)")
     p.add_argument("--ori", default="NONE", help="1.008 originating agency for new ANSI/NIST files")
     p.add_argument("--date", default=None, help="1.005 date YYYYMMDD for new ANSI/NIST files (default: today)")
+    p.add_argument("--fir-edition", choices=("2005", "2011"), default="2005",
+                   help="ISO/IEC 19794-4 edition of .fir output (default 2005)")
     p.set_defaults(func=run)
 
 
@@ -39,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         rec = read_record_file(args.input)
-        dropped = write_record_file(rec, args.output, tot=args.tot, ori=args.ori, date=args.date) \
-            if kinds[1] == "ansi_nist" else write_record_file(rec, args.output)
+        options = {"tot": args.tot, "ori": args.ori, "date": args.date} if kinds[1] == "ansi_nist" else \
+            {"fir_edition": args.fir_edition} if kinds[1] == "iso19794_4" else {}
+        dropped = write_record_file(rec, args.output, **options)
     except InputNotFoundError as exc:
         print(f"cccd-bio convert: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -109,8 +109,10 @@ def read_record_file(path: str | os.PathLike) -> RecordImages:
 def write_record_file(rec: RecordImages, path: str | os.PathLike, **kwargs: Any) -> list[str]:
     """Write ``rec`` as the kind ``path`` names; return what that kind could not hold (empty when nothing).
 
-    ``kwargs`` go to :func:`~.ansi_nist.write_transaction` for ANSI/NIST-ITL files.
+    ``kwargs`` go to :func:`~.ansi_nist.write_transaction` for ANSI/NIST-ITL files; ``fir_edition`` (``"2005"``
+    or ``"2011"``) chooses the 19794-4 edition of ``.fir`` files.
     """
+    fir_edition = kwargs.pop("fir_edition", "2005")
     p = Path(path)
     kind = record_kind(p, for_writing=True)
     dropped = []
@@ -136,7 +138,7 @@ def write_record_file(rec: RecordImages, path: str | os.PathLike, **kwargs: Any)
             caps.update(rec.slaps)
         if not caps:
             raise RecordFormatError(f"the record has no finger image to write as {kind}")
-        p.write_bytes(write_iso19794_4(caps) if kind == "iso19794_4" else write_dg3(rec.fingers))
+        p.write_bytes(write_iso19794_4(caps, version=fir_edition) if kind == "iso19794_4" else write_dg3(rec.fingers))
         dropped = ["the portrait" if rec.portrait is not None else "", f"{len(rec.absent)} absences",
                    f"{len(rec.slaps)} slaps" if kind == "dg3" else "slap segments"
                    if any(s.segments for s in rec.slaps.values()) else ""]
