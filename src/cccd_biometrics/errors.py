@@ -15,6 +15,7 @@ __all__ = [
     "InvalidImageError",
     "ModelLoadError",
     "NoFaceFoundError",
+    "RecordFormatError",
     "TemplateFormatError",
     "UnsupportedFormatError",
 ]
@@ -77,3 +78,10 @@ class ModelLoadError(CccdBiometricsError, RuntimeError):
     run it). Not a problem of the input: every portrait would fail the same way, so batch runs stop."""
 
     code = "MODEL_LOAD"
+
+
+class RecordFormatError(CccdBiometricsError, ValueError):
+    """A standard record (ANSI/NIST-ITL transaction, ISO/IEC 19794-4/-5 record, ICAO DG2/DG3 data group) is
+    malformed, truncated, declares lengths beyond the caps, or holds something the library does not read."""
+
+    code = "RECORD_FORMAT"

@@ -29,9 +29,9 @@ FP = fingerprint(256)
 
 def _encoded(fmt: str) -> bytes:
     if fmt == "WSQ":
-        from cccd_biometrics.io.encode import _encode_wsq
+        from cccd_biometrics.io.encode import encode_wsq
 
-        return _encode_wsq(FP, 500.0, "<test>")
+        return encode_wsq(FP, 500.0, "<test>")
     buf = io.BytesIO()
     Image.fromarray(FP).save(buf, format=fmt)
     return buf.getvalue()

@@ -30,9 +30,9 @@ FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCh
 
 def _encode(fmt: str) -> bytes:
     if fmt == "WSQ":
-        from cccd_biometrics.io.encode import _encode_wsq
+        from cccd_biometrics.io.encode import encode_wsq
 
-        return _encode_wsq(SMALL, 500.0, "<fuzz>")
+        return encode_wsq(SMALL, 500.0, "<fuzz>")
     buf = io.BytesIO()
     Image.fromarray(SMALL).save(buf, format=fmt)
     return buf.getvalue()
@@ -137,9 +137,9 @@ def test_damaged_wsq_never_crashes_the_process(mode, count):
 
 
 def VALID_LARGE_WSQ() -> bytes:  # noqa: N802 - a constant computed on demand
-    from cccd_biometrics.io.encode import _encode_wsq
+    from cccd_biometrics.io.encode import encode_wsq
 
-    return _encode_wsq(fingerprint(256), 500.0, "<fuzz>")
+    return encode_wsq(fingerprint(256), 500.0, "<fuzz>")
 
 
 def test_known_decoder_crashers_are_refused():

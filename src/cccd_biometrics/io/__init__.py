@@ -5,7 +5,7 @@ PNG, BMP, TIFF, JPEG, JPEG 2000 and WSQ; :mod:`.wsq_stream` checks a WSQ stream 
 """
 
 from .decode import IMAGE_SUFFIXES, MAX_PIXELS, READ_FORMATS, DecodedImage, ImageSource, decode_image
-from .encode import WRITE_FORMATS, save_image
+from .encode import WRITE_FORMATS, encode_wsq, save_image
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -15,5 +15,6 @@ __all__ = [
     "DecodedImage",
     "ImageSource",
     "decode_image",
+    "encode_wsq",
     "save_image",
 ]

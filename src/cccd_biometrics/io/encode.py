@@ -20,7 +20,7 @@ try:  # the C extension of the ``wsq`` distribution (NBIS WSQ codec); used direc
 except ImportError:  # pragma: no cover - wsq is a declared dependency
     _wsq = None
 
-__all__ = ["WRITE_FORMATS", "WSQ_BITRATE", "save_image"]
+__all__ = ["WRITE_FORMATS", "WSQ_BITRATE", "encode_wsq", "save_image"]
 
 
 WRITE_FORMATS = ("PNG", "BMP", "TIFF", "JPEG", "JPEG2000", "WSQ")
@@ -44,7 +44,23 @@ def _with_wsq_ppi(stream: bytes, ppi: float) -> bytes:
     return stream
 
 
-def _encode_wsq(pixels: np.ndarray, ppi: float, name: str) -> bytes:
+def encode_wsq(pixels: np.ndarray, ppi: float, name: str = "<array>") -> bytes:
+    """WSQ bytes (0.75 bpp, the FBI's 15:1 setting) of a grey or RGB ``uint8`` image, its ppi in the NIST comment.
+
+    Raises
+    ------
+    ImageTooSmallError
+        Under 32 px on a side (the codec's minimum).
+    InvalidImageError
+        The codec refused the image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cccd_biometrics.io.encode import encode_wsq
+    >>> encode_wsq(np.full((64, 64), 128, np.uint8), 500)[:2]
+    b'\\xff\\xa0'
+    """
     if _wsq is None:  # pragma: no cover
         raise UnsupportedFormatError("WSQ support needs the 'wsq' package", source=name)
     gray = np.ascontiguousarray(pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY))
@@ -114,7 +130,7 @@ def save_image(
     if fmt == "WSQ":
         if quality is not None:
             raise UnsupportedFormatError(f"WSQ is written at {WSQ_BITRATE} bpp only; drop quality=", source=str(out))
-        out.write_bytes(_encode_wsq(np.asarray(pixels), dpi or float(WORKING_PPI), str(out)))
+        out.write_bytes(encode_wsq(np.asarray(pixels), dpi or float(WORKING_PPI), str(out)))
         return out
     kwargs: dict[str, Any] = {}
     if dpi is not None and fmt in ("PNG", "TIFF", "JPEG", "BMP"):
