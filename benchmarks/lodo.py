@@ -60,7 +60,7 @@ from cccd_biometrics.fingerprint.match.mcc import (
 from cccd_biometrics.fingerprint.quality.measures import compute_measures
 from cccd_biometrics.fingerprint.template.types import Template
 from erc import erc_area, threshold_at_fmr
-from fit_quality_model import design, fit_linear, nfiq2_target, predict_z, score
+from fit_quality_model import FEATURES, UPPER, design, fit_linear, nfiq2_target, predict_z, score
 from quality_dataset import DATA, REFERENCE, known_ppi, nfiq2_scores
 
 DBS = [f"{s}/DB{i}_B" for s in ("fvc2000", "fvc2002") for i in range(1, 5)] + ["neurotech/uareu"]
@@ -237,10 +237,17 @@ def _std(x: np.ndarray) -> np.ndarray:
 
 
 def _fit_target(X: np.ndarray, keys: list[str], nfiq2: np.ndarray, utils: dict[str, dict[str, float]],
-                name: str) -> dict:
+                name: str, within_db: bool = False) -> dict:
     """``fit_quality_model.fit`` with the target ``name``: the mean of its standardised parts (an image
-    lacking a part is left out of the regression); slope and offset onto NFIQ 2's scale as there."""
-    cols = {"nfiq2": nfiq2_target(nfiq2), "boz": np.array([utils["boz"].get(k, np.nan) for k in keys]),
+    lacking a part is left out of the regression); slope and offset onto NFIQ 2's scale as there.
+    ``within_db``: the NFIQ 2 part standardised within each DB (the ranking within a sensor, not across)."""
+    n2 = nfiq2_target(nfiq2)
+    if within_db:
+        group = np.array([k.rsplit("/", 1)[0] for k in keys])
+        for g in np.unique(group):
+            m = group == g
+            n2[m] = (n2[m] - np.nanmean(n2[m])) / np.nanstd(n2[m])
+    cols = {"nfiq2": n2, "boz": np.array([utils["boz"].get(k, np.nan) for k in keys]),
             "ours": np.array([utils["ours"].get(k, np.nan) for k in keys])}
     target = np.mean([cols[part] for part in name.split("+")], axis=0)
     ok = np.isfinite(target)
@@ -253,26 +260,80 @@ def _fit_target(X: np.ndarray, keys: list[str], nfiq2: np.ndarray, utils: dict[s
     return model
 
 
-def quality_variants(rows: dict[str, dict[str, Any]], dbs: dict[str, DB]) -> dict[str, dict[str, float]]:
+def _design(rows: dict[str, dict[str, Any]], keys: list[str], features: dict[str, str] | None) -> np.ndarray:
+    """``fit_quality_model.design`` with another feature set (name -> "identity" | "log")."""
+    if features is None:
+        return design({k: rows[k]["measures"] for k in keys}, keys)
+    cols = []
+    for name, transform in features.items():
+        x = np.minimum(np.array([rows[k]["measures"][name] for k in keys], dtype=float), UPPER.get(name, np.inf))
+        cols.append(np.log(np.maximum(x, 1.0)) if transform == "log" else x)
+    return np.array(cols).T
+
+
+def quality_variants(rows: dict[str, dict[str, Any]], dbs: dict[str, DB], targets: tuple[str, ...] = TARGETS,
+                     features: dict[str, str] | None = None, within_db: bool = False, in_sample: bool = True,
+                     label: str = "") -> dict[str, dict[str, float]]:
     """name -> per-image quality: NFIQ 2, the shipped score, and each target fitted in-sample and LODO."""
     keys = [k for d in dbs.values() for k in d.keys]
-    X = design({k: rows[k]["measures"] for k in keys}, keys)
+    X = _design(rows, keys, features)
     nfiq = {**nfiq2_scores("fvc.csv"), **nfiq2_scores("neurotech_uareu.csv")}
     n2 = np.array([nfiq.get(k, np.nan) for k in keys])
     utils = {"boz": utility(dbs, "mindtct+boz3"), "ours": utility(dbs, "ours")}
     group = np.array([k.rsplit("/", 1)[0] for k in keys])
     out: dict[str, dict[str, float]] = {"NFIQ 2": dict(zip(keys, n2, strict=True)),
                                         "shipped": {k: rows[k]["score"] for k in keys}}
-    for name in TARGETS:
-        out[f"{name} in-sample"] = dict(zip(keys, score(_fit_target(X, keys, n2, utils, name), X), strict=True))
+    for name in targets:
+        if in_sample:
+            model = _fit_target(X, keys, n2, utils, name, within_db)
+            out[f"{name}{label} in-sample"] = dict(zip(keys, score(model, X), strict=True))
         cv = np.empty(len(keys))
         for db in dbs:
             test = group == db
-            model = _fit_target(X[~test], [k for k, t in zip(keys, test, strict=True) if not t], n2[~test], utils,
-                                name)
-            cv[test] = score(model, X[test])
-        out[f"{name} LODO"] = dict(zip(keys, cv, strict=True))
+            train_keys = [k for k, t in zip(keys, test, strict=True) if not t]
+            cv[test] = score(_fit_target(X[~test], train_keys, n2[~test], utils, name, within_db), X[test])
+        out[f"{name}{label} LODO"] = dict(zip(keys, cv, strict=True))
     return out
+
+
+def experiments(rows: dict[str, dict[str, Any]], dbs: dict[str, DB], emit: Callable[[str], None]) -> None:
+    """Quality mechanisms tried for the per-DB Spearman and for our comparator's failures, all LODO, and
+    extraction at the capture's native scale on FVC2002 DB2 (569 ppi)."""
+    for row in rows.values():
+        if row["template"] is not None:
+            row["measures"]["n_minutiae"] = float(len(row["template"][0]))
+    nfiq2_family = {n: "identity" for n in ("ocl", "fda", "rvu", "ofl", "mmb", "roi_coherence")}
+    runs: list[tuple[str, dict[str, Any]]] = [
+        ("shipped features, target nfiq2+boz (the shipped recipe)", {}),
+        ("target nfiq2+ours (our comparator's genuine scores)", {"targets": ("nfiq2+ours",)}),
+        ("target nfiq2+boz+ours", {"targets": ("nfiq2+boz+ours",)}),
+        ("target NFIQ 2 only", {"targets": ("nfiq2",)}),
+        ("NFIQ 2 part standardised within each DB", {"within_db": True}),
+        ("+ NFIQ 2 family measures (ocl fda rvu ofl mmb roi_coherence)",
+         {"features": {**FEATURES, **nfiq2_family}}),
+        ("+ our minutiae count (log)", {"features": {**FEATURES, "n_minutiae": "log"}}),
+    ]
+    emit("\nQuality mechanisms, each fitted leave-one-DB-out (LODO only; per-DB Spearman with NFIQ 2 in DB order)")
+    for title, kwargs in runs:
+        v = quality_variants(rows, dbs, **{"targets": ("nfiq2+boz",), "in_sample": False, **kwargs})
+        emit(f"* {title}")
+        v = {k: q for k, q in v.items() if k == "NFIQ 2" or "LODO" in k}
+        quality_summary(dbs, v, lambda line: emit("  " + line) if not line.startswith("\nQuality") else None)
+        name = next(k for k in v if "LODO" in k)
+        emit("  per-DB Spearman " + " ".join(
+            f"{_spearman([v[name][k] for k in d.keys], [v['NFIQ 2'][k] for k in d.keys]):.2f}" for d in dbs.values()))
+    d = dbs["fvc2002/DB2_B"]
+    emit("\nMinutiae at the capture's native scale, fvc2002 DB2 (569 ppi): extracted on the image as captured "
+         "(loaded as 500 ppi, no resampling) and compared at 569 ppi, vs resampled to 500 ppi (shipped)")
+    native = []
+    for _key, path in db_images(d.name):
+        t = cb.extract_minutiae(cb.load_fingerprint(path, ppi=500.0))
+        native.append(Template(t.minutiae, width=t.width, height=t.height, ppi=TRUE_PPI[d.name]))
+    s = all_pair_scores(native)
+    for label, (g, i) in (("resampled (shipped)", d.split("ours")), ("native", (s[d.genuine], s[~d.genuine]))):
+        emit(f"  {label:20} EER {_pct(metrics.eer(g, i))} %, FNMR@1 % {_pct(metrics.fnmr_at_fmr(g, i, 0.01))} %")
+    emit(f"  FingerJet {_pct(metrics.eer(*d.split('fjfx')))} %, MINDTCT {_pct(metrics.eer(*d.split('mindtct')))} % "
+         "(our comparator)")
 
 
 # ---------------------------------------------------------------------------------------------- tables
@@ -433,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/cccd_lodo_cache.pkl"))
     ap.add_argument("--refresh", action="store_true", help="recompute the per-image pass")
     ap.add_argument("--out", type=Path, default=None, help="also write the tables to this file")
+    ap.add_argument("--experiments", action="store_true",
+                    help="instead: the quality and minutiae mechanisms tried, each measured LODO")
     args = ap.parse_args(argv)
     if not REFERENCE.is_dir():
         print("../shared/data/reference is not available", file=sys.stderr)
@@ -445,6 +508,12 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = per_image(args.cache, args.refresh)
     dbs = {db: DB(db, rows) for db in DBS}
+    if args.experiments:
+        emit("Mechanisms tried for issue 16 (benchmarks/lodo.py --experiments)")
+        experiments(rows, dbs, emit)
+        if args.out:
+            args.out.write_text("\n".join(lines) + "\n")
+        return 0
     emit("Leave-one-database-out validation over the nine dev DBs (benchmarks/lodo.py)")
     emit("DBs: " + ", ".join(f"{SHORT[d]} = {d}" for d in DBS))
     variants = quality_variants(rows, dbs)
