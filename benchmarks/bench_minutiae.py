@@ -17,7 +17,11 @@ import cccd_biometrics as cb
 from cccd_biometrics.fingerprint.fields import enhance
 from cccd_biometrics.fingerprint.minutiae.extract import minutiae_from_analysis
 
-IMAGE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fvc2002_b" / "DB1_B" / "101_1.tif"
+# ../shared/data beside the project (a CI clone) or beside a folder of worktrees (/work/wt/X -> /work/shared)
+_ROOT = Path(__file__).resolve().parents[1]
+_DATA = next((p / "shared" / "data" for p in _ROOT.parents if (p / "shared" / "data").is_dir()),
+             _ROOT.parent / "shared" / "data")
+IMAGE = _DATA / "fvc2002_b" / "DB1_B" / "101_1.tif"
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,10 @@ import pytest
 import cccd_biometrics as cb
 
 ROOT = Path(__file__).resolve().parents[1]
-FVC_IMAGE = ROOT.parent / "shared" / "data" / "fvc2002_b" / "DB1_B" / "101_1.tif"
+# ../shared/data beside the project (a CI clone) or beside a folder of worktrees (/work/wt/X -> /work/shared)
+_DATA = next((p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+             ROOT.parent / "shared" / "data")
+FVC_IMAGE = _DATA / "fvc2002_b" / "DB1_B" / "101_1.tif"
 SAMPLE_IMAGE = ROOT / "sample_data" / "fingerprints" / "nist_sd4_f0001_01.png"
 
 

@@ -15,7 +15,9 @@ import cccd_biometrics as cb
 from cccd_biometrics.fingerprint.quality.measures import compute_measures
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+# ../shared/data beside the project (a CI clone) or beside a folder of worktrees (/work/wt/X -> /work/shared)
+DATA = next((p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+            ROOT.parent / "shared" / "data")
 REFERENCE = DATA / "reference"
 
 

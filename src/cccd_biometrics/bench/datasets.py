@@ -8,6 +8,10 @@ Layouts recognised:
 * **SOCOFing** — ``<subject>__<M|F>_<Left|Right>_<finger>_finger[_<alteration>].BMP`` under ``Real/`` and
   ``Altered/...``. Genuine pairs: each real print against each altered version of the same finger;
   impostor pairs: all pairs of real prints of different fingers.
+* **U.are.U** — ``<person>_<finger>_<impression>.<ext>`` (e.g. ``012_3_1.tif``, the Neurotechnology U.are.U
+  sample database); the identity is the finger, ``<person>_<finger>``. Same all-pairs protocol as FVC.
+* **Manifest** — any other layout, described by a CSV file with a header ``path,identity`` (paths relative to
+  the CSV's folder, or absolute); give the CSV file instead of a folder. Same all-pairs protocol as FVC.
 
 Reference outputs (``../shared/data/reference``) are keyed ``<dataset>/<db>/<stem>``, e.g.
 ``fvc2002/DB1_B/101_1``; :func:`sample_key` derives that key from a path.
@@ -35,6 +39,7 @@ __all__ = [
     "Sample",
     "comparison_pairs",
     "discover_dataset",
+    "read_manifest",
     "read_reference_quality",
     "read_reference_scores",
     "read_reference_xyt",
@@ -42,6 +47,7 @@ __all__ = [
 ]
 
 _FVC_NAME = re.compile(r"^(\d+)_(\d+)$")
+_UAREU_NAME = re.compile(r"^(\d+)_(\d+)_(\d+)$")
 _SOCOFING_NAME = re.compile(r"^(\d+)__([MF])_(Left|Right)_(\w+?)_finger(?:_(\w+))?$", re.IGNORECASE)
 
 
@@ -58,7 +64,7 @@ class Sample:
 
 @dataclass(frozen=True)
 class Dataset:
-    """The images of a benchmark folder and its layout (``"fvc"`` or ``"socofing"``)."""
+    """The images of a benchmark folder and its layout (``"fvc"``, ``"socofing"``, ``"uareu"``, ``"manifest"``)."""
 
     root: Path
     layout: str
@@ -72,6 +78,10 @@ def sample_key(path: Path) -> str:
     """``<dataset>/<db>/<stem>`` as used by the reference outputs (``fvc2002_b/DB1_B/101_1.tif`` ->
     ``fvc2002/DB1_B/101_1``)."""
     path = Path(path)
+    if _UAREU_NAME.match(path.stem) and "_" in path.parent.name:
+        # a flat folder named <dataset>_<db> (neurotech_uareu/012_1_1.tif -> neurotech/uareu/012_1_1)
+        dataset, db = path.parent.name.split("_", 1)
+        return f"{dataset}/{db}/{path.stem}"
     dataset = path.parent.parent.name.split("_")[0] or "data"
     return f"{dataset}/{path.parent.name}/{path.stem}"
 
@@ -80,22 +90,73 @@ def _images(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def discover_dataset(root: str | Path) -> Dataset:
-    """Find the images of an FVC-style or SOCOFing folder.
+def read_manifest(manifest: str | Path) -> Dataset:
+    r"""The images listed in a CSV manifest with a header ``path,identity`` (relative paths are relative to the
+    manifest's folder); the impression is the row's rank among its identity's rows.
 
     Raises
     ------
     InputNotFoundError
-        If ``root`` is not a folder or holds no image following a known layout.
+        If the manifest lacks the two columns, lists a missing file, or lists fewer than two images.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for name in ("a.png", "b.png"):
+    ...     _ = (d / name).write_bytes(b"")
+    >>> _ = (d / "m.csv").write_text("path,identity\na.png,x\nb.png,x\n")
+    >>> [(s.identity, s.impression) for s in read_manifest(d / "m.csv").samples]
+    [('x', '1'), ('x', '2')]
+    """
+    manifest = Path(manifest)
+    with manifest.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        fields = {name.strip().lower(): name for name in reader.fieldnames or ()}
+        if not {"path", "identity"} <= set(fields):
+            raise InputNotFoundError("a manifest needs the columns path,identity", source=str(manifest))
+        rows = [(row[fields["path"]].strip(), row[fields["identity"]].strip()) for row in reader]
+    samples: list[Sample] = []
+    seen: dict[str, int] = {}
+    keys: set[str] = set()
+    for rel, identity in rows:
+        path = manifest.parent / rel  # an absolute rel replaces the folder
+        if not path.is_file():
+            raise InputNotFoundError(f"manifest lists a missing image {rel!r}", source=str(manifest))
+        seen[identity] = seen.get(identity, 0) + 1
+        # the reference outputs' key where the files follow a known layout; unique in any case
+        key = sample_key(path)
+        key = key if key not in keys else f"{key}#{len(samples)}"
+        keys.add(key)
+        samples.append(Sample(path, key, identity, str(seen[identity])))
+    if len(samples) < 2:
+        raise InputNotFoundError("a manifest must list at least two images", source=str(manifest))
+    return Dataset(manifest.parent, "manifest", tuple(samples))
+
+
+def discover_dataset(root: str | Path) -> Dataset:
+    """Find the images of an FVC-style, SOCOFing or U.are.U folder, or read a CSV manifest (``path,identity``).
+
+    Raises
+    ------
+    InputNotFoundError
+        If ``root`` is neither a folder nor a ``.csv`` manifest, or holds no image following a known layout.
     """
     root = Path(root)
+    if root.is_file() and root.suffix.lower() == ".csv":
+        return read_manifest(root)
     if not root.is_dir():
-        raise InputNotFoundError("not a folder", source=str(root))
+        raise InputNotFoundError("not a folder or a .csv manifest", source=str(root))
     files = _images(root)
     fvc = [(p, m) for p in files if p.parent == root and (m := _FVC_NAME.match(p.stem)) is not None]
     if len(fvc) >= 2:
         samples = tuple(Sample(p, sample_key(p), m.group(1), m.group(2)) for p, m in fvc)
         return Dataset(root, "fvc", samples)
+    uareu = [(p, m) for p in files if p.parent == root and (m := _UAREU_NAME.match(p.stem)) is not None]
+    if len(uareu) >= 2:
+        samples = tuple(Sample(p, sample_key(p), f"{m.group(1)}_{m.group(2)}", m.group(3)) for p, m in uareu)
+        return Dataset(root, "uareu", samples)
     soco = [(p, m) for p in files if (m := _SOCOFING_NAME.match(p.stem)) is not None]
     if len(soco) >= 2:
         samples = tuple(
@@ -103,7 +164,9 @@ def discover_dataset(root: str | Path) -> Dataset:
                    m.group(5) or "real", altered=m.group(5) is not None)
             for p, m in soco)
         return Dataset(root, "socofing", samples)
-    raise InputNotFoundError("no FVC (<finger>_<impression>.ext) or SOCOFing images found", source=str(root))
+    raise InputNotFoundError("no FVC (<finger>_<impression>.ext), U.are.U (<person>_<finger>_<impression>.ext) or "
+                             "SOCOFing images found; for another layout pass a CSV manifest (path,identity)",
+                             source=str(root))
 
 
 def comparison_pairs(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -184,7 +247,7 @@ def read_reference_quality(reference: str | Path, tool: str) -> dict[str, float]
     reference = Path(reference)
     column = {"nfiq2": "QualityScore", "nfiq1": "nfiq1"}[tool]
     out: dict[str, float] = {}
-    for name in ("fvc.csv", "socofing.csv"):
+    for name in ("fvc.csv", "socofing.csv", "neurotech_uareu.csv"):
         table = reference / tool / name
         if not table.is_file():
             continue

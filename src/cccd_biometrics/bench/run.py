@@ -65,6 +65,10 @@ PROTOCOLS = {
            "fingers is impostor (all i<j pairs)",
     "socofing": "SOCOFing: each real print against its altered versions is genuine, all pairs of real prints "
                 "of different fingers are impostor",
+    "uareu": "U.are.U: identity = <person>_<finger>; every pair of impressions of a finger is genuine, every pair "
+             "of impressions of different fingers is impostor (all i<j pairs)",
+    "manifest": "manifest (path,identity): every pair of images of one identity is genuine, every pair of images "
+                "of different identities is impostor (all i<j pairs)",
 }
 
 
@@ -266,7 +270,8 @@ def run_benchmark(dataset_dir: str | os.PathLike, *, ppi: float | None = None, m
     Parameters
     ----------
     dataset_dir:
-        An FVC-style (``<finger>_<impression>.ext``) or SOCOFing folder (see :mod:`.bench_datasets`).
+        An FVC-style (``<finger>_<impression>.ext``), U.are.U (``<person>_<finger>_<impression>.ext``) or
+        SOCOFing folder, or a CSV manifest ``path,identity`` for any other layout (see :mod:`.datasets`).
     ppi:
         Resolution of the images when their metadata is missing or wrong (e.g. 569 for FVC2002 DB2). Without
         it, each image's resolution comes from its metadata or is estimated from its ridge period, and an

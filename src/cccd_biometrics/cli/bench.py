@@ -15,7 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "bench", help="benchmark quality + minutiae + comparison on an FVC-style or SOCOFing folder",
         description="Run quality, extraction and all genuine and impostor comparisons of a dataset's protocol; "
                     "write results.json, DET/ERC plots (PNG), scores.csv and index.html into --out.")
-    p.add_argument("dataset", metavar="DATASET_DIR", help="folder of <finger>_<impression>.ext or SOCOFing images")
+    p.add_argument("dataset", metavar="DATASET_DIR",
+                   help="folder of <finger>_<impression>.ext, <person>_<finger>_<impression>.ext (U.are.U) or "
+                        "SOCOFing images, or a CSV manifest with columns path,identity")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
     p.add_argument("--ppi", type=float, default=None, help="image resolution, overriding metadata (e.g. 569)")
     p.add_argument("--minutiae", choices=MINUTIAE_SOURCES, default="ours",
