@@ -42,6 +42,11 @@ _EXPORTS: dict[str, str] = {
     "generate_master": "cccd_biometrics.fingerprint.synthetic",
     "render_impression": "cccd_biometrics.fingerprint.synthetic",
     "generate_impression": "cccd_biometrics.fingerprint.synthetic",
+    # enrolment records
+    "EnrolmentRecord": "cccd_biometrics.enrolment",
+    "EnrolmentReport": "cccd_biometrics.enrolment",
+    "check_enrolment": "cccd_biometrics.enrolment",
+    "segment_slap": "cccd_biometrics.fingerprint.slap",
     # batch runs
     "check_path": "cccd_biometrics.checks",
     "run_batch": "cccd_biometrics.batch",

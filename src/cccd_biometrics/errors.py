@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CccdBiometricsError",
+    "EnrolmentRecordError",
     "ImageTooLargeError",
     "ImageTooSmallError",
     "InputNotFoundError",
@@ -69,3 +70,10 @@ class NoFaceFoundError(CccdBiometricsError):
     """No face could be located in a portrait where one was required."""
 
     code = "NO_FACE_FOUND"
+
+
+class EnrolmentRecordError(CccdBiometricsError, ValueError):
+    """An enrolment record or its manifest is malformed (unknown position, a finger both captured and declared
+    absent, an absence without a valid reason, a manifest that is not the documented JSON)."""
+
+    code = "ENROLMENT_RECORD"
