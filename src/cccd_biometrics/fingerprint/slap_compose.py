@@ -30,7 +30,8 @@ import numpy as np
 from ..findings import json_safe
 from .slap import DISTAL_LENGTH_RATIO, SLAP_FINGERS
 
-__all__ = ["ComposedFinger", "ComposedSlap", "compose_slap", "fingertip_crop"]
+__all__ = ["ERROR_KINDS", "ComposedFinger", "ComposedRecord", "ComposedSlap", "compose_record", "compose_slap",
+           "fingertip_crop"]
 
 SLAP_SIZE = (1500, 1600)
 """(H, W) of a slap at 500 ppi: 3.0 x 3.2 inches, the ANSI/NIST-ITL plain four-finger capture area."""
@@ -241,3 +242,76 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
     params.update(rotation=round(theta, 2), spreads=[round(s, 2) for s in spreads],
                   gaps=[round(g, 1) for g in gaps], contrast=contrasts, partial=partial, size=[h, w])
     return ComposedSlap(image=image, position=position, fingers=tuple(fingers), parameters=params)
+
+
+# ------------------------------------------------------------------------------------ records with planted errors
+
+ERROR_KINDS = ("clean", "duplicate", "swap", "hand_swap", "missing", "incomplete_slap")
+"""Errors :func:`compose_record` can plant (``clean`` plants none)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ComposedRecord:
+    """Ten individually captured fingers and three composed slaps of one "citizen", with a planted error.
+
+    ``positions`` are those the error concerns: ``(i, j)`` for a duplicate (finger ``i`` captured again as
+    ``j``) and a swap, the missing finger, or ``(slap, finger)`` for an incomplete slap; empty when clean,
+    all ten for a hand swap.
+    """
+
+    fingers: dict[int, np.ndarray] = field(repr=False)
+    slaps: dict[int, ComposedSlap] = field(repr=False)
+    error: str
+    positions: tuple[int, ...]
+
+
+def compose_record(individual: Mapping[int, np.ndarray], slap_prints: Mapping[int, np.ndarray],
+                   spare: Mapping[int, np.ndarray], error: str, *, seed: int) -> ComposedRecord:
+    """Compose a test record: fingers, slaps, and one planted error.
+
+    Parameters
+    ----------
+    individual:
+        Position (1-10) -> the individually captured impression.
+    slap_prints:
+        Position -> another impression of the same finger, placed in the slaps.
+    spare:
+        Position -> a third impression (the duplicate planted at another position).
+    error:
+        One of :data:`ERROR_KINDS`.
+    seed:
+        Fixes the slaps' composition and which positions the error touches.
+    """
+    if error not in ERROR_KINDS:
+        raise ValueError(f"error must be one of {ERROR_KINDS}, got {error!r}")
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xE7A0]))
+    fingers = {p: individual[p] for p in range(1, 11)}
+    positions: tuple[int, ...] = ()
+    dropped: dict[int, int] = {}
+    if error == "duplicate":
+        i, j = (int(v) for v in rng.choice(np.arange(1, 11), 2, replace=False))
+        fingers[j] = spare[i]
+        positions = (i, j)
+    elif error == "swap":
+        hand = int(rng.integers(2)) * 5
+        i, j = sorted(int(v) + hand for v in rng.choice(np.arange(1, 6), 2, replace=False))
+        fingers[i], fingers[j] = fingers[j], fingers[i]
+        positions = (i, j)
+    elif error == "hand_swap":
+        for p in range(1, 6):
+            fingers[p], fingers[p + 5] = individual[p + 5], individual[p]
+        positions = tuple(range(1, 11))
+    elif error == "missing":
+        p = int(rng.integers(1, 11))
+        del fingers[p]
+        positions = (p,)
+    elif error == "incomplete_slap":
+        slap = int(rng.choice([13, 14]))
+        finger = int(rng.choice(SLAP_FINGERS[slap]))
+        dropped[slap] = finger
+        positions = (slap, finger)
+    slaps = {}
+    for pos in (13, 14, 15):
+        prints = {p: slap_prints[p] for p in SLAP_FINGERS[pos] if dropped.get(pos) != p}
+        slaps[pos] = compose_slap(prints, pos, seed=int(rng.integers(2**31)))
+    return ComposedRecord(fingers=fingers, slaps=slaps, error=error, positions=positions)
