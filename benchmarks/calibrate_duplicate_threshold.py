@@ -81,7 +81,7 @@ def scores_of(rows: list[tuple[Path, str, str]], ppi: float | None) -> dict[str,
 
 def threshold_at(impostor: np.ndarray, fmr: float) -> float:
     """Lowest 4-decimal score t with (impostor >= t).mean() <= fmr."""
-    allowed = int(math.floor(fmr * impostor.size))
+    allowed = math.floor(fmr * impostor.size)
     top = np.sort(impostor)[::-1]
     t = float(top[allowed]) if allowed < top.size else 0.0
     return math.floor(t * 1e4 + 1) / 1e4  # strictly above the (allowed+1)-th highest impostor score

@@ -1,6 +1,7 @@
 """How good is the enrolment record check? Composed records from the dev databases, with planted errors.
 
-    nice python benchmarks/enrolment_rates.py [--records 252] [--virtual 2000] | tee benchmarks/results/enrolment_rates.txt
+    nice python benchmarks/enrolment_rates.py [--records 252] [--virtual 1000] \
+        | grep -v "^  record " | tee benchmarks/results/enrolment_rates.txt
 
 Two measurements:
 
@@ -190,7 +191,8 @@ def report_composed(res: dict[str, Any]) -> list[str]:
         out.append(f"slap fingers ({name}): {len(sel)}; IoU >= 0.7 with the right label "
                    f"{int((iou >= 0.7).sum())}/{len(sel)} = {100 * (iou >= 0.7).mean():.2f} %; "
                    f"IoU >= 0.7 any label {int((best >= 0.7).sum())} = {100 * (best >= 0.7).mean():.2f} %; "
-                   f"right label among fingers found (IoU >= 0.5) {right}/{found} = {100 * right / max(found, 1):.2f} %")
+                   f"right label among fingers found (IoU >= 0.5) {right}/{found} = "
+                   f"{100 * right / max(found, 1):.2f} %")
         q = np.quantile(best, [0.01, 0.03, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9])
         out.append("  best IoU quantiles 1/3/5/10/25/50/75/90 %: " + " ".join(f"{v:.3f}" for v in q))
         hist, edges = np.histogram(best, bins=[0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001])
@@ -200,7 +202,8 @@ def report_composed(res: dict[str, Any]) -> list[str]:
     for lo in (0, 15, 30):
         sel = [i for i in ious if lo <= abs(i["rotation"]) < lo + 15 + (1 if lo == 30 else 0)]
         if sel:
-            by_rot[f"|rot| {lo}-{lo + 15}"] = f"{100 * np.mean([i['iou_best'] >= 0.7 for i in sel]):.1f} % of {len(sel)}"
+            share = 100 * np.mean([i["iou_best"] >= 0.7 for i in sel])
+            by_rot[f"|rot| {lo}-{lo + 15}"] = f"{share:.1f} % of {len(sel)}"
     out.append(f"  IoU >= 0.7 by hand rotation: {by_rot}")
     # timings
     stages = sorted({k for r in rows for k in r["timings"]})

@@ -275,7 +275,7 @@ class EnrolmentRecord:
             raise EnrolmentRecordError(f"unknown manifest keys {unknown}", source=str(manifest))
         base = manifest.parent
 
-        def files(key: str) -> dict[str, Path]:
+        def files(key: str) -> dict[Any, Path]:
             section = data.get(key) or {}
             if not isinstance(section, dict) or not all(isinstance(v, str) for v in section.values()):
                 raise EnrolmentRecordError(f'"{key}" must map positions to file names', source=str(manifest))
@@ -527,9 +527,10 @@ def _check_portrait(record: EnrolmentRecord, profile: str, clock: _Clock) -> Any
     if record.portrait is None:
         return None
     from .face.icao import check_portrait
-    from .io import load_portrait
     from .images import Portrait
+    from .io import load_portrait
 
+    report: Any
     try:
         portrait = record.portrait if isinstance(record.portrait, Portrait) else load_portrait(record.portrait)
         report = check_portrait(portrait, profile=profile)

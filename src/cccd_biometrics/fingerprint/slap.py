@@ -54,13 +54,20 @@ __all__ = [
 SLAP_FINGERS: dict[int, tuple[int, ...]] = {13: (2, 3, 4, 5), 14: (10, 9, 8, 7), 15: (6, 1)}
 """Finger positions of each slap, in image order from left to right (as on the ten-print card)."""
 
-BLOCK = 16
-"""Side of the texture blocks in px at 500 ppi (8 px on the halved image): about two ridge periods."""
+BLOCK = 8
+"""Side of the texture cells in px at 500 ppi (4 px on the halved image): about one ridge period. The energy is
+smoothed over 3 x 3 cells, so each decision sees about three ridges, and box edges fall within a few pixels."""
+
+NOISE_SIGMA = 0.8
+"""Gaussian blur (px of the halved image) before the gradient: suppresses sensor noise more than ridges."""
+
+MIN_FINGER_WIDTH_PX = 150.0
+"""No fingertip is narrower than this (px at 500 ppi, 7.6 mm): splits never make thinner parts."""
 
 TEXTURE_FLOOR = 2.0
 """Minimum RMS gradient (grey levels / px, halved image) of a finger block."""
 
-BACKGROUND_FACTOR = 4
+BACKGROUND_FACTOR = 2.5
 """A finger block's gradient energy is at least this multiple of the median block's (the platen's)."""
 
 MIN_FINGER_AREA_MM2 = 40.0
@@ -80,6 +87,14 @@ FORCE_SPLIT_PITCHES = 1.7
 
 MAX_SPLAY_DEG = 30.0
 """A finger's own axis may deviate at most this much from the hand axis (fingers spread)."""
+
+EDGE_INSET = 8.0
+"""Box edges lie this many px (at 500 ppi) inside the outermost finger cells: the 3 x 3 smoothing of the texture
+map spreads a finger's texture about one cell beyond its edge."""
+
+MIN_ELONGATION = 1.5
+"""A region's long axis is the finger's only when its spread along it is at least this times that across it;
+a rounder region takes the hand's axis."""
 
 DISTAL_LENGTH_RATIO = 1.45
 """Fingertip box length (from the tip) in finger widths: the distal phalanx, not the whole finger."""
@@ -164,11 +179,15 @@ class SlapSegmentation:
 def _texture(gray: np.ndarray) -> np.ndarray:
     """RMS gradient per BLOCK x BLOCK block of the halved image (float32 grid, grey levels / px)."""
     h, w = gray.shape
-    half = cv2.resize(gray, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = cv2.resize(gray, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA).astype(np.float32)
+    # sensor noise is white, ridges are a band at about 1/4.5 cycles per px here: a light blur costs the ridges
+    # about half their gradient energy and the noise most of it
+    half = cv2.GaussianBlur(small, (0, 0), NOISE_SIGMA)
     gx = cv2.Sobel(half, cv2.CV_32F, 1, 0, ksize=3, scale=0.25)
     gy = cv2.Sobel(half, cv2.CV_32F, 0, 1, ksize=3, scale=0.25)
     grid = (max(1, -(-w // BLOCK)), max(1, -(-h // BLOCK)))
-    return np.sqrt(cv2.resize(gx * gx + gy * gy, grid, interpolation=cv2.INTER_AREA))
+    energy = cv2.resize(gx * gx + gy * gy, grid, interpolation=cv2.INTER_AREA)
+    return np.sqrt(np.maximum(cv2.blur(energy, (3, 3)), 0.0))
 
 
 def _foreground(energy: np.ndarray) -> np.ndarray:
@@ -178,11 +197,10 @@ def _foreground(energy: np.ndarray) -> np.ndarray:
     of it, which keeps a lightly pressed finger beside a firmly pressed one.
     """
     background = float(np.median(energy))
-    mask = (energy >= max(TEXTURE_FLOOR, BACKGROUND_FACTOR * background)).astype(np.uint8)
+    raw = (energy >= max(TEXTURE_FLOOR, BACKGROUND_FACTOR * background)).astype(np.uint8)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
-    return _fill_holes(mask)
+    opened = cv2.morphologyEx(raw, cv2.MORPH_OPEN, kernel)
+    return _fill_holes(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, kernel))
 
 
 def _fill_holes(mask: np.ndarray) -> np.ndarray:
@@ -207,14 +225,14 @@ class _Region:
         return self.points.mean(axis=0)
 
 
-def _regions(mask: np.ndarray, min_blocks: int) -> list[_Region]:
+def _regions(mask: np.ndarray, min_blocks: int, cell: tuple[float, float]) -> list[_Region]:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     out = []
     for i in range(1, n):
         if stats[i, cv2.CC_STAT_AREA] < min_blocks:
             continue
         ys, xs = np.nonzero(labels == i)
-        pts = np.column_stack([xs, ys]).astype(np.float64) * BLOCK + (BLOCK - 1) / 2.0
+        pts = (np.column_stack([xs, ys]).astype(np.float64) + 0.5) * cell - 0.5
         out.append(_Region(pts))
     return out
 
@@ -279,7 +297,7 @@ def _best_cut(region: _Region, across: np.ndarray, min_part: float) -> tuple[flo
     lo = p.min()
     bins = np.floor((p - lo) / BLOCK).astype(np.intp)
     profile = np.convolve(np.bincount(bins).astype(np.float64), np.ones(3) / 3.0, mode="same")
-    margin = max(1, int(math.ceil(min_part / BLOCK)))
+    margin = max(1, math.ceil(min_part / BLOCK))
     if profile.size <= 2 * margin:
         return None
     inner = profile[margin:profile.size - margin]
@@ -300,9 +318,10 @@ def _split_merged(regions: list[_Region], across: np.ndarray, expected: int) -> 
         best: tuple[float, int, float] | None = None
         for k, r in enumerate(regions):
             width = _width(r, across)
-            if width < 2 * SPLIT_MIN_PART * pitch:
+            min_part = max(SPLIT_MIN_PART * pitch, MIN_FINGER_WIDTH_PX)
+            if width < 2 * min_part:
                 continue
-            cut = _best_cut(r, across, SPLIT_MIN_PART * pitch)
+            cut = _best_cut(r, across, min_part)
             if cut is None or (cut[1] >= MAX_VALLEY_RATIO and width < FORCE_SPLIT_PITCHES * pitch):
                 continue
             rank = cut[1] - width / pitch  # wide regions first, then deep valleys
@@ -327,7 +346,7 @@ def _labels(centres: np.ndarray, across: np.ndarray, position: int, order: tuple
         gaps = np.diff(centres @ across)
         spacing = max(float(np.median(gaps)) if n >= 3 else float(gaps.min()), 1.0)
         for g in gaps:
-            slots.append(slots[-1] + (max(1, int(round(g / spacing))) if g > 1.6 * spacing else 1))
+            slots.append(slots[-1] + (max(1, round(g / spacing)) if g > 1.6 * spacing else 1))
     span = min(slots[-1] + 1, expected)
     slots = [min(s, expected - 1) for s in slots]
     # no gap explains the missing finger(s): the little finger (right end of a right slap, left end of a left
@@ -336,33 +355,51 @@ def _labels(centres: np.ndarray, across: np.ndarray, position: int, order: tuple
     return [order[min(start + s, expected - 1)] for s in slots]
 
 
-def _tip_box(region: _Region, hand_along: np.ndarray) -> tuple[np.ndarray, float]:
-    """Corners (tip-left, tip-right, base-right, base-left) and the finger's angle (deg clockwise from up)."""
+def _finger_axis(region: _Region, hand_along: np.ndarray) -> np.ndarray:
+    """The finger's own axis (towards the tip): its long axis if it is elongated and near the hand's."""
     axis, elongation = _principal_axis(region.points)
     if axis @ hand_along < 0:
         axis = -axis
     splay = math.degrees(math.acos(float(np.clip(axis @ hand_along, -1.0, 1.0))))
-    if splay > MAX_SPLAY_DEG or elongation < 1.1:
-        axis = hand_along
-    along, across = axis, np.array([-axis[1], axis[0]])
-    u = region.points @ across
-    v = region.points @ along
-    half = (BLOCK - 1) / 2.0 + 0.5
-    u0, u1 = u.min() - half, u.max() + half
-    width = u1 - u0
-    v1 = v.max() + half
-    v0 = max(v.min() - half, v1 - DISTAL_LENGTH_RATIO * width)
-    corners = np.array([u0 * across + v1 * along, u1 * across + v1 * along,
-                        u1 * across + v0 * along, u0 * across + v0 * along])
-    angle = math.degrees(math.atan2(axis[0], -axis[1]))
-    return corners, angle
+    return hand_along if splay > MAX_SPLAY_DEG or elongation < MIN_ELONGATION else axis
+
+
+def _extent(region: _Region, along: np.ndarray) -> tuple[float, float, float, float]:
+    """(u0, u1, v0, v1): the region's extent across (u) and along (v, tip at v1) a finger axis."""
+    across = np.array([-along[1], along[0]])
+    u, v = region.points @ across, region.points @ along
+    # cell centres +- half a cell, less the smoothing's spread of the texture beyond the finger's edge
+    half = BLOCK / 2.0 - EDGE_INSET
+    return u.min() - half, u.max() + half, v.min() - half, v.max() + half
+
+
+def tip_corners(along: np.ndarray, u0: float, u1: float, v0: float, v1: float, tip_length: float) -> np.ndarray:
+    """Corners (tip-left, tip-right, base-right, base-left) of the box ``u0..u1`` across and from the tip ``v1``
+    down to at most ``tip_length`` along the finger axis ``along``."""
+    across = np.array([-along[1], along[0]])
+    v0 = max(v0, v1 - tip_length)
+    return np.array([u0 * across + v1 * along, u1 * across + v1 * along,
+                     u1 * across + v0 * along, u0 * across + v0 * along])
+
+
+def _tip_boxes(regions: list[_Region], hand_along: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """Per finger: box corners and axis angle (deg clockwise from up). The box covers the distal phalanx:
+    DISTAL_LENGTH_RATIO times the slap's median finger width from the tip (a partly lifted finger's phalanx
+    is no shorter)."""
+    axes = [_finger_axis(r, hand_along) for r in regions]
+    extents = [_extent(r, a) for r, a in zip(regions, axes, strict=True)]
+    tip_length = DISTAL_LENGTH_RATIO * float(np.median([e[1] - e[0] for e in extents]))
+    out = []
+    for a, (u0, u1, v0, v1) in zip(axes, extents, strict=True):
+        out.append((tip_corners(a, u0, u1, v0, v1, tip_length), math.degrees(math.atan2(a[0], -a[1]))))
+    return out
 
 
 def _upright(gray: np.ndarray, corners: np.ndarray) -> np.ndarray:
     """The box cut out with the finger pointing up (one affine warp of the box only)."""
     width = float(np.linalg.norm(corners[1] - corners[0]))
     height = float(np.linalg.norm(corners[3] - corners[0]))
-    w, h = max(8, int(round(width))), max(8, int(round(height)))
+    w, h = max(8, round(width)), max(8, round(height))
     src = corners[[0, 1, 3]].astype(np.float32)
     dst = np.array([[0, 0], [w - 1, 0], [0, h - 1]], dtype=np.float32)
     m = cv2.getAffineTransform(src, dst)
@@ -445,7 +482,8 @@ def segment_slap(image: Any, position: int, *, ppi: float | None = None, absent:
         return SlapSegmentation(position, (), 0, 0.0, ())
     mask = _foreground(_texture(gray))
     min_blocks = max(4, int(MIN_FINGER_AREA_MM2 / (BLOCK * _MM_PER_PX) ** 2))
-    regions = _regions(mask, min_blocks)
+    cell = (gray.shape[1] / mask.shape[1], gray.shape[0] / mask.shape[0])
+    regions = _regions(mask, min_blocks, cell)
     if not regions:
         return SlapSegmentation(position, (), expected, 0.0, (_incomplete(position, 0, expected),))
     across, along = _frame(_across_axis(regions, expected))
@@ -465,8 +503,7 @@ def segment_slap(image: Any, position: int, *, ppi: float | None = None, absent:
     labels = _labels(np.array([r.centroid for r in regions]), across, position, order)
     scale = img.scale_to_original
     segments = []
-    for region, label in zip(regions, labels, strict=True):
-        corners, angle = _tip_box(region, along)
+    for (corners, angle), label in zip(_tip_boxes(regions, along), labels, strict=True):
         tip_img, analysis, quality = (_assess(_upright(gray, corners), f"{img.source}#{label}") if assess
                                       else (None, None, float("nan")))
         segments.append(SlapSegment(position=int(label), corners=corners * scale, angle=angle, quality=quality,

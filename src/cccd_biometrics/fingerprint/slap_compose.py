@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from ..findings import json_safe
-from .slap import DISTAL_LENGTH_RATIO, SLAP_FINGERS
+from .slap import DISTAL_LENGTH_RATIO, SLAP_FINGERS, tip_corners
 
 __all__ = ["ERROR_KINDS", "ComposedFinger", "ComposedRecord", "ComposedSlap", "compose_record", "compose_slap",
            "fingertip_crop"]
@@ -109,7 +109,7 @@ def _partial(mask: np.ndarray, keep: float, rng: np.random.Generator) -> np.ndar
     return out
 
 
-def _background(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, dict[str, float]]:
+def _background(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
     h, w = shape
     level = float(rng.uniform(205, 250))
     noise = float(rng.uniform(1.5, 7.0))
@@ -155,17 +155,18 @@ def _place(canvas: np.ndarray, crop: np.ndarray, mask: np.ndarray, centre: np.nd
     return m, pts
 
 
-def _truth_box(pts: np.ndarray, angle: float) -> np.ndarray:
-    """The fingertip box of the placed contact pixels, in the convention of :func:`~.slap.segment_slap`."""
-    t = math.radians(angle)
-    along = np.array([math.sin(t), -math.cos(t)])
-    across = np.array([-along[1], along[0]])
-    u, v = pts @ across, pts @ along
-    u0, u1 = u.min(), u.max() + 1
-    v1 = v.max() + 1
-    v0 = max(v.min(), v1 - DISTAL_LENGTH_RATIO * (u1 - u0))
-    return np.array([u0 * across + v1 * along, u1 * across + v1 * along,
-                     u1 * across + v0 * along, u0 * across + v0 * along])
+def _truth_boxes(placed: list[tuple[np.ndarray, float]]) -> list[np.ndarray]:
+    """Fingertip boxes of the placed contact pixels, by the rule of :func:`~.slap.segment_slap`: across the
+    finger's axis the whole contact, along it from the tip at most DISTAL_LENGTH_RATIO median finger widths."""
+    frames = []
+    for pts, angle in placed:
+        t = math.radians(angle)
+        along = np.array([math.sin(t), -math.cos(t)])
+        across = np.array([-along[1], along[0]])
+        u, v = pts @ across, pts @ along
+        frames.append((along, u.min(), u.max() + 1, v.min(), v.max() + 1))
+    tip_length = DISTAL_LENGTH_RATIO * float(np.median([f[2] - f[1] for f in frames]))
+    return [tip_corners(along, u0, u1, v0, v1, tip_length) for along, u0, u1, v0, v1 in frames]
 
 
 def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]], position: int, *, seed: int,
@@ -222,8 +223,8 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
     offsets = [o - np.mean(offsets, axis=0) for o in offsets]
     reach = max(float(np.hypot(*c.shape)) for c in crops) / 2 + 20
     ext = np.abs(np.array(offsets)).max(axis=0) + reach
-    h = max(size[0], int(math.ceil(2 * ext[1])))
-    w = max(size[1], int(math.ceil(2 * ext[0])))
+    h = max(size[0], math.ceil(2 * ext[1]))
+    w = max(size[1], math.ceil(2 * ext[0]))
     slack = np.maximum(np.array([w, h]) / 2 - ext, 0)
     centre = np.array([w, h]) / 2 + rng.uniform(-1, 1, 2) * slack * 0.8
     canvas, params = _background((h, w), rng)
@@ -233,14 +234,17 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
         ghost = centre + rng.uniform(-0.45, 0.45, 2) * np.array([w, h])
         _place(canvas, crops[k], masks[k], ghost, float(rng.uniform(-90, 90)), 0.1)
         params["latent"] = True
-    fingers = []
-    for k, p in enumerate(order):
+    placed = []
+    for k in range(len(order)):
         angle = theta + spreads[k]
         _, pts = _place(canvas, crops[k], masks[k], centre + offsets[k], angle, contrasts[k])
-        fingers.append(ComposedFinger(position=p, corners=_truth_box(pts, angle), angle=angle))
+        placed.append((pts, angle))
+    fingers = [ComposedFinger(position=p, corners=box, angle=a) for p, box, (_, a) in
+               zip(order, _truth_boxes(placed), placed, strict=True)]
     image = np.clip(canvas, 0, 255).astype(np.uint8)
-    params.update(rotation=round(theta, 2), spreads=[round(s, 2) for s in spreads],
-                  gaps=[round(g, 1) for g in gaps], contrast=contrasts, partial=partial, size=[h, w])
+    params.update({"rotation": round(theta, 2), "spreads": [round(s, 2) for s in spreads],
+                   "gaps": [round(float(g), 1) for g in gaps], "contrast": contrasts, "partial": partial,
+                   "size": [h, w]})
     return ComposedSlap(image=image, position=position, fingers=tuple(fingers), parameters=params)
 
 
