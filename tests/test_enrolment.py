@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from enrol_helpers import ROOT, citizen, require_shared_data
 
 import cccd_biometrics as cb
 from cccd_biometrics import enrolment as en
@@ -16,6 +15,7 @@ from cccd_biometrics.findings import Severity
 from cccd_biometrics.fingerprint.match import DECISION_THRESHOLDS
 from cccd_biometrics.fingerprint.slap_compose import compose_record
 from cccd_biometrics.io import save_image
+from enrol_helpers import ROOT, citizen, require_shared_data
 
 REQUIRED_CODES = ("RECORD_FINGER_MISSING", "RECORD_DUPLICATE_FINGER", "RECORD_SEQUENCE_MISMATCH",
                   "RECORD_HAND_SWAPPED", "RECORD_SLAP_INCOMPLETE", "RECORD_PORTRAIT_NONCOMPLIANT")
@@ -54,7 +54,7 @@ def test_record_validation():
 
 
 def test_manifest_round_trip_and_errors(tmp_path: Path):
-    ind, slp, _ = citizen()
+    ind, _, _ = citizen()
     folder = tmp_path / "citizen"
     folder.mkdir()
     for p in range(1, 10):
@@ -87,9 +87,9 @@ def test_codes_table_and_thresholds():
         severity, route, action = en.RECORD_CODES[code]
         assert severity == Severity.ERROR and route in ("recapture", "supervisor") and action
     # the module keeps copies of the comparator's operating points (to stay light to import)
-    assert en._FMR_1 == DECISION_THRESHOLDS["fmr_1%"]
-    assert en._FMR_01 == DECISION_THRESHOLDS["fmr_0.1%"]
-    assert en.DUPLICATE_THRESHOLD > DECISION_THRESHOLDS["fmr_0.1%"]
+    assert DECISION_THRESHOLDS["fmr_1%"] == en._FMR_1
+    assert DECISION_THRESHOLDS["fmr_0.1%"] == en._FMR_01
+    assert DECISION_THRESHOLDS["fmr_0.1%"] < en.DUPLICATE_THRESHOLD
     stored = ROOT / "benchmarks" / "results" / "duplicate_threshold.json"
     assert json.loads(stored.read_text())["threshold"] == en.DUPLICATE_THRESHOLD
 

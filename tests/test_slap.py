@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 import pytest
-from enrol_helpers import citizen, require_shared_data
 
 import cccd_biometrics as cb
 from cccd_biometrics.fingerprint.slap import SLAP_FINGERS, SlapSegmentation, box_iou, segment_slap
 from cccd_biometrics.fingerprint.slap_compose import compose_slap
+from enrol_helpers import citizen, require_shared_data
 
 
 def _slap(position: int, seed: int, rotation: float | None = None, drop: tuple[int, ...] = ()):
@@ -95,8 +95,8 @@ def test_deterministic():
 def test_box_iou():
     sq = np.array([[0, 0], [10, 0], [10, 10], [0, 10]], float)
     assert box_iou(sq, sq) == pytest.approx(1.0)
-    assert box_iou(sq, sq + [5, 0]) == pytest.approx(50 / 150)
-    assert box_iou(sq, sq + [20, 0]) == 0.0
+    assert box_iou(sq, sq + np.array([5.0, 0.0])) == pytest.approx(50 / 150)
+    assert box_iou(sq, sq + np.array([20.0, 0.0])) == 0.0
 
 
 def test_compositor_truth_and_reproducibility():

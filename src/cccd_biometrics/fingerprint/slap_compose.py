@@ -19,9 +19,11 @@ moisture between touching fingers, and the statistics of real hand placement.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -171,7 +173,7 @@ def _truth_boxes(placed: list[tuple[np.ndarray, float]]) -> list[np.ndarray]:
 
 def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]], position: int, *, seed: int,
                  rotation: float | None = None, size: tuple[int, int] = SLAP_SIZE, partial_rate: float = 0.25,
-                 latent_rate: float = 0.2) -> ComposedSlap:
+                 latent_rate: float = 0.2, flat_background: bool = False) -> ComposedSlap:
     """Compose a slap from fingertip impressions, with the truth.
 
     Parameters
@@ -190,6 +192,8 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
         (H, W) of the platen; grown when the hand does not fit.
     partial_rate, latent_rate:
         Probability that a finger touches only partly, and that a faint latent print is on the platen.
+    flat_background:
+        A clean, even platen (grey 240, no noise, shading or latent): small files for sample data.
 
     Returns
     -------
@@ -228,6 +232,8 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
     slack = np.maximum(np.array([w, h]) / 2 - ext, 0)
     centre = np.array([w, h]) / 2 + rng.uniform(-1, 1, 2) * slack * 0.8
     canvas, params = _background((h, w), rng)
+    if flat_background:
+        canvas, params, latent_rate = np.full((h, w), 240.0, np.float32), {"background": 240.0}, 0.0
     contrasts = [round(float(rng.uniform(0.5, 1.0)), 3) for _ in order]
     if rng.random() < latent_rate:
         k = int(rng.integers(len(crops)))
@@ -270,7 +276,8 @@ class ComposedRecord:
 
 
 def compose_record(individual: Mapping[int, np.ndarray], slap_prints: Mapping[int, np.ndarray],
-                   spare: Mapping[int, np.ndarray], error: str, *, seed: int) -> ComposedRecord:
+                   spare: Mapping[int, np.ndarray], error: str, *, seed: int, flat_background: bool = False
+                   ) -> ComposedRecord:
     """Compose a test record: fingers, slaps, and one planted error.
 
     Parameters
@@ -285,6 +292,8 @@ def compose_record(individual: Mapping[int, np.ndarray], slap_prints: Mapping[in
         One of :data:`ERROR_KINDS`.
     seed:
         Fixes the slaps' composition and which positions the error touches.
+    flat_background:
+        Passed to :func:`compose_slap`.
     """
     if error not in ERROR_KINDS:
         raise ValueError(f"error must be one of {ERROR_KINDS}, got {error!r}")
@@ -317,5 +326,68 @@ def compose_record(individual: Mapping[int, np.ndarray], slap_prints: Mapping[in
     slaps = {}
     for pos in (13, 14, 15):
         prints = {p: slap_prints[p] for p in SLAP_FINGERS[pos] if dropped.get(pos) != p}
-        slaps[pos] = compose_slap(prints, pos, seed=int(rng.integers(2**31)))
+        slaps[pos] = compose_slap(prints, pos, seed=int(rng.integers(2**31)), flat_background=flat_background)
     return ComposedRecord(fingers=fingers, slaps=slaps, error=error, positions=positions)
+
+
+# ------------------------------------------------------------------------------------------ sample citizens
+
+
+def _quantised(pixels: np.ndarray, levels: int = 16) -> np.ndarray:
+    """Grey levels reduced to ``levels`` (small PNG files; ridges and valleys stay far apart)."""
+    step = 256 // levels
+    return (pixels // step * step + step // 2).astype(np.uint8)
+
+
+def write_citizen(folder: str | Path, *, seed: int, plant: tuple[str, ...] = (),
+                  portrait: str | None = None) -> dict[str, Any]:
+    """Write a synthetic citizen (ten fingers, three slaps, manifest.json) made with the project's generator.
+
+    ``plant`` may hold ``"duplicate"`` (finger 2 captured again as 7) and ``"swap"`` (fingers 3 and 4
+    exchanged). Images are 500 ppi PNG with 16 grey levels on a flat platen, so the folder stays small.
+    Returns the manifest; what was planted and the slaps' truth boxes go to ``truth.json`` beside it.
+    """
+    from ..io import load_fingerprint, save_image
+    from .synthetic import generate_master, render_impression
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    masters = [generate_master(seed + k, size=(420, 340)) for k in range(10)]
+    imp = {p: [render_impression(masters[p - 1], i, noise=0.02).image for i in range(3)] for p in range(1, 11)}
+    individual = {p: imp[p][0] for p in range(1, 11)}
+    truth: dict[str, Any] = {"seed": seed, "planted": []}
+    if "duplicate" in plant:
+        individual[7] = imp[2][2]
+        truth["planted"].append({"error": "duplicate", "positions": [2, 7],
+                                 "note": "position 7 holds another impression of finger 2"})
+    if "swap" in plant:
+        individual[3], individual[4] = individual[4], individual[3]
+        truth["planted"].append({"error": "swap", "positions": [3, 4]})
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5A3]))
+    manifest: dict[str, Any] = {"fingers": {}, "slaps": {}, "absent": {}}
+    for p, pixels in individual.items():
+        name = f"finger_{p:02d}.png"
+        save_image(load_fingerprint(_quantised(pixels), ppi=500), out / name, ppi=500)
+        manifest["fingers"][str(p)] = name
+    for pos in (13, 14, 15):
+        prints = {p: imp[p][1] for p in SLAP_FINGERS[pos]}
+        slap = compose_slap(prints, pos, seed=int(rng.integers(2**31)), rotation=float(rng.uniform(-25, 25)),
+                            partial_rate=0.0, flat_background=True)
+        name = f"slap_{pos}.png"
+        save_image(load_fingerprint(_quantised(slap.image), ppi=500), out / name, ppi=500)
+        manifest["slaps"][str(pos)] = name
+        truth[f"slap_{pos}"] = slap.to_dict()
+    if portrait is not None:
+        manifest["portrait"] = portrait
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (out / "truth.json").write_text(json.dumps(json_safe(truth), indent=1) + "\n")
+    return manifest
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates sample_data/enrolment
+    import sys
+
+    base = Path(sys.argv[1] if len(sys.argv) > 1 else "sample_data/enrolment")
+    write_citizen(base / "citizen_clean", seed=5100, portrait="../../portraits/frl_london_024_neutral.jpg")
+    write_citizen(base / "citizen_errors", seed=5200, plant=("duplicate", "swap"),
+                  portrait="../../portraits/frl_london_042_neutral.jpg")

@@ -1,0 +1,108 @@
+"""``cccd-bio enrol check`` on the sample citizens, the HTML ten-print card, and that page in a real browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from enrol_helpers import ROOT
+
+from cccd_biometrics.cli import main
+
+CITIZENS = ROOT / "sample_data" / "enrolment"
+
+
+def test_sample_citizens_jsonl(capsys):
+    rc = main(["enrol", "check", str(CITIZENS / "citizen_clean"), str(CITIZENS / "citizen_errors"),
+               "--format", "jsonl"])
+    rows = {Path(r["record"]).name: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert rc == 1
+    assert rows["citizen_clean"]["verdict"] == "accept"
+    errors = rows["citizen_errors"]
+    truth = json.loads((CITIZENS / "citizen_errors" / "truth.json").read_text())
+    planted = {(p["error"], tuple(p["positions"])) for p in truth["planted"]}
+    assert planted == {("duplicate", (2, 7)), ("swap", (3, 4))}
+    found = {(f["code"], tuple(f["positions"])) for f in errors["findings"]}
+    assert ("RECORD_DUPLICATE_FINGER", (2, 7)) in found
+    assert ("RECORD_FINGERS_SWAPPED", (3, 4)) in found
+    assert errors["verdict"] == "recapture"
+    assert [r["position"] for r in errors["recapture"]] == [3, 4, 7]
+
+
+def test_table_recursive_and_exit_codes(tmp_path, capsys):
+    assert main(["enrol", "check", str(CITIZENS), "-r", "--format", "table"]) == 1
+    out = capsys.readouterr().out
+    assert "citizen_clean" in out and "accept" in out and "RECORD_DUPLICATE_FINGER" in out
+    assert "2 records: 1 accept, 1 recapture" in out
+    assert main(["enrol", "check", str(CITIZENS / "citizen_clean"), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["verdict"] == "accept"
+    assert main(["enrol", "check", str(tmp_path / "nowhere"), "--format", "json"]) == 2
+    assert json.loads(capsys.readouterr().out)[0]["error_type"] == "InputNotFoundError"
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "manifest.json").write_text("{oops")
+    assert main(["enrol", "check", str(bad), str(CITIZENS / "citizen_clean"), "--format", "jsonl"]) == 1
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows[0]["status"] == "error" and rows[0]["error_type"] == "EnrolmentRecordError"
+    with pytest.raises(SystemExit) as exc:
+        main(["enrol", "check"])
+    assert exc.value.code == 2
+    assert main(["enrol"]) == 2
+
+
+def test_console_script(tmp_path):
+    exe = shutil.which("cccd-bio") or str(Path(sys.executable).with_name("cccd-bio"))
+    proc = subprocess.run([exe, "enrol", "check", str(CITIZENS / "citizen_clean"), "--format", "jsonl"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["verdict"] == "accept"
+
+
+def _html(tmp_path: Path) -> Path:
+    out = tmp_path / "enrol.html"
+    main(["enrol", "check", str(CITIZENS), "-r", "--format", "jsonl", "--report", str(out)])
+    return out
+
+
+def test_html_card(tmp_path, capsys):
+    page = _html(tmp_path).read_text()
+    capsys.readouterr()
+    assert page.startswith("<!doctype html>") and "<script" not in page and "data:image" not in page
+    # the errors citizen: its duplicate and swap codes sit on the failing positions of the card
+    errors_card = page[page.index("citizen_errors"):]
+    errors_card = errors_card[:errors_card.index("</section>")]
+    for pos, code in ((7, "RECORD_DUPLICATE_FINGER"), (3, "RECORD_FINGERS_SWAPPED"), (4, "RECORD_FINGERS_SWAPPED")):
+        box = errors_card[errors_card.index(f"data-position='{pos}'"):]
+        box = box[:box.index("</div></div>") + 12]
+        assert "bad" in errors_card[errors_card.rfind("<div class='box", 0, errors_card.index(
+            f"data-position='{pos}'")):errors_card.index(f"data-position='{pos}'")]
+        assert code in box
+    assert errors_card.count("data-position=") == 13  # 10 fingers + 3 slaps
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed")
+def test_html_card_in_headless_chromium(tmp_path, capsys):
+    page = _html(tmp_path)
+    capsys.readouterr()
+    shot = tmp_path / "card.png"
+    with tempfile.TemporaryDirectory() as profile:
+        base = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"]
+        proc = subprocess.run([*base, "--enable-logging=stderr", "--v=0", f"--screenshot={shot}",
+                               "--window-size=1200,1600", page.as_uri()], capture_output=True, text=True,
+                              timeout=120)
+        assert shot.is_file() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
+        assert "Uncaught" not in proc.stderr and "CONSOLE(" not in proc.stderr, proc.stderr[-2000:]
+        dom = subprocess.run([*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    # what the browser built holds the card of the planted duplicate
+    assert "citizen_errors" in dom.stdout and "RECORD_DUPLICATE_FINGER" in dom.stdout
+    assert dom.stdout.count("data-position=") == 26
