@@ -10,9 +10,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from enrol_helpers import ROOT
 
 from cccd_biometrics.cli import main
+from enrol_helpers import ROOT
 
 CITIZENS = ROOT / "sample_data" / "enrolment"
 

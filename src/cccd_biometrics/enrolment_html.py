@@ -51,7 +51,9 @@ def _codes_by_position(report: EnrolmentReport) -> dict[int | str, list[tuple[st
     for f in report.findings:
         if f.severity == Severity.INFO or f.code == "RECORD_HAND_SWAPPED":
             continue
-        targets: tuple[int | str, ...] = f.positions or ("portrait",)
+        # a mismatch names the segment the finger matched instead: the failing position is the first one
+        positions = f.positions[:1] if f.code == "RECORD_SEQUENCE_MISMATCH" else f.positions
+        targets: tuple[int | str, ...] = positions or ("portrait",)
         for p in targets:
             bucket = out.setdefault(p, [])
             if (f.code, f.severity.value) not in bucket:

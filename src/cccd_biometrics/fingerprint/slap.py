@@ -67,8 +67,13 @@ MIN_FINGER_WIDTH_PX = 150.0
 TEXTURE_FLOOR = 2.0
 """Minimum RMS gradient (grey levels / px, halved image) of a finger block."""
 
-BACKGROUND_FACTOR = 2.5
-"""A finger block's gradient energy is at least this multiple of the median block's (the platen's)."""
+BACKGROUND_FACTORS = (2.5, 1.9, 1.5)
+"""A finger block's gradient energy is at least this multiple of the median block's (the platen's). The first
+is tried first; the lower ones only while fewer fingers than expected are found (a light print)."""
+
+LATENT_RATIO = 0.2
+"""Regions whose median texture energy is below this fraction of the strongest region's are latent prints (or
+dirt), not fingers on the platen."""
 
 MIN_FINGER_AREA_MM2 = 40.0
 """Regions smaller than this (mm^2) are dirt, latent prints or noise, not fingers."""
@@ -190,14 +195,14 @@ def _texture(gray: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(cv2.blur(energy, (3, 3)), 0.0))
 
 
-def _foreground(energy: np.ndarray) -> np.ndarray:
+def _foreground(energy: np.ndarray, factor: float) -> np.ndarray:
     """Finger blocks: ridge texture well above the platen's own (sensor noise, shading, dust).
 
-    Fingertips cover well under half of a slap, so the median block is background: the threshold is a multiple
-    of it, which keeps a lightly pressed finger beside a firmly pressed one.
+    Fingertips cover well under half of a slap, so the median block is background: the threshold is ``factor``
+    times it, which keeps a lightly pressed finger beside a firmly pressed one.
     """
     background = float(np.median(energy))
-    raw = (energy >= max(TEXTURE_FLOOR, BACKGROUND_FACTOR * background)).astype(np.uint8)
+    raw = (energy >= max(TEXTURE_FLOOR, factor * background)).astype(np.uint8)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     opened = cv2.morphologyEx(raw, cv2.MORPH_OPEN, kernel)
     return _fill_holes(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, kernel))
@@ -219,13 +224,16 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
 @dataclass
 class _Region:
     points: np.ndarray  # (N, 2) block centres (x, y) in px at the slap's working resolution
+    energy: float = 0.0  # median texture energy of its cells
 
     @property
     def centroid(self) -> np.ndarray:
         return self.points.mean(axis=0)
 
 
-def _regions(mask: np.ndarray, min_blocks: int, cell: tuple[float, float]) -> list[_Region]:
+def _regions(mask: np.ndarray, energy: np.ndarray, min_blocks: int, cell: tuple[float, float]) -> list[_Region]:
+    """Connected finger regions, without the faint ones: a latent print left on the platen by an earlier capture
+    has a fraction of a live finger's ridge contrast (:data:`LATENT_RATIO`)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     out = []
     for i in range(1, n):
@@ -233,8 +241,9 @@ def _regions(mask: np.ndarray, min_blocks: int, cell: tuple[float, float]) -> li
             continue
         ys, xs = np.nonzero(labels == i)
         pts = (np.column_stack([xs, ys]).astype(np.float64) + 0.5) * cell - 0.5
-        out.append(_Region(pts))
-    return out
+        out.append(_Region(pts, float(np.median(energy[ys, xs]))))
+    strongest = max((r.energy for r in out), default=0.0)
+    return [r for r in out if r.energy >= LATENT_RATIO * strongest]
 
 
 def _principal_axis(points: np.ndarray) -> tuple[np.ndarray, float]:
@@ -280,7 +289,7 @@ def _join_same_finger(regions: list[_Region], across: np.ndarray) -> list[_Regio
             b0, b1 = np.percentile(r.points @ across, [10, 90])
             overlap = min(a1, b1) - max(a0, b0)
             if overlap > 0.6 * min(a1 - a0, b1 - b0):
-                out[-1] = _Region(np.vstack([prev.points, r.points]))
+                out[-1] = _Region(np.vstack([prev.points, r.points]), max(prev.energy, r.energy))
                 continue
         out.append(r)
     return out
@@ -332,8 +341,29 @@ def _split_merged(regions: list[_Region], across: np.ndarray, expected: int) -> 
         _, k, at = best
         r = regions.pop(k)
         side = r.points @ across < at
-        regions[k:k] = [_Region(r.points[side]), _Region(r.points[~side])]
+        regions[k:k] = [_Region(r.points[side], r.energy), _Region(r.points[~side], r.energy)]
     return regions
+
+
+def _fingers(energy: np.ndarray, shape: tuple[int, int], expected: int
+             ) -> tuple[list[_Region], np.ndarray, np.ndarray]:
+    """Finger regions with the hand frame (across, along), lowering the texture threshold while fingers are
+    missing; the result with the most regions (up to ``expected``) wins, the strictest threshold on ties."""
+    min_blocks = max(4, int(MIN_FINGER_AREA_MM2 / (BLOCK * _MM_PER_PX) ** 2))
+    best: tuple[list[_Region], np.ndarray, np.ndarray] | None = None
+    for factor in BACKGROUND_FACTORS:
+        mask = _foreground(energy, factor)
+        cell = (shape[1] / mask.shape[1], shape[0] / mask.shape[0])
+        regions = _regions(mask, energy, min_blocks, cell)
+        if not regions:
+            continue
+        across, along = _frame(_across_axis(regions, expected))
+        regions = _split_merged(_join_same_finger(regions, across), across, expected)
+        if best is None or min(len(regions), expected) > min(len(best[0]), expected):
+            best = (regions, across, along)
+        if len(regions) >= expected:
+            break
+    return best if best is not None else ([], np.array([1.0, 0.0]), np.array([0.0, -1.0]))
 
 
 def _labels(centres: np.ndarray, across: np.ndarray, position: int, order: tuple[int, ...]) -> list[int]:
@@ -480,15 +510,9 @@ def segment_slap(image: Any, position: int, *, ppi: float | None = None, absent:
     expected = len(order)
     if expected == 0:
         return SlapSegmentation(position, (), 0, 0.0, ())
-    mask = _foreground(_texture(gray))
-    min_blocks = max(4, int(MIN_FINGER_AREA_MM2 / (BLOCK * _MM_PER_PX) ** 2))
-    cell = (gray.shape[1] / mask.shape[1], gray.shape[0] / mask.shape[0])
-    regions = _regions(mask, min_blocks, cell)
+    regions, across, along = _fingers(_texture(gray), gray.shape, expected)
     if not regions:
         return SlapSegmentation(position, (), expected, 0.0, (_incomplete(position, 0, expected),))
-    across, along = _frame(_across_axis(regions, expected))
-    regions = _join_same_finger(regions, across)
-    regions = _split_merged(regions, across, expected)
     findings: list[Finding] = []
     if len(regions) > expected:
         findings.append(Finding(code="SLAP_EXTRA_REGIONS", severity=Severity.WARNING,
@@ -496,7 +520,7 @@ def segment_slap(image: Any, position: int, *, ppi: float | None = None, absent:
                                         f"{expected} largest were kept.", value=float(len(regions)),
                                 threshold=float(expected),
                                 action="Clean the platen; make sure only one hand (or the two thumbs) is on it."))
-        regions = sorted(regions, key=lambda r: -len(r.points))[:expected]
+        regions = sorted(regions, key=lambda r: -len(r.points) * r.energy)[:expected]
     if len(regions) >= 2:
         across, along = _frame(_across_axis(regions, expected))
     regions = sorted(regions, key=lambda r: float(r.centroid @ across))
