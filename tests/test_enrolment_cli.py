@@ -101,8 +101,27 @@ def test_html_card_in_headless_chromium(tmp_path, capsys):
                                "--window-size=1200,1600", page.as_uri()], capture_output=True, text=True,
                               timeout=120)
         assert shot.is_file() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
-        assert "Uncaught" not in proc.stderr and "CONSOLE(" not in proc.stderr, proc.stderr[-2000:]
+        assert "Uncaught" not in proc.stderr and ":CONSOLE" not in proc.stderr, proc.stderr[-2000:]
         dom = subprocess.run([*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     # what the browser built holds the card of the planted duplicate
     assert "citizen_errors" in dom.stdout and "RECORD_DUPLICATE_FINGER" in dom.stdout
     assert dom.stdout.count("data-position=") == 26
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed")
+def test_batch_report_in_headless_chromium(tmp_path, capsys):
+    # the existing `cccd-bio check --report` page, rendered by a real browser as well
+    report = tmp_path / "batch.html"
+    inputs = [str(ROOT / "sample_data" / "fingerprints" / "nist_sd4_f0001_01.png"),
+              str(ROOT / "sample_data" / "portraits" / "frl_london_002_neutral.jpg")]
+    assert main(["check", *inputs, "--format", "jsonl", "--report", str(report)]) in (0, 1)
+    capsys.readouterr()
+    shot = tmp_path / "batch.png"
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+                               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                               "--no-first-run", f"--user-data-dir={profile}", "--enable-logging=stderr",
+                               f"--screenshot={shot}", "--window-size=1200,1600", report.as_uri()],
+                              capture_output=True, text=True, timeout=120)
+    assert shot.is_file() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
+    assert "Uncaught" not in proc.stderr and ":CONSOLE" not in proc.stderr, proc.stderr[-2000:]
