@@ -119,6 +119,8 @@ def composed(images: Images, n_records: int, seed: int) -> dict[str, Any]:
         total = 1000 * (time.perf_counter() - t0)
         rows.append({"source": src, "error": error, "positions": comp.positions, "verdict": rep.verdict,
                      "findings": [(f.code, f.positions) for f in rep.findings if f.code.startswith("RECORD_")],
+                     "image_errors": sorted({f.code for f in rep.findings if not f.code.startswith("RECORD_")
+                                             and f.severity.value == "error"}),
                      "timings": dict(rep.timings), "total_ms": total})
         for pos, truth in comp.slaps.items():
             seg = rep.slaps[pos]
@@ -178,6 +180,15 @@ def report_composed(res: dict[str, Any]) -> list[str]:
         for c in {c for c, _ in r["findings"]}:
             clean_codes[c] = clean_codes.get(c, 0) + 1
     out.append(f"  record codes on clean records (records with the code): {dict(sorted(clean_codes.items()))}")
+    image_codes: dict[str, int] = {}
+    for r in by["clean"]:
+        for c in r["image_errors"]:
+            image_codes[c] = image_codes.get(c, 0) + 1
+    only_images = sum(1 for r in by["clean"] if r["verdict"] != "accept" and r["image_errors"]
+                      and not any(c != "RECORD_SEQUENCE_UNCONFIRMED" for c, _ in r["findings"]))
+    out.append(f"  clean records sent to recapture by single-image errors alone: {only_images}/{len(by['clean'])}; "
+               "single-image error codes on clean records (records with the code): "
+               f"{dict(sorted(image_codes.items()))}")
     # slaps
     tune = [i for i in ious if i["source"] == TUNING_SOURCE]
     held = [i for i in ious if i["source"] != TUNING_SOURCE]
