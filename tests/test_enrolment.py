@@ -215,6 +215,16 @@ def test_portrait_checked_with_the_record():
     assert bad.recapture[-1].target == "portrait"
 
 
+def test_finger_images_and_paths_are_accepted(tmp_path: Path):
+    ind, _, _ = citizen()
+    path = tmp_path / "f1.png"
+    save_image(cb.load_fingerprint(ind[1], ppi=500), path, ppi=500)
+    fingers = {p: cb.load_fingerprint(ind[p], ppi=500) for p in range(2, 11)}
+    rep = cb.check_enrolment(cb.EnrolmentRecord(fingers={1: path, **fingers}))
+    assert set(rep.fingers) == set(range(1, 11)) and all(r.error is None for r in rep.fingers.values())
+    assert rep.fingers[1].source == str(path)
+
+
 def test_not_a_record():
     with pytest.raises(EnrolmentRecordError):
         cb.check_enrolment({"fingers": {}})

@@ -493,12 +493,14 @@ def _check_fingers(record: EnrolmentRecord, clock: _Clock) -> dict[int, FingerRe
     from .fingerprint.analysis import analyze_fingerprint
     from .fingerprint.minutiae import extract_minutiae
     from .fingerprint.quality import assess_fingerprint
+    from .images import FingerImage
     from .io import load_fingerprint
 
     out = {}
     for pos, src in record.fingers.items():
         try:
-            analysis = analyze_fingerprint(load_fingerprint(src, ppi=record.ppi))
+            image = src if isinstance(src, FingerImage) else load_fingerprint(src, ppi=record.ppi)
+            analysis = analyze_fingerprint(image)
             quality = assess_fingerprint(analysis)
             template = extract_minutiae(analysis, with_quality=False)
         except CccdBiometricsError as exc:
