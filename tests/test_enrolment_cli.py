@@ -125,3 +125,34 @@ def test_batch_report_in_headless_chromium(tmp_path, capsys):
                               capture_output=True, text=True, timeout=120)
     assert shot.is_file() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
     assert "Uncaught" not in proc.stderr and ":CONSOLE" not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_batch_rows_per_record_and_image_resumable(tmp_path, capsys):
+    out = tmp_path / "rows.jsonl"
+    args = ["enrol", "check", str(CITIZENS), "-r", "--output", str(out), "--workers", "2", "--format", "jsonl"]
+    assert main(args) == 1
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted(r["verdict"] for r in printed) == ["accept", "recapture"]
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    kinds = [r["kind"] for r in rows]
+    assert kinds.count("record") == 2 and kinds.count("fingerprint") == 20 and kinds.count("slap") == 6
+    assert kinds.count("portrait") == 2
+    record = next(r for r in rows if r["kind"] == "record" and "citizen_errors" in r["path"])
+    assert record["status"] == "flagged" and "RECORD_DUPLICATE_FINGER" in record["codes"]
+    assert record["details"]["verdict"] == "recapture"
+    finger7 = next(r for r in rows if r["path"].endswith("citizen_errors/finger_07.png"))
+    assert finger7["details"]["position"] == 7 and finger7["details"]["record"] == record["path"]
+    # resumed: nothing is checked again, the report still holds both records
+    html = tmp_path / "cards.html"
+    assert main([*args, "--resume", "--report", str(html)]) == 1
+    assert capsys.readouterr().out == ""
+    assert len(out.read_text().splitlines()) == len(rows)
+    assert html.read_text().count("data-verdict=") == 2
+    parquet = tmp_path / "rows.parquet"
+    assert main(["enrol", "check", str(CITIZENS / "citizen_clean"), "--output", str(parquet), "--workers", "1",
+                 "--format", "jsonl"]) == 0
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(parquet)
+    assert table.num_rows == 15 and set(table.column("kind").to_pylist()) == {"record", "fingerprint", "slap",
+                                                                              "portrait"}

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from .enrolment import FINGER_NAMES, SLAP_NAMES, EnrolmentReport
-from .findings import Severity
 
 __all__ = ["render_enrolment_report", "write_enrolment_report"]
 
@@ -45,56 +44,55 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _codes_by_position(report: EnrolmentReport) -> dict[int | str, list[tuple[str, str]]]:
+def _codes_by_position(report: dict[str, Any]) -> dict[int | str, list[tuple[str, str]]]:
     """Position (finger, slap or "portrait") -> [(code, severity)] of the error and warning findings on it."""
     out: dict[int | str, list[tuple[str, str]]] = {}
-    for f in report.findings:
-        if f.severity == Severity.INFO or f.code == "RECORD_HAND_SWAPPED":
+    for f in report["findings"]:
+        if f["severity"] == "info" or f["code"] == "RECORD_HAND_SWAPPED":
             continue
         # a mismatch names the segment the finger matched instead: the failing position is the first one
-        positions = f.positions[:1] if f.code == "RECORD_SEQUENCE_MISMATCH" else f.positions
-        targets: tuple[int | str, ...] = positions or ("portrait",)
+        positions = f["positions"][:1] if f["code"] == "RECORD_SEQUENCE_MISMATCH" else f["positions"]
+        targets: list[int | str] = list(positions) or ["portrait"]
         for p in targets:
             bucket = out.setdefault(p, [])
-            if (f.code, f.severity.value) not in bucket:
-                bucket.append((f.code, f.severity.value))
+            if (f["code"], f["severity"]) not in bucket:
+                bucket.append((f["code"], f["severity"]))
     return out
 
 
-def _box(pos: int, report: EnrolmentReport, codes: dict[int | str, list[tuple[str, str]]]) -> str:
+def _detail(pos: int, report: dict[str, Any]) -> tuple[str, str]:
+    """(extra CSS class, the box's line of detail)."""
+    key = str(pos)
+    if key in report["absent"]:
+        return "absent", f"absent: {_e(report['absent'][key])}"
+    if key in report["fingers"]:
+        r = report["fingers"][key]
+        if r.get("error") or r.get("score") is None:
+            return "", "unreadable"
+        return "", f"quality {r['score']:.0f} · {r['minutiae']} minutiae"
+    if key in report["slaps"]:
+        seg = report["slaps"][key]
+        return ("", "unreadable") if "error" in seg else ("", f"{seg['found']} of {seg['expected']} fingers found")
+    return ("missing", "not captured") if pos <= 10 else ("absent", "no slap")
+
+
+def _box(pos: int, report: dict[str, Any], codes: dict[int | str, list[tuple[str, str]]]) -> str:
     name = FINGER_NAMES.get(pos) or SLAP_NAMES.get(pos, str(pos))
     chips = "".join(f"<span class='code {_e(sev)}'>{_e(code)}</span>" for code, sev in codes.get(pos, []))
-    classes = ["box"]
-    detail = ""
-    if pos in report.absent:
-        classes.append("absent")
-        detail = f"<div class='score'>absent: {_e(report.absent[pos])}</div>"
-    elif pos in report.fingers:
-        r = report.fingers[pos]
-        detail = ("<div class='score'>unreadable</div>" if r.quality is None else
-                  f"<div class='score'>quality {r.quality.score:.0f} · {r.minutiae} minutiae</div>")
-    elif pos in report.slaps:
-        seg = report.slaps[pos]
-        detail = ("<div class='score'>unreadable</div>" if isinstance(seg, str) else
-                  f"<div class='score'>{len(seg.segments)} of {seg.expected} fingers found</div>")
-    elif pos <= 10:
-        classes.append("missing")
-        detail = "<div class='score'>not captured</div>"
-    else:
-        classes.append("absent")
-        detail = "<div class='score'>no slap</div>"
+    extra, detail = _detail(pos, report)
+    classes = ["box", extra] if extra else ["box"]
     severities = {sev for _, sev in codes.get(pos, [])}
     if "error" in severities:
         classes.append("bad")
     elif "warning" in severities:
         classes.append("warn")
     return (f"<div class='{' '.join(classes)}' data-position='{pos}'><div class='pos'>{pos}</div>"
-            f"<div class='name'>{_e(name)}</div>{detail}<div>{chips}</div></div>")
+            f"<div class='name'>{_e(name)}</div><div class='score'>{detail}</div><div>{chips}</div></div>")
 
 
-def _card(report: EnrolmentReport) -> str:
+def _card(report: dict[str, Any]) -> str:
     codes = _codes_by_position(report)
-    hand = report.findings_of("RECORD_HAND_SWAPPED")
+    hand = any(f["code"] == "RECORD_HAND_SWAPPED" for f in report["findings"])
     banner = ("<p><span class='code'>RECORD_HAND_SWAPPED</span> the left and right hands were exchanged</p>"
               if hand else "")
     rows = [
@@ -103,27 +101,34 @@ def _card(report: EnrolmentReport) -> str:
         "<div class='row r3'>" + "".join(_box(p, report, codes) for p in (14, 15, 13)) + "</div>",
     ]
     portrait = ""
-    if report.portrait is not None:
+    if report.get("portrait") is not None:
         chips = "".join(f"<span class='code {_e(s)}'>{_e(c)}</span>" for c, s in codes.get("portrait", []))
-        state = "unreadable" if isinstance(report.portrait, str) else (
-            "compliant" if report.portrait.compliant else "not compliant")
-        portrait = f"<div class='portrait box{' bad' if chips else ''}'><div class='name'>portrait</div>" \
-                   f"<div class='score'>{_e(state)}</div><div>{chips}</div></div>"
-    redo = "".join(f"<li>{_e(r.label)} <span class='small'>({_e(', '.join(r.codes))})</span></li>"
-                   for r in report.recapture)
+        p = report["portrait"]
+        state = "unreadable" if "error" in p else ("compliant" if p.get("compliant") else "not compliant")
+        portrait = (f"<div class='portrait box{' bad' if chips else ''}'><div class='name'>portrait</div>"
+                    f"<div class='score'>{_e(state)}</div><div>{chips}</div></div>")
+    redo = "".join(f"<li>{_e(r['label'])} <span class='small'>({_e(', '.join(r['codes']))})</span></li>"
+                   for r in report["recapture"])
     redo_html = f"<p><b>Capture again, in this order:</b></p><ol>{redo}</ol>" if redo else ""
-    return (f"<section class='card' data-verdict='{_e(report.verdict)}'><h2>{_e(report.source)} "
-            f"<span class='verdict {_e(report.verdict)}'>{_e(report.verdict)}</span></h2>{banner}"
+    verdict = _e(report["verdict"])
+    return (f"<section class='card' data-verdict='{verdict}'><h2>{_e(report['source'])} "
+            f"<span class='verdict {verdict}'>{verdict}</span></h2>{banner}"
             + "".join(rows) + portrait + redo_html + "</section>")
 
 
-def render_enrolment_report(reports: Sequence[EnrolmentReport], *, errors: Sequence[dict[str, Any]] = (),
-                            title: str = "cccd-bio enrolment report") -> str:
-    """The HTML page (a string) for ``reports`` and the records that could not be read (``errors`` rows)."""
-    counts = {v: sum(r.verdict == v for r in reports) for v in ("accept", "recapture", "supervisor")}
-    thresholds = reports[0].thresholds.to_dict() if reports else {}
+def _as_dict(report: EnrolmentReport | dict[str, Any]) -> dict[str, Any]:
+    return report if isinstance(report, dict) else report.to_dict()
+
+
+def render_enrolment_report(reports: Sequence[EnrolmentReport | dict[str, Any]], *,
+                            errors: Sequence[dict[str, Any]] = (), title: str = "cccd-bio enrolment report") -> str:
+    """The HTML page (a string) for ``reports`` (:class:`EnrolmentReport` or its ``to_dict()``, e.g. from batch
+    rows) and the records that could not be read (``errors``: rows with ``record`` or ``path`` and ``error``)."""
+    dicts = [_as_dict(r) for r in reports]
+    counts = {v: sum(r["verdict"] == v for r in dicts) for v in ("accept", "recapture", "supervisor")}
+    thresholds = dicts[0]["thresholds"] if dicts else {}
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    summary = (f"<p>{len(reports) + len(errors)} records: {counts['accept']} accept, {counts['recapture']} "
+    summary = (f"<p>{len(dicts) + len(errors)} records: {counts['accept']} accept, {counts['recapture']} "
                f"recapture, {counts['supervisor']} supervisor, {len(errors)} unreadable. Generated {stamp}.</p>")
     if thresholds:
         summary += (f"<p class='small'>Duplicates: comparator score &ge; {thresholds['duplicate']} (FMR &le; 0.01 %);"
@@ -131,15 +136,16 @@ def render_enrolment_report(reports: Sequence[EnrolmentReport], *, errors: Seque
                     "captures are included.</p>")
     err = ""
     if errors:
-        body = "".join(f"<tr><td>{_e(r.get('record'))}</td><td>{_e(r.get('error'))}</td></tr>" for r in errors)
+        body = "".join(f"<tr><td>{_e(r.get('record') or r.get('path'))}</td><td>{_e(r.get('error'))}</td></tr>"
+                       for r in errors)
         err = f"<h2>Records that could not be read</h2><table><tr><th>record</th><th>error</th></tr>{body}</table>"
-    order = sorted(reports, key=lambda r: ("supervisor", "recapture", "accept").index(r.verdict))
+    order = sorted(dicts, key=lambda r: ("supervisor", "recapture", "accept").index(r["verdict"]))
     return (f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
             f"<style>{_STYLE}</style></head><body><h1>{_e(title)}</h1>{summary}{err}"
             + "".join(_card(r) for r in order) + "</body></html>\n")
 
 
-def write_enrolment_report(path: str | os.PathLike, reports: Sequence[EnrolmentReport], *,
+def write_enrolment_report(path: str | os.PathLike, reports: Sequence[EnrolmentReport | dict[str, Any]], *,
                            errors: Sequence[dict[str, Any]] = ()) -> Path:
     """Write :func:`render_enrolment_report` to ``path`` (UTF-8); returns the path."""
     out = Path(path)

@@ -4,8 +4,11 @@ A RECORD is a folder with a ``manifest.json`` (see :meth:`cccd_biometrics.Enrolm
 ``--recursive`` every folder below the given ones that holds a manifest is a record. One row per record: the
 verdict (accept, recapture, supervisor), what to capture again in order, and the record's finding codes.
 
+With ``--output`` the records go through the batch machinery (:mod:`cccd_biometrics.enrolment_batch`): a worker
+pool, one row per record and one per image in JSONL / CSV / Parquet, ``--resume`` to continue a run.
+
 Exit codes: 0 every record accepted, 1 some record needs a recapture or a supervisor (or could not be read),
-2 usage error (no record found).
+2 usage error (no record found, output not writable).
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--scores", action="store_true", help="include the comparison scores in json/jsonl output")
     c.add_argument("--report", metavar="HTML", default=None,
                    help="write an HTML report: each record as a ten-print card with codes on failing positions")
+    c.add_argument("--output", metavar="FILE", default=None,
+                   help="batch run: rows per record and per image to FILE.jsonl|.csv or a .parquet folder")
+    c.add_argument("--resume", action="store_true", help="with --output: skip the records already in it")
+    c.add_argument("--workers", type=int, default=None, help="with --output: parallel worker processes")
     c.set_defaults(func=run_check)
     p.set_defaults(func=lambda args: _usage(p))
 
@@ -98,14 +105,44 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_check(args: argparse.Namespace) -> int:
-    paths = list(_records(args.records, args.recursive))
-    rows, reports = [], []
-    for path in paths:
-        row, report = _row(path, args)
-        rows.append(row)
-        if report is not None:
-            reports.append(report)
+def _summary_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The printed row of a record from its batch row (the report it carries)."""
+    record = str(Path(row["path"]).parent) if row["path"].endswith("manifest.json") else row["path"]
+    if row["status"] == "error":
+        return {"record": record, "status": "error", "verdict": None, "error": row["error"],
+                "error_type": row["error_type"]}
+    report = row["details"]["report"]
+    return {"record": record, "status": row["status"], **report}
+
+
+def run_batch_check(args: argparse.Namespace, paths: list[Path]) -> int:
+    from ..enrolment_batch import run_enrolment_batch
+    from ..results import OutputWriteError
+
+    rows: list[dict[str, Any]] = []
+
+    def collect(batch: list[dict[str, Any]]) -> None:
+        rows.extend(_summary_row(r) for r in batch if r.get("kind") == "record")
+
+    previous: list[dict[str, Any]] = []
+    try:
+        run_enrolment_batch([str(p) for p in paths], output=args.output, resume=args.resume, workers=args.workers,
+                            on_rows=collect, on_previous_row=lambda r: previous.append(_summary_row(r))
+                            if r.get("kind") == "record" else None)
+    except OutputWriteError as exc:
+        print(f"cccd-bio enrol check: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _print(rows, args)
+    every = previous + rows  # with --resume, the exit code and the report cover the records of earlier runs too
+    if args.report:
+        from ..enrolment_html import write_enrolment_report
+
+        write_enrolment_report(args.report, [r for r in every if r["status"] != "error"],
+                               errors=[r for r in every if r["status"] == "error"])
+    return _exit_code(every)
+
+
+def _print(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
     if fmt == "table":
         sys.stdout.write(_table(rows))
@@ -114,10 +151,27 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _exit_code(rows: list[dict[str, Any]]) -> int:
+    if rows and all(r["status"] == "error" and r.get("error_type") == "InputNotFoundError" for r in rows):
+        return EXIT_USAGE
+    return EXIT_OK if all(r["status"] == "ok" for r in rows) else EXIT_FLAGGED
+
+
+def run_check(args: argparse.Namespace) -> int:
+    paths = list(_records(args.records, args.recursive))
+    if args.output is not None:
+        return run_batch_check(args, paths)
+    rows, reports = [], []
+    for path in paths:
+        row, report = _row(path, args)
+        rows.append(row)
+        if report is not None:
+            reports.append(report)
+    _print(rows, args)
     if args.report:
         from ..enrolment_html import write_enrolment_report
 
         write_enrolment_report(args.report, reports, errors=[r for r in rows if r["status"] == "error"])
-    if all(r["status"] == "error" and r.get("error_type") == "InputNotFoundError" for r in rows):
-        return EXIT_USAGE
-    return EXIT_OK if all(r["status"] == "ok" for r in rows) else EXIT_FLAGGED
+    return _exit_code(rows)
