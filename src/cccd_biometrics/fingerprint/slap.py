@@ -7,7 +7,7 @@ finger must match its own position in the slap). :func:`segment_slap` works in f
 1. **Ridge texture map.** The image is halved (250 ppi: ridges stay visible, every later step costs a quarter)
    and the RMS gradient is averaged over blocks of :data:`BLOCK` px (at 500 ppi).
 2. **Foreground.** Fingertips cover well under half of a slap, so the median block is platen: blocks above
-   :data:`BACKGROUND_FACTOR` times the median (and an absolute floor) are finger. A threshold relative to the
+   :data:`BACKGROUND_FACTORS` times the median (and an absolute floor) are finger. A threshold relative to the
    platen rather than to the strongest finger keeps a lightly pressed finger beside a firmly pressed one.
    Specks are removed and holes filled.
 3. **Fingers.** Connected regions smaller than :data:`MIN_FINGER_AREA_MM2` are dropped. The direction *across
@@ -22,10 +22,17 @@ finger must match its own position in the slap). :func:`segment_slap` works in f
    fingers are found than expected, a gap wider than 1.6 finger spacings marks the missing one; otherwise the
    missing finger is taken to be the little finger (the one most often lifted), and the segmentation reports
    ``SLAP_INCOMPLETE``.
-5. **Fingertip boxes.** Each finger's box is aligned with the finger's own axis (its region's principal axis,
-   kept within :data:`MAX_SPLAY_DEG` of the hand axis) and covers the distal phalanx: at most
-   :data:`DISTAL_LENGTH_RATIO` finger widths from the tip. The box is cut out upright and assessed
-   (:func:`~cccd_biometrics.fingerprint.quality.assess_fingerprint`): that score is the segment's quality.
+5. **Fingertip boxes.** Each finger's box is aligned with the finger's own axis (its region's principal axis
+   when the region is elongated, :data:`MIN_ELONGATION`, and within :data:`MAX_SPLAY_DEG` of the hand axis;
+   the hand axis otherwise) and covers the distal phalanx: at most :data:`DISTAL_LENGTH_RATIO` times the slap's
+   median finger width from the tip, edges :data:`EDGE_INSET` px inside the outermost texture cells. The box is
+   cut out upright and assessed (:func:`~cccd_biometrics.fingerprint.quality.assess_fingerprint`): that score is
+   the segment's quality.
+
+Step 2 is tried with lower thresholds (:data:`BACKGROUND_FACTORS`) while fewer fingers than expected are found,
+and regions much fainter than the strongest (:data:`LATENT_RATIO`: latent prints on the platen) are dropped.
+The constants were set on composed slaps of synthetic prints and FVC2002 DB1_B only
+(``benchmarks/enrolment_rates.py`` reports that database apart).
 
 Everything is deterministic. The algorithm is ours; NIST NFSEG and the SlapSeg III evaluation describe the task
 and its outputs (a position and a box per finger, reasons to recapture).
