@@ -270,8 +270,12 @@ def _across_axis(regions: list[_Region], expected: int) -> np.ndarray:
     """Unit vector across the hand, pointing to the image right of the upright hand.
 
     Fingertips side by side make a foreground longer across the hand than along it, however it is split into
-    regions; a single fingertip is longer along the finger than across it.
+    regions; a single fingertip is longer along the finger than across it. With several regions the line through
+    their centroids is taken, so that a large region's own long axis (a finger) cannot outweigh a small one.
     """
+    if len(regions) >= 2 and expected >= 2:
+        axis, _ = _principal_axis(np.array([r.centroid for r in regions]))
+        return -axis if axis[0] < 0 else axis
     points = np.vstack([r.points for r in regions])
     axis, _ = _principal_axis(points)
     extent = float(np.ptp(points @ axis)) + BLOCK
