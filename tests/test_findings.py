@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
 from cccd_biometrics.findings import CODES, Severity, action_for, code_table
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("fingerprint/quality/score.py", "face/icao.py", "batch/check.py")
+SOURCES = ("fingerprint/quality/score.py", "face/icao.py", "batch/check.py", "fingerprint/slap.py", "enrolment.py")
 
 
 def test_every_raised_code_is_catalogued():
     pkg = ROOT / "src" / "cccd_biometrics"
     raised = set()
     for name in SOURCES:
-        raised |= set(re.findall(r'"((?:FINGER|FACE)_[A-Z_]+)"', (pkg / name).read_text()))
+        module = importlib.import_module("cccd_biometrics." + name.removesuffix(".py").replace("/", "."))
+        quoted = set(re.findall(r'"((?:FINGER|FACE|SLAP|RECORD)_[A-Z_]+)"', (pkg / name).read_text()))
+        raised |= quoted - set(getattr(module, "__all__", ()))  # exported names such as SLAP_FINGERS are no codes
     assert raised and raised <= set(CODES)
 
 
 def test_entries_are_complete():
     for code, info in CODES.items():
-        assert info.code == code and info.modality in ("fingerprint", "portrait")
+        assert info.code == code and info.modality in ("fingerprint", "portrait", "slap", "record")
         assert isinstance(info.severity, Severity) and info.meaning.endswith(".") and info.action.endswith(".")
         assert action_for(code) == info.action
 

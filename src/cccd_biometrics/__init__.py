@@ -55,6 +55,11 @@ _EXPORTS: dict[str, str] = {
     "PortraitReport": "cccd_biometrics.face.icao",
     "Profile": "cccd_biometrics.face.icao",
     "crop_token_portrait": "cccd_biometrics.face.crop",
+    # enrolment records: ten fingers, slaps and a portrait checked together
+    "segment_slap": "cccd_biometrics.fingerprint.slap",
+    "EnrolmentRecord": "cccd_biometrics.enrolment",
+    "EnrolmentReport": "cccd_biometrics.enrolment",
+    "check_enrolment": "cccd_biometrics.enrolment",
     # batch runs
     "check_path": "cccd_biometrics.batch.check",
     "run_batch": "cccd_biometrics.batch.run",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CccdBiometricsError",
+    "EnrolmentRecordError",
     "ImageTooLargeError",
     "ImageTooSmallError",
     "InputNotFoundError",
@@ -85,3 +86,10 @@ class RecordFormatError(CccdBiometricsError, ValueError):
     malformed, truncated, declares lengths beyond the caps, or holds something the library does not read."""
 
     code = "RECORD_FORMAT"
+
+
+class EnrolmentRecordError(CccdBiometricsError, ValueError):
+    """An enrolment record or its manifest is malformed (unknown position, a finger both captured and declared
+    absent, an absence without a valid reason, a manifest that is not the documented JSON)."""
+
+    code = "ENROLMENT_RECORD"

@@ -73,7 +73,7 @@ class CodeInfo:
     code:
         The stable code.
     modality:
-        ``"fingerprint"`` or ``"portrait"``.
+        ``"fingerprint"``, ``"slap"``, ``"portrait"`` or ``"record"`` (a whole enrolment record).
     severity:
         Default severity (fingerprint condition findings become warnings on a print that still scores well).
     meaning:
@@ -172,10 +172,43 @@ _ENTRIES = (
     CodeInfo("FACE_GLASSES", "portrait", _E, "Glasses are worn.", "Ask the applicant to remove the glasses."),
     CodeInfo("FACE_EXPRESSION_NOT_NEUTRAL", "portrait", _E, "The expression is not neutral (smile, raised brows).",
              "Ask for a neutral expression: mouth closed, no smile."),
+    # -------------------------------------------------------------------------------------------------- slaps
+    CodeInfo("SLAP_INCOMPLETE", "slap", _E, "Fewer fingers were found in the slap than it should hold.",
+             "Capture the slap again with every finger flat on the platen, fingers slightly apart."),
+    CodeInfo("SLAP_EXTRA_REGIONS", "slap", Severity.WARNING,
+             "More finger-like regions than fingers are on the platen (latent prints, another hand).",
+             "Clean the platen; make sure only one hand (or the two thumbs) is on it."),
+    # ------------------------------------------------------------------------------------- enrolment records
+    CodeInfo("RECORD_FINGER_MISSING", "record", _E, "A finger position has no image and no declared absence.",
+             "Capture the finger, or declare it absent with its reason (amputated, bandaged, unable to print)."),
+    CodeInfo("RECORD_DUPLICATE_FINGER", "record", _E,
+             "Two positions hold the same finger (comparator score at or above the FMR 0.01 % point).",
+             "The same finger was captured at two positions: capture each named finger again, checking which "
+             "finger is on the sensor."),
+    CodeInfo("RECORD_SEQUENCE_MISMATCH", "record", _E,
+             "The finger at this position matches another position's segment of the slap.",
+             "The finger captured at this position is another finger of the slap: capture it again, checking the "
+             "finger named on the screen."),
+    CodeInfo("RECORD_FINGERS_SWAPPED", "record", _E, "Two fingers were stored in each other's positions.",
+             "Two fingers were captured in each other's place: capture both again in the right order."),
+    CodeInfo("RECORD_HAND_SWAPPED", "record", _E, "The left and right hands were exchanged.",
+             "The left and right hands were exchanged: a supervisor checks the station's hand selection, then "
+             "both hands are captured again."),
+    CodeInfo("RECORD_SLAP_INCOMPLETE", "record", _E, "A slap of the record lacks fingers it should show.",
+             "Capture the slap again with every finger flat on the platen, fingers slightly apart."),
+    CodeInfo("RECORD_PORTRAIT_NONCOMPLIANT", "record", _E, "The record's portrait fails the portrait profile.",
+             "Take the portrait again following the portrait findings."),
+    CodeInfo("RECORD_IMAGE_UNREADABLE", "record", _E, "An image of the record cannot be read.",
+             "The stored image cannot be read: capture it again."),
+    CodeInfo("RECORD_SEQUENCE_UNCONFIRMED", "record", Severity.WARNING,
+             "No slap segment confirms the finger at this position.",
+             "No slap segment confirms this finger; check its quality and the slap."),
+    CodeInfo("RECORD_FINGER_DECLARED_ABSENT", "record", Severity.INFO,
+             "A finger is declared absent with its reason.", "Declared absence recorded; nothing to do."),
 )
 
 CODES: Mapping[str, CodeInfo] = {c.code: c for c in _ENTRIES}
-"""Every finding code of the library, fingerprints then portraits."""
+"""Every finding code of the library: fingerprints, portraits, slaps, then enrolment records."""
 
 def action_for(code: str, variant: str | None = None) -> str:
     """The operator action of ``code`` (or of one of its named variants).

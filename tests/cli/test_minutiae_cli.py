@@ -37,7 +37,7 @@ def test_cli_folder_with_same_stems_and_bad_file(sample_data, tmp_path, capsys):
 
 
 def test_cli_blank_image_is_flagged_not_an_error(tmp_path, capsys):
-    from cccd_biometrics.io import save_image
+    from cccd_biometrics.io.encode import save_image
 
     save_image(np.full((200, 200), 255, np.uint8), tmp_path / "blank.png")
     rc = main(["finger", "minutiae", str(tmp_path / "blank.png"), "--ppi", "500", "-o", str(tmp_path)])

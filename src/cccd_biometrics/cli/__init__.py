@@ -19,7 +19,7 @@ from .._shared.gc import cyclic_gc_paused
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
 
 # sub-command modules, in the order --help lists them
-_COMMANDS = ("check", "finger", "face", "bench", "synth", "convert", "doctor")
+_COMMANDS = ("check", "finger", "face", "enrol", "convert", "bench", "synth", "doctor")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

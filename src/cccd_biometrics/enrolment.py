@@ -1,0 +1,825 @@
+"""The enrolment record: ten fingers, the slaps and a portrait checked together, with one verdict.
+
+Each single-image check exists elsewhere; a record adds the errors no single image shows:
+
+* a finger missing with no reason declared (amputated and bandaged fingers must be declared);
+* the same finger captured twice (``RECORD_DUPLICATE_FINGER``): all 45 pairs of the ten fingers are compared
+  with the comparator at its FMR <= 0.01 % operating point (:data:`DUPLICATE_THRESHOLD`), and, when slaps are
+  present, two fingers that both match one slap segment are the same finger;
+* fingers stored under the wrong position: the *sequence check* compares each individually captured finger
+  with the slap segments (:func:`~cccd_biometrics.fingerprint.slap.segment_slap`): a finger that matches
+  another position's segment rather than its own is a ``RECORD_SEQUENCE_MISMATCH``; two positions that match
+  each other's segments are ``RECORD_FINGERS_SWAPPED``; fingers of one hand matching the other hand's segments
+  are ``RECORD_HAND_SWAPPED``;
+* incomplete slaps and a non-compliant portrait.
+
+Every record finding has a stable code, the positions it concerns, the measured value, the threshold, and an
+operator action (:data:`RECORD_CODES`); the report lists what to capture again in the order an operator redoes it
+and gives one verdict: ``accept``, ``recapture`` or ``supervisor``.
+
+>>> import cccd_biometrics as cb
+>>> rec = cb.EnrolmentRecord.from_manifest("sample_data/enrolment/citizen_clean")   # doctest: +SKIP
+>>> rep = cb.check_enrolment(rec)                                                  # doctest: +SKIP
+>>> rep.verdict, [(f.code, f.positions) for f in rep.findings]                    # doctest: +SKIP
+('accept', [])
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ._shared.jsonsafe import json_safe
+from .errors import CccdBiometricsError, EnrolmentRecordError, InputNotFoundError
+from .face.capture import load_portrait
+from .face.icao import check_portrait
+from .findings import CODES, Finding, Severity
+from .fingerprint.analysis import analyze_fingerprint
+from .fingerprint.capture import load_fingerprint
+from .fingerprint.match import compare_one_to_many, prepare_gallery, prepare_template
+from .fingerprint.minutiae import extract_minutiae
+from .fingerprint.quality import assess_fingerprint
+from .fingerprint.slap import SLAP_FINGERS, segment_slap
+from .images import FingerImage, Portrait
+
+__all__ = [
+    "ABSENCE_REASONS",
+    "DUPLICATE_THRESHOLD",
+    "FINGER_NAMES",
+    "RECORD_CODES",
+    "EnrolmentRecord",
+    "EnrolmentReport",
+    "EnrolmentThresholds",
+    "FingerResult",
+    "RecaptureItem",
+    "RecordFinding",
+    "check_enrolment",
+]
+
+FINGER_NAMES: dict[int, str] = {
+    1: "right thumb", 2: "right index", 3: "right middle", 4: "right ring", 5: "right little",
+    6: "left thumb", 7: "left index", 8: "left middle", 9: "left ring", 10: "left little",
+}
+"""Finger position codes of ISO/IEC 19794-4 and ANSI/NIST-ITL."""
+
+SLAP_NAMES: dict[int, str] = {13: "right four-finger slap", 14: "left four-finger slap", 15: "two-thumb slap"}
+
+ABSENCE_REASONS: dict[str, str] = {
+    "amputated": "amputated", "xx": "amputated",
+    "bandaged": "bandaged", "unable_to_print": "unable_to_print", "unable to print": "unable_to_print",
+    "up": "unable_to_print",
+}
+"""Declared absence reasons (ANSI/NIST-ITL amputation codes XX = amputated, UP = unable to print), by alias."""
+
+DUPLICATE_THRESHOLD = 0.0323
+"""Comparator score at FMR <= 0.01 %, for the duplicate check (two fingers of one record at or above it are one
+finger). Fitted on the 156,160 impostor pairs of the eight FVC2000/2002 B dev DBs (23,040) and the U.are.U sample
+DB (133,120; 17,920 of them two fingers of one person) pooled, all-pairs protocol within each DB, this library's
+extractor and comparator with default settings: the lowest 4-decimal score above all but 15 impostor scores
+(in-sample FMR 0.0096 %, TMR 91.45 % of 4,060 genuine pairs). Out of sample: fitted on FVC alone (0.0334) it
+gives FMR 0.0068 % (9 / 133,120) on U.are.U; fitted on U.are.U alone (0.0321) FMR 0.0174 % (4 / 23,040) on FVC.
+``benchmarks/calibrate_duplicate_threshold.py`` writes ``benchmarks/results/duplicate_threshold.json`` with the
+data it came from; recalibrate when the extractor or comparator changes."""
+
+# cccd_biometrics.fingerprint.match.DECISION_THRESHOLDS (kept equal by a test; not imported, so that importing
+# this module stays light)
+_FMR_1 = 0.0208
+_FMR_01 = 0.0266
+
+# Route "recapture": the operator fixes it at the station; "supervisor": the record needs someone who can look
+# into why (the station's hand labelling, the citizen's fingers); "": nothing to redo.
+_ROUTES: dict[str, str] = {
+    "RECORD_FINGER_MISSING": "recapture", "RECORD_DUPLICATE_FINGER": "recapture",
+    "RECORD_SEQUENCE_MISMATCH": "recapture", "RECORD_FINGERS_SWAPPED": "recapture",
+    "RECORD_HAND_SWAPPED": "supervisor", "RECORD_SLAP_INCOMPLETE": "recapture",
+    "RECORD_PORTRAIT_NONCOMPLIANT": "recapture", "RECORD_IMAGE_UNREADABLE": "recapture",
+    "RECORD_SEQUENCE_UNCONFIRMED": "", "RECORD_FINGER_DECLARED_ABSENT": "",
+}
+
+RECORD_CODES: dict[str, tuple[Severity, str, str]] = {
+    code: (CODES[code].severity, route, CODES[code].action) for code, route in _ROUTES.items()
+}
+"""The record finding codes: code -> (severity, route, operator action); severity and action from the one
+catalogue, :data:`cccd_biometrics.findings.CODES`."""
+
+_CAPTURE_ORDER: tuple[int | str, ...] = (1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 10, 14, 15, "portrait")
+"""Order of the recapture list: one hand at a time (its fingers, then its slap), the thumbs slap, the portrait."""
+
+
+# ------------------------------------------------------------------------------------------------ findings
+
+
+@dataclass(frozen=True)
+class RecordFinding(Finding):
+    """A :class:`~cccd_biometrics.findings.Finding` about a record, with the finger positions it concerns.
+
+    ``positions`` are finger position codes (1-10), slap codes (13-15) or empty (the portrait);
+    ``route`` is ``"recapture"``, ``"supervisor"`` or empty (advice).
+    """
+
+    positions: tuple[int, ...] = ()
+    route: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "positions": list(self.positions), "route": self.route}
+
+
+def _record_finding(code: str, positions: tuple[int, ...], message: str, value: float | None = None,
+                    threshold: float | None = None) -> RecordFinding:
+    severity, route, action = RECORD_CODES[code]
+    return RecordFinding(code=code, severity=severity, message=message,
+                         value=None if value is None else round(float(value), 4),
+                         threshold=None if threshold is None else float(threshold), action=action,
+                         positions=tuple(int(p) for p in positions), route=route)
+
+
+def _image_finding(f: Finding, position: int) -> RecordFinding:
+    """A single-image finding carried into the record, with its position; errors route to recapture."""
+    return RecordFinding(code=f.code, severity=f.severity, message=f.message, value=f.value,
+                         threshold=f.threshold, action=f.action, positions=(position,),
+                         route="recapture" if f.severity == Severity.ERROR else "")
+
+
+# -------------------------------------------------------------------------------------------------- record
+
+
+def _positions(mapping: Mapping[Any, Any] | None, allowed: range | tuple[int, ...], what: str
+               ) -> MappingProxyType[int, Any]:
+    out: dict[int, Any] = {}
+    for key, value in (mapping or {}).items():
+        try:
+            pos = int(key)
+        except (TypeError, ValueError):
+            raise EnrolmentRecordError(f"{what} position {key!r} is not a number") from None
+        if pos not in allowed or str(key).strip() != str(pos):
+            raise EnrolmentRecordError(f"{what} position {key!r} is not one of {list(allowed)}")
+        if value is None:
+            raise EnrolmentRecordError(f"{what} position {pos} has no image")
+        out[pos] = value
+    return MappingProxyType(dict(sorted(out.items())))
+
+
+def _reason(reason: Any, pos: int) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise EnrolmentRecordError(f"absent finger {pos} needs a reason (amputated, bandaged, unable_to_print)")
+    key = reason.strip().lower()
+    if key not in ABSENCE_REASONS:
+        raise EnrolmentRecordError(f"absent finger {pos}: unknown reason {reason!r}; use amputated, bandaged or "
+                                   "unable_to_print")
+    return ABSENCE_REASONS[key]
+
+
+def _describe(source: Any) -> str:
+    if isinstance(source, (str, Path)):
+        return str(source)
+    return getattr(source, "source", None) or f"<{type(source).__name__}>"
+
+
+@dataclass(frozen=True, eq=False)
+class EnrolmentRecord:
+    """What an enrolment station captured for one citizen.
+
+    Parameters
+    ----------
+    fingers:
+        Finger position (1-10) -> image (path, bytes, array or :class:`~cccd_biometrics.images.FingerImage`).
+    slaps:
+        Slap position (13 right four, 14 left four, 15 both thumbs) -> image.
+    absent:
+        Finger position -> declared reason: ``"amputated"``, ``"bandaged"`` or ``"unable_to_print"``
+        (ANSI/NIST-ITL codes ``"XX"`` and ``"UP"`` are accepted).
+    portrait:
+        The portrait (path, bytes, array or :class:`~cccd_biometrics.images.Portrait`), or None.
+    ppi:
+        Resolution of the finger and slap images when their metadata lacks it.
+    source:
+        Where the record came from (a folder, a transaction file), for reports.
+
+    Raises
+    ------
+    EnrolmentRecordError
+        Unknown positions, a finger both captured and declared absent, an absence without a valid reason.
+
+    Examples
+    --------
+    >>> rec = EnrolmentRecord(fingers={1: "r_thumb.png", 2: "r_index.png"}, absent={3: "amputated"})  # doctest: +SKIP
+    """
+
+    fingers: Mapping[int, Any] = field(default_factory=dict)
+    slaps: Mapping[int, Any] = field(default_factory=dict)
+    absent: Mapping[int, str] = field(default_factory=dict)
+    portrait: Any = None
+    ppi: float | None = None
+    source: str = "<record>"
+
+    def __post_init__(self) -> None:
+        fingers = _positions(self.fingers, range(1, 11), "finger")
+        slaps = _positions(self.slaps, (13, 14, 15), "slap")
+        absent = _positions(self.absent, range(1, 11), "absent finger")
+        absent = MappingProxyType({p: _reason(r, p) for p, r in absent.items()})
+        both = sorted(set(fingers) & set(absent))
+        if both:
+            raise EnrolmentRecordError(f"finger position(s) {both} are both captured and declared absent")
+        if self.ppi is not None and not 50.0 <= float(self.ppi) <= 5000.0:
+            raise EnrolmentRecordError(f"implausible ppi {self.ppi!r}")
+        object.__setattr__(self, "fingers", fingers)
+        object.__setattr__(self, "slaps", slaps)
+        object.__setattr__(self, "absent", absent)
+
+    @property
+    def missing(self) -> tuple[int, ...]:
+        """Finger positions neither captured nor declared absent."""
+        return tuple(p for p in range(1, 11) if p not in self.fingers and p not in self.absent)
+
+    @classmethod
+    def from_manifest(cls, path: str | Path) -> EnrolmentRecord:
+        """Load a record folder (or its ``manifest.json``).
+
+        The manifest is JSON: ``{"fingers": {"1": "file", ...}, "slaps": {"13": "file"}, "absent":
+        {"7": "amputated"}, "portrait": "file"}``, plus an optional ``"ppi"`` and ``"id"``. File names are
+        relative to the manifest's folder.
+
+        Raises
+        ------
+        InputNotFoundError
+            The folder, the manifest or a file it names does not exist.
+        EnrolmentRecordError
+            The manifest is not valid JSON or not of that shape.
+        """
+        p = Path(path)
+        manifest = p / "manifest.json" if p.is_dir() else p
+        if not manifest.is_file():
+            raise InputNotFoundError("no manifest.json (an enrolment record folder needs one)", source=str(p))
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise EnrolmentRecordError(f"manifest is not valid JSON: {exc}", source=str(manifest)) from None
+        if not isinstance(data, dict):
+            raise EnrolmentRecordError("manifest must be a JSON object", source=str(manifest))
+        unknown = sorted(set(data) - {"fingers", "slaps", "absent", "portrait", "ppi", "id"})
+        if unknown:
+            raise EnrolmentRecordError(f"unknown manifest keys {unknown}", source=str(manifest))
+        base = manifest.parent
+
+        def files(key: str) -> dict[Any, Path]:
+            section = data.get(key) or {}
+            if not isinstance(section, dict) or not all(isinstance(v, str) for v in section.values()):
+                raise EnrolmentRecordError(f'"{key}" must map positions to file names', source=str(manifest))
+            out = {k: base / v for k, v in section.items()}
+            for f in out.values():
+                if not f.is_file():
+                    raise InputNotFoundError("file named in the manifest does not exist", source=str(f))
+            return out
+
+        portrait = data.get("portrait")
+        if portrait is not None:
+            if not isinstance(portrait, str):
+                raise EnrolmentRecordError('"portrait" must be a file name', source=str(manifest))
+            portrait = base / portrait
+            if not portrait.is_file():
+                raise InputNotFoundError("portrait named in the manifest does not exist", source=str(portrait))
+        absent = data.get("absent") or {}
+        if not isinstance(absent, dict):
+            raise EnrolmentRecordError('"absent" must map positions to reasons', source=str(manifest))
+        ppi = data.get("ppi")
+        if ppi is not None and not isinstance(ppi, (int, float)):
+            raise EnrolmentRecordError('"ppi" must be a number', source=str(manifest))
+        try:
+            return cls(fingers=files("fingers"), slaps=files("slaps"), absent=absent, portrait=portrait, ppi=ppi,
+                       source=str(manifest.parent))
+        except EnrolmentRecordError as exc:
+            raise EnrolmentRecordError(str(exc), source=str(manifest)) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source,
+                "fingers": {str(p): _describe(s) for p, s in self.fingers.items()},
+                "slaps": {str(p): _describe(s) for p, s in self.slaps.items()},
+                "absent": {str(p): r for p, r in self.absent.items()},
+                "portrait": None if self.portrait is None else _describe(self.portrait),
+                "missing": list(self.missing)}
+
+
+# -------------------------------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class EnrolmentThresholds:
+    """Decision thresholds of :func:`check_enrolment` (comparator scores, see the module docstring).
+
+    Attributes
+    ----------
+    duplicate:
+        Two fingers of the record scoring at least this are the same finger (FMR <= 0.01 %).
+    sequence_confirm:
+        A finger scoring at least this against its own slap segment is confirmed (FMR 1 %).
+    sequence_cross:
+        A finger scoring at least this against another position's segment (and more than against its own)
+        matches that segment (FMR <= 0.01 %).
+    swap_pair:
+        Two fingers each matching the other's segment at least this well (and better than their own) are
+        swapped (FMR 0.1 %).
+    hand_swap_fingers:
+        At least this many fingers matching the other hand's segments make a hand swap.
+    portrait_profile:
+        Profile of :func:`~cccd_biometrics.face.icao.check_portrait`.
+    """
+
+    duplicate: float = DUPLICATE_THRESHOLD
+    sequence_confirm: float = _FMR_1
+    sequence_cross: float = DUPLICATE_THRESHOLD
+    swap_pair: float = _FMR_01
+    hand_swap_fingers: int = 3
+    portrait_profile: str = "icao"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"duplicate": self.duplicate, "duplicate_operating_point": "FMR <= 0.01 %",
+                "sequence_confirm": self.sequence_confirm, "sequence_confirm_operating_point": "FMR 1 %",
+                "sequence_cross": self.sequence_cross, "sequence_cross_operating_point": "FMR <= 0.01 %",
+                "swap_pair": self.swap_pair, "swap_pair_operating_point": "FMR 0.1 %",
+                "hand_swap_fingers": self.hand_swap_fingers, "portrait_profile": self.portrait_profile}
+
+
+DEFAULT_THRESHOLDS = EnrolmentThresholds()
+
+
+@dataclass(frozen=True, eq=False)
+class FingerResult:
+    """One individually captured finger: its quality report and template size, or why it could not be read."""
+
+    position: int
+    source: str
+    quality: Any = None  # FingerprintQuality
+    minutiae: int = 0
+    error: str | None = None
+    template: Any = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"position": self.position, "finger": FINGER_NAMES[self.position],
+                               "source": self.source, "error": self.error, "minutiae": self.minutiae}
+        if self.quality is not None:
+            out.update(score=round(float(self.quality.score), 2), hard_to_read=bool(self.quality.hard_to_read),
+                       codes=list(self.quality.codes))
+        return out
+
+
+@dataclass(frozen=True)
+class RecaptureItem:
+    """One capture to redo: ``target`` is ``"finger"``, ``"slap"`` or ``"portrait"``, with the position code
+    (None for the portrait) and the codes that call for it."""
+
+    target: str
+    position: int | None
+    codes: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        if self.target == "finger" and self.position is not None:
+            return f"{self.position} {FINGER_NAMES[self.position]}"
+        if self.target == "slap" and self.position is not None:
+            return f"{self.position} {SLAP_NAMES[self.position]}"
+        return "portrait"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "position": self.position, "label": self.label, "codes": list(self.codes)}
+
+
+@dataclass(frozen=True, eq=False)
+class EnrolmentReport:
+    """The outcome of :func:`check_enrolment`.
+
+    Attributes
+    ----------
+    verdict:
+        ``"accept"`` (no error), ``"recapture"`` (errors the operator fixes by capturing again) or
+        ``"supervisor"`` (an error routed to a supervisor, e.g. a hand swap).
+    findings:
+        Record findings and the single-image findings of the fingers, each with its positions; errors first.
+    recapture:
+        What to capture again, in the order an operator redoes it.
+    fingers:
+        Position -> :class:`FingerResult`.
+    slaps:
+        Slap position -> :class:`~cccd_biometrics.fingerprint.slap.SlapSegmentation` (or an error string).
+    portrait:
+        The :class:`~cccd_biometrics.face.icao.PortraitReport`, or None.
+    absent:
+        Declared absences.
+    thresholds:
+        The operating points used (stated, so that a report says what its decisions rest on).
+    sequence:
+        Position -> {slap segment position: comparator score} of the sequence check.
+    duplicates:
+        ``(i, j)`` -> score of the two fingers, for every pair compared.
+    timings:
+        Stage -> milliseconds (not part of :meth:`to_dict` unless asked).
+    """
+
+    verdict: str
+    findings: tuple[RecordFinding, ...]
+    recapture: tuple[RecaptureItem, ...]
+    fingers: Mapping[int, FingerResult]
+    slaps: Mapping[int, Any]
+    portrait: Any
+    absent: Mapping[int, str]
+    thresholds: EnrolmentThresholds
+    sequence: Mapping[int, Mapping[int, float]] = field(default_factory=dict)
+    duplicates: Mapping[tuple[int, int], float] = field(default_factory=dict)
+    source: str = "<record>"
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(f.code for f in self.findings)
+
+    def findings_of(self, code: str) -> tuple[RecordFinding, ...]:
+        """The findings with this code."""
+        return tuple(f for f in self.findings if f.code == code)
+
+    def to_dict(self, *, include_timings: bool = False, include_scores: bool = False) -> dict[str, Any]:
+        slaps: dict[str, Any] = {}
+        for p, s in self.slaps.items():
+            slaps[str(p)] = {"error": s} if isinstance(s, str) else s.to_dict()
+        out: dict[str, Any] = {
+            "source": self.source,
+            "verdict": self.verdict,
+            "codes": list(self.codes),
+            "findings": [f.to_dict() for f in self.findings],
+            "recapture": [r.to_dict() for r in self.recapture],
+            "fingers": {str(p): r.to_dict() for p, r in self.fingers.items()},
+            "absent": {str(p): r for p, r in self.absent.items()},
+            "slaps": slaps,
+            "portrait": None if self.portrait is None else (
+                {"error": self.portrait} if isinstance(self.portrait, str) else self.portrait.to_dict()),
+            "thresholds": self.thresholds.to_dict(),
+        }
+        if include_scores:
+            out["sequence"] = {str(p): {str(q): round(v, 4) for q, v in row.items()}
+                               for p, row in self.sequence.items()}
+            out["duplicates"] = {f"{i}-{j}": round(v, 4) for (i, j), v in self.duplicates.items()}
+        if include_timings:
+            out["timings_ms"] = {k: round(v, 2) for k, v in self.timings.items()}
+        return json_safe(out)
+
+
+# ----------------------------------------------------------------------------------------------- the checks
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = self.times.get(stage, 0.0) + 1000.0 * (now - self._t)
+        self._t = now
+
+
+def _check_fingers(record: EnrolmentRecord, clock: _Clock) -> dict[int, FingerResult]:
+
+    out = {}
+    for pos, src in record.fingers.items():
+        try:
+            image = src if isinstance(src, FingerImage) else load_fingerprint(src, ppi=record.ppi)
+            analysis = analyze_fingerprint(image)
+            quality = assess_fingerprint(analysis)
+            template = extract_minutiae(analysis, with_quality=False)
+        except CccdBiometricsError as exc:
+            out[pos] = FingerResult(pos, _describe(src), error=str(exc))
+            continue
+        out[pos] = FingerResult(pos, _describe(src), quality=quality, minutiae=len(template.minutiae),
+                                template=template)
+    clock.lap("fingers")
+    return out
+
+
+def _check_slaps(record: EnrolmentRecord, clock: _Clock) -> dict[int, Any]:
+
+    out: dict[int, Any] = {}
+    for pos, src in record.slaps.items():
+        try:
+            out[pos] = segment_slap(src, pos, ppi=record.ppi, absent=tuple(record.absent))
+        except CccdBiometricsError as exc:
+            out[pos] = str(exc)
+    clock.lap("slaps")
+    return out
+
+
+def _check_portrait(record: EnrolmentRecord, profile: str, clock: _Clock) -> Any:
+    if record.portrait is None:
+        return None
+
+    report: Any
+    try:
+        portrait = record.portrait if isinstance(record.portrait, Portrait) else load_portrait(record.portrait)
+        report = check_portrait(portrait, profile=profile)
+    except CccdBiometricsError as exc:
+        report = str(exc)
+    clock.lap("portrait")
+    return report
+
+
+def _segment_templates(slaps: Mapping[int, Any]) -> dict[int, Any]:
+    """Slap segment position -> prepared template (minutiae of the upright fingertip)."""
+
+    out = {}
+    for seg in (s for s in slaps.values() if not isinstance(s, str)):
+        for segment in seg.segments:
+            if segment.analysis is None or segment.position in out:
+                continue
+            out[segment.position] = prepare_template(extract_minutiae(segment.analysis, with_quality=False))
+    return out
+
+
+def _score_table(fingers: Mapping[int, FingerResult], seg_templates: Mapping[int, Any]
+                 ) -> tuple[dict[tuple[int, int], float], dict[int, dict[int, float]]]:
+    """Scores of every pair of fingers, and of every finger against every slap segment."""
+
+    positions = [p for p, r in fingers.items() if r.template is not None]
+    prepared = [prepare_template(fingers[p].template) for p in positions]
+    pairs: dict[tuple[int, int], float] = {}
+    gallery = prepare_gallery(prepared)
+    for k, p in enumerate(positions[:-1]):
+        scores = compare_one_to_many(prepared[k], gallery.subset(k + 1, len(positions)))
+        for q, s in zip(positions[k + 1:], scores, strict=True):
+            pairs[(p, q)] = float(s)
+    sequence: dict[int, dict[int, float]] = {}
+    if seg_templates:
+        seg_positions = list(seg_templates)
+        seg_gallery = prepare_gallery([seg_templates[q] for q in seg_positions])
+        for k, p in enumerate(positions):
+            scores = compare_one_to_many(prepared[k], seg_gallery)
+            sequence[p] = {q: float(s) for q, s in zip(seg_positions, scores, strict=True)}
+    return pairs, sequence
+
+
+def _uncertain_segments(slaps: Mapping[int, Any]) -> set[int]:
+    """Finger positions of the slaps whose segment labels are uncertain (fingers missing or extra regions)."""
+
+    out: set[int] = set()
+    for pos, seg in slaps.items():
+        if isinstance(seg, str) or seg.findings:
+            out.update(SLAP_FINGERS[pos])
+    return out
+
+
+def _hand(position: int) -> int:
+    return 0 if position <= 5 else 1
+
+
+def _mismatches(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresholds, uncertain: set[int]
+                ) -> tuple[dict[int, int], list[int]]:
+    """p -> the other segment q that finger p matches (and its own does not); and the unconfirmed fingers.
+
+    A match with a segment of a slap whose labels are uncertain (fingers missing or extra) is no evidence of a
+    wrong position: the finger is only unconfirmed."""
+    matches: dict[int, int] = {}
+    unconfirmed: list[int] = []
+    for p, row in sequence.items():
+        own = row.get(p, 0.0)
+        others = {q: v for q, v in row.items() if q != p}
+        q = max(others, key=lambda k: others[k]) if others else None
+        if q is not None and others[q] >= t.sequence_cross and others[q] > own and own < t.sequence_cross:
+            if q in uncertain and (p in uncertain or p not in row):
+                unconfirmed.append(p)
+            else:
+                matches[p] = q
+        elif own < t.sequence_confirm:
+            unconfirmed.append(p)
+    return matches, unconfirmed
+
+
+def _is_swap(p: int, q: int, sequence: Mapping[int, Mapping[int, float]], matches: Mapping[int, int],
+             t: EnrolmentThresholds) -> bool:
+    """Fingers p and q each match the other's segment better than their own: one clear match (FMR 0.01 %) and
+    the reverse at FMR 1 %, or both at FMR 0.1 %."""
+    sp, sq = sequence.get(p, {}), sequence.get(q, {})
+    pq, qp = sp.get(q, 0.0), sq.get(p, 0.0)
+    if not (pq > sp.get(p, 0.0) and qp > sq.get(q, 0.0)):
+        return False
+    one_clear = (matches.get(p) == q and qp >= t.sequence_confirm) or (matches.get(q) == p
+                                                                      and pq >= t.sequence_confirm)
+    return one_clear or pq + qp >= 2 * t.swap_pair
+
+
+def _sequence_findings(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresholds,
+                       uncertain: set[int] | None = None) -> tuple[list[RecordFinding], dict[int, int]]:
+    """Hand swap, swaps, mismatches and unconfirmed fingers from the finger-versus-segment scores.
+
+    ``uncertain`` holds the segment positions of slaps whose labelling is uncertain. Returns the findings and
+    p -> the segment finger p matches instead of its own."""
+    matches, unconfirmed = _mismatches(sequence, t, uncertain or set())
+    findings: list[RecordFinding] = []
+    explained: set[int] = set()
+    cross = [p for p, q in matches.items() if _hand(p) != _hand(q)]
+    if len(cross) >= t.hand_swap_fingers:
+        findings.append(_record_finding(
+            "RECORD_HAND_SWAPPED", tuple(range(1, 11)),
+            f"{len(cross)} fingers match the other hand's slap segments: the left and right hands were exchanged.",
+            float(len(cross)), float(t.hand_swap_fingers)))
+        explained.update(cross)
+    candidates = sorted({(min(p, q), max(p, q)) for p, q in matches.items()}
+                        | {(p, q) for p in sequence for q in sequence if p < q})
+    for p, q in candidates:
+        if p in explained or q in explained or not _is_swap(p, q, sequence, matches, t):
+            continue
+        score = min(sequence[p].get(q, 0.0), sequence[q].get(p, 0.0))
+        findings.append(_record_finding(
+            "RECORD_FINGERS_SWAPPED", (p, q),
+            f"The fingers captured as {FINGER_NAMES[p]} ({p}) and {FINGER_NAMES[q]} ({q}) match each other's "
+            "slap segments.", score, t.sequence_confirm))
+        explained.update((p, q))
+    for p, q in sorted(matches.items()):
+        if p in explained:
+            continue
+        findings.append(_record_finding(
+            "RECORD_SEQUENCE_MISMATCH", (p, q),
+            f"The finger captured as {FINGER_NAMES[p]} ({p}) matches the slap segment of {FINGER_NAMES[q]} ({q}), "
+            "not its own.", sequence[p][q], t.sequence_cross))
+        explained.add(p)
+    for p in unconfirmed:
+        if p not in explained:
+            findings.append(_record_finding(
+                "RECORD_SEQUENCE_UNCONFIRMED", (p,),
+                f"The {FINGER_NAMES[p]} ({p}) does not match its slap segment clearly.", sequence[p].get(p),
+                t.sequence_confirm))
+    return findings, matches
+
+
+def _best_segments(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresholds) -> dict[int, int]:
+    """Finger position -> the slap segment it matches best, when that score reaches ``t.sequence_cross``."""
+    out = {}
+    for p, row in sequence.items():
+        if row:
+            q = max(row, key=lambda k: row[k])
+            if row[q] >= t.sequence_cross:
+                out[p] = q
+    return out
+
+
+def _duplicate_findings(pairs: Mapping[tuple[int, int], float], sequence: Mapping[int, Mapping[int, float]],
+                        t: EnrolmentThresholds) -> list[RecordFinding]:
+    """Pairs of fingers that are one finger.
+
+    Direct: the two score at least ``t.duplicate`` (FMR <= 0.01 %), unless the slaps show two fingers (each
+    matches a different segment best, at ``t.sequence_cross``: the score is then an impostor's tail). Via the
+    slap: the two score at least ``t.sequence_confirm`` and both match the same segment best at
+    ``t.sequence_cross``. Slap evidence uses the strict threshold because impostor scores of one person's fingers
+    are correlated: fingers i and j compared as two captures and as capture versus segment are the same pair.
+    """
+    best = _best_segments(sequence, t)
+    out = []
+    for (i, j), score in sorted(pairs.items()):
+        bi, bj = best.get(i), best.get(j)
+        distinct = bi is not None and bj is not None and bi != bj
+        direct = score >= t.duplicate and not distinct
+        via_slap = score >= t.sequence_confirm and bi is not None and bi == bj
+        if direct or via_slap:
+            how = "" if direct else " (both match one slap segment)"
+            out.append(_record_finding(
+                "RECORD_DUPLICATE_FINGER", (i, j),
+                f"The fingers captured as {FINGER_NAMES[i]} ({i}) and {FINGER_NAMES[j]} ({j}) are the same "
+                f"finger{how}.", score, t.duplicate if direct else t.sequence_confirm))
+    return out
+
+
+def _slap_findings(slaps: Mapping[int, Any], absent: Mapping[int, str]) -> list[RecordFinding]:
+
+    out = []
+    for pos, seg in slaps.items():
+        if isinstance(seg, str):
+            out.append(_record_finding("RECORD_IMAGE_UNREADABLE", (pos,), f"{SLAP_NAMES[pos]}: {seg}"))
+            continue
+        expected = [p for p in SLAP_FINGERS[pos] if p not in absent]
+        found = {s.position for s in seg.segments}
+        if len(seg.segments) < len(expected):
+            lost = [p for p in expected if p not in found]
+            out.append(_record_finding(
+                "RECORD_SLAP_INCOMPLETE", (pos,),
+                f"The {SLAP_NAMES[pos]} shows {len(seg.segments)} of {len(expected)} fingers"
+                f" (not found: {', '.join(FINGER_NAMES[p] for p in lost)}).",
+                float(len(seg.segments)), float(len(expected))))
+    return out
+
+
+def _portrait_findings(portrait: Any) -> list[RecordFinding]:
+    if portrait is None:
+        return []
+    if isinstance(portrait, str):
+        return [_record_finding("RECORD_IMAGE_UNREADABLE", (), f"portrait: {portrait}")]
+    errors = [f for f in portrait.findings if f.severity == Severity.ERROR]
+    if not errors:
+        return []
+    return [_record_finding("RECORD_PORTRAIT_NONCOMPLIANT", (),
+                            f"The portrait fails {len(errors)} requirement(s): "
+                            f"{', '.join(f.code for f in errors)}.", float(len(errors)), 0.0)]
+
+
+def _finger_findings(record: EnrolmentRecord, fingers: Mapping[int, FingerResult]) -> list[RecordFinding]:
+    out = []
+    for p in record.missing:
+        out.append(_record_finding("RECORD_FINGER_MISSING", (p,),
+                                   f"No image of the {FINGER_NAMES[p]} ({p}) and no absence declared."))
+    for p, reason in record.absent.items():
+        out.append(_record_finding("RECORD_FINGER_DECLARED_ABSENT", (p,),
+                                   f"The {FINGER_NAMES[p]} ({p}) is declared absent: {reason}."))
+    for p, r in fingers.items():
+        if r.error is not None:
+            out.append(_record_finding("RECORD_IMAGE_UNREADABLE", (p,), f"{FINGER_NAMES[p]}: {r.error}"))
+        elif r.quality is not None:
+            out.extend(_image_finding(f, p) for f in r.quality.findings)
+    return out
+
+
+def _recapture_targets(f: RecordFinding, sequence: Mapping[int, Mapping[int, float]],
+                       t: EnrolmentThresholds) -> list[tuple[str, int | None]]:
+    if f.route != "recapture" and f.code != "RECORD_HAND_SWAPPED":
+        return []
+    if f.code == "RECORD_PORTRAIT_NONCOMPLIANT" or (f.code == "RECORD_IMAGE_UNREADABLE" and not f.positions):
+        return [("portrait", None)]
+    if f.code == "RECORD_SEQUENCE_MISMATCH":
+        return [("finger", f.positions[0])]
+    if f.code == "RECORD_DUPLICATE_FINGER" and sequence:
+        # the finger its own slap segment confirms was right; the other one is the duplicate
+        confirmed = [p for p in f.positions if sequence.get(p, {}).get(p, 0.0) >= t.sequence_confirm]
+        if len(confirmed) == 1:
+            return [("finger", p) for p in f.positions if p not in confirmed]
+    return [("slap" if p >= 13 else "finger", p) for p in f.positions]
+
+
+def _recapture_list(findings: list[RecordFinding], sequence: Mapping[int, Mapping[int, float]],
+                    t: EnrolmentThresholds) -> tuple[RecaptureItem, ...]:
+    codes: dict[tuple[str, int | None], list[str]] = {}
+    for f in findings:
+        if f.severity != Severity.ERROR:
+            continue
+        for target in _recapture_targets(f, sequence, t):
+            bucket = codes.setdefault(target, [])
+            if f.code not in bucket:
+                bucket.append(f.code)
+
+    def order(key: tuple[str, int | None]) -> int:
+        return _CAPTURE_ORDER.index("portrait" if key[1] is None else key[1])
+
+    return tuple(RecaptureItem(target, pos, tuple(c)) for (target, pos), c in sorted(codes.items(),
+                                                                                     key=lambda kv: order(kv[0])))
+
+
+def _severity_rank(f: Finding) -> int:
+    return {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}[f.severity]
+
+
+def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds = DEFAULT_THRESHOLDS
+                    ) -> EnrolmentReport:
+    """Check an enrolment record: every image, then what only the record as a whole can show.
+
+    Parameters
+    ----------
+    record:
+        The :class:`EnrolmentRecord`.
+    thresholds:
+        Operating points (defaults: duplicates and cross matches at FMR <= 0.01 %, own-segment confirmation at
+        FMR 1 %); stated in the report.
+
+    Returns
+    -------
+    EnrolmentReport
+        Unreadable images are findings (``RECORD_IMAGE_UNREADABLE``), not exceptions.
+
+    Examples
+    --------
+    >>> rep = check_enrolment(EnrolmentRecord.from_manifest("sample_data/enrolment/citizen_errors"))  # doctest: +SKIP
+    >>> rep.verdict, [(r.label, r.codes) for r in rep.recapture]                                      # doctest: +SKIP
+    """
+    if not isinstance(record, EnrolmentRecord):
+        raise EnrolmentRecordError(f"expected an EnrolmentRecord, got {type(record).__name__}")
+    clock = _Clock()
+    fingers = _check_fingers(record, clock)
+    slaps = _check_slaps(record, clock)
+    seg_templates = _segment_templates(slaps)
+    clock.lap("slap_minutiae")
+    portrait = _check_portrait(record, thresholds.portrait_profile, clock)
+    pairs, sequence = _score_table(fingers, seg_templates)
+    clock.lap("comparisons")
+    seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps))
+    findings = (_finger_findings(record, fingers) + _duplicate_findings(pairs, sequence, thresholds)
+                + seq_findings + _slap_findings(slaps, record.absent) + _portrait_findings(portrait))
+    findings.sort(key=_severity_rank)
+    recapture = _recapture_list(findings, sequence, thresholds)
+    if any(f.route == "supervisor" for f in findings):
+        verdict = "supervisor"
+    elif any(f.severity == Severity.ERROR for f in findings):
+        verdict = "recapture"
+    else:
+        verdict = "accept"
+    clock.lap("decisions")
+    return EnrolmentReport(
+        verdict=verdict, findings=tuple(findings), recapture=recapture, fingers=MappingProxyType(fingers),
+        slaps=MappingProxyType(slaps), portrait=portrait, absent=record.absent, thresholds=thresholds,
+        sequence=MappingProxyType(sequence), duplicates=MappingProxyType(pairs), source=record.source,
+        timings=MappingProxyType(dict(clock.times)))

@@ -1,0 +1,131 @@
+"""segment_slap on composed slaps with known truth, and the compositor itself."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import cccd_biometrics as cb
+from cccd_biometrics.fingerprint.slap import SLAP_FINGERS, SlapSegmentation, box_iou, segment_slap
+from cccd_biometrics.fingerprint.slap_compose import compose_slap
+from tests.helpers.enrolment import citizen, require_shared_data
+
+
+def _slap(position: int, seed: int, rotation: float | None = None, drop: tuple[int, ...] = ()):
+    _, slp, _ = citizen()
+    prints = {p: slp[p] for p in SLAP_FINGERS[position] if p not in drop}
+    return compose_slap(prints, position, seed=seed, rotation=rotation, partial_rate=0.0, latent_rate=0.0)
+
+
+def _ious(truth, seg: SlapSegmentation) -> dict[int, float]:
+    out = {}
+    for f in truth.fingers:
+        same = [s for s in seg.segments if s.position == f.position]
+        out[f.position] = box_iou(f.corners, same[0].corners) if same else 0.0
+    return out
+
+
+@pytest.mark.parametrize("position", [13, 14, 15])
+@pytest.mark.parametrize("rotation", [-45.0, -20.0, 0.0, 25.0, 45.0])
+def test_fingers_found_and_labelled_at_any_hand_rotation(position, rotation):
+    truth = _slap(position, seed=int(rotation) + 100 * position, rotation=rotation)
+    seg = segment_slap(truth.image, position)
+    assert [s.position for s in seg.segments] == list(SLAP_FINGERS[position])
+    assert seg.findings == ()
+    ious = _ious(truth, seg)
+    assert min(ious.values()) >= 0.6, ious
+    assert np.mean(list(ious.values())) >= 0.75
+    assert abs(seg.hand_angle - rotation) < 20
+
+
+def test_segment_fields():
+    truth = _slap(13, seed=3)
+    seg = cb.segment_slap(truth.image, 13)
+    for s in seg.segments:
+        assert s.corners.shape == (4, 2)
+        assert 0.0 <= s.quality <= 100.0
+        assert s.image is not None and s.image.shape[0] >= 64
+        # the box is a rectangle: opposite sides equal
+        assert np.isclose(np.linalg.norm(s.corners[1] - s.corners[0]), np.linalg.norm(s.corners[2] - s.corners[3]))
+    d = seg.to_dict()
+    json.dumps(d)
+    assert d["found"] == 4 and d["expected"] == 4
+
+
+def test_missing_finger_is_a_finding_not_an_exception():
+    truth = _slap(14, seed=8, rotation=10.0, drop=(9,))
+    seg = segment_slap(truth.image, 14)
+    assert len(seg.segments) == 3
+    assert [f.code for f in seg.findings] == ["SLAP_INCOMPLETE"]
+    assert seg.findings[0].value == 3 and seg.findings[0].threshold == 4
+    assert not seg.complete
+
+
+def test_declared_absent_finger_is_not_expected():
+    truth = _slap(13, seed=9, rotation=-5.0, drop=(5,))
+    seg = segment_slap(truth.image, 13, absent=(5,))
+    assert seg.expected == 3 and seg.findings == ()
+    assert [s.position for s in seg.segments] == [2, 3, 4]
+
+
+def test_blank_and_noise_slaps_give_no_fingers():
+    rng = np.random.default_rng(0)
+    for image in (np.full((1500, 1600), 230, np.uint8),
+                  np.clip(rng.normal(220, 6, (1500, 1600)), 0, 255).astype(np.uint8)):
+        seg = segment_slap(image, 13)
+        assert len(seg.segments) < 4
+        assert "SLAP_INCOMPLETE" in [f.code for f in seg.findings]
+
+
+def test_bad_position_and_input():
+    with pytest.raises(ValueError):
+        segment_slap(np.full((200, 200), 255, np.uint8), 12)
+    with pytest.raises(cb.errors.CccdBiometricsError):
+        segment_slap(b"not an image", 13)
+
+
+def test_deterministic():
+    truth = _slap(15, seed=4)
+    a, b = segment_slap(truth.image, 15), segment_slap(truth.image, 15)
+    assert a.to_dict() == b.to_dict()
+
+
+def test_box_iou():
+    sq = np.array([[0, 0], [10, 0], [10, 10], [0, 10]], float)
+    assert box_iou(sq, sq) == pytest.approx(1.0)
+    assert box_iou(sq, sq + np.array([5.0, 0.0])) == pytest.approx(50 / 150)
+    assert box_iou(sq, sq + np.array([20.0, 0.0])) == 0.0
+
+
+def test_compositor_truth_and_reproducibility():
+    _, slp, _ = citizen()
+    prints = {p: slp[p] for p in SLAP_FINGERS[13]}
+    a = compose_slap(prints, 13, seed=11)
+    b = compose_slap(prints, 13, seed=11)
+    assert np.array_equal(a.image, b.image)
+    assert a.image.shape == (1500, 1600) and a.image.dtype == np.uint8
+    assert [f.position for f in a.fingers] == [2, 3, 4, 5]
+    assert -45 <= a.parameters["rotation"] <= 45
+    json.dumps(a.to_dict())
+    # the truth boxes hold the fingers: dark ridge pixels inside each box
+    for f in a.fingers:
+        x0, y0 = np.floor(f.corners.min(0)).astype(int)
+        x1, y1 = np.ceil(f.corners.max(0)).astype(int)
+        patch = a.image[max(y0, 0):y1, max(x0, 0):x1]
+        assert patch.size and patch.min() < 150
+    with pytest.raises(ValueError):
+        compose_slap({1: slp[1]}, 13, seed=0)
+
+
+def test_on_dev_database_prints():
+    data = require_shared_data()
+    prints = {p: cb.load_fingerprint(data / "fvc2002_b" / "DB3_B" / f"{100 + p}_3.tif", ppi=500).pixels
+              for p in SLAP_FINGERS[14]}
+    ok = []
+    for seed in range(4):
+        truth = compose_slap(prints, 14, seed=seed)
+        seg = segment_slap(truth.image, 14, assess=False)
+        ok += [v >= 0.7 for v in _ious(truth, seg).values()]
+    assert np.mean(ok) >= 0.8
