@@ -45,7 +45,9 @@ from .fingerprint.match import compare_one_to_many, prepare_gallery, prepare_tem
 from .fingerprint.minutiae import extract_minutiae
 from .fingerprint.quality import assess_fingerprint
 from .fingerprint.slap import SLAP_FINGERS, segment_slap
-from .images import FingerImage, Portrait
+from .images import WORKING_PPI, FingerImage, Portrait
+from .records.files import read_record_file, record_kind, write_record_file
+from .records.model import FingerCapture, PortraitCapture, RecordImages, SlapCapture
 
 __all__ = [
     "ABSENCE_REASONS",
@@ -295,6 +297,73 @@ class EnrolmentRecord:
         except EnrolmentRecordError as exc:
             raise EnrolmentRecordError(str(exc), source=str(manifest)) from None
 
+    @classmethod
+    def load(cls, *paths: str | Path) -> EnrolmentRecord:
+        """Load a record from a folder with ``manifest.json`` or from standard record files.
+
+        One path: a record folder (or its manifest), an ANSI/NIST-ITL transaction (``.an2``, ``.eft``, ``.nist``),
+        an ISO/IEC 19794-4 finger record (``.fir``), a 19794-5 face record (``.fac``) or an ICAO data group
+        (``.dg2``, ``.dg3``). Several paths are merged (for example ``record.dg3`` and ``record.dg2``): fingers,
+        slaps and absences from each, the portrait from the one that has it.
+
+        Raises
+        ------
+        InputNotFoundError, RecordFormatError, EnrolmentRecordError
+            A missing file, a malformed record, or a record that is not a valid enrolment record.
+
+        Examples
+        --------
+        >>> import cccd_biometrics as cb
+        >>> rec = cb.EnrolmentRecord.load("sample_data/records/example_tenprint.an2")
+        >>> sorted(rec.fingers), dict(rec.absent), sorted(rec.slaps), rec.portrait is not None
+        ([1, 2, 3, 4, 5, 6, 7, 8, 9], {10: 'amputated'}, [13], True)
+        """
+        if len(paths) == 1 and record_kind(paths[0]) == "folder":
+            return cls.from_manifest(paths[0])
+        images = [read_record_file(p) for p in paths]
+        merged = RecordImages(
+            fingers={k: v for im in images for k, v in im.fingers.items()},
+            slaps={k: v for im in images for k, v in im.slaps.items()},
+            absent={k: v for im in images for k, v in im.absent.items()},
+            portrait=next((im.portrait for im in images if im.portrait is not None), None),
+        )
+        return cls.from_record_images(merged, source=" + ".join(str(p) for p in paths))
+
+    @classmethod
+    def from_record_images(cls, images: RecordImages, *, source: str = "<record>") -> EnrolmentRecord:
+        """The enrolment record of what a standard container carries (:mod:`cccd_biometrics.records`).
+
+        Each finger and slap keeps the resolution its record declares (fingers are resampled to 500 ppi as
+        :func:`~cccd_biometrics.load_fingerprint` does; slaps are not estimated from their ridges).
+        """
+        fingers = {p: _finger_image(c.pixels, c.ppi) for p, c in images.fingers.items()}
+        slaps = {p: _finger_image(c.pixels, c.ppi, slap=True) for p, c in images.slaps.items()}
+        portrait = images.portrait.pixels if images.portrait is not None else None
+        return cls(fingers=fingers, slaps=slaps, absent=dict(images.absent), portrait=portrait, source=source)
+
+    def to_record_images(self) -> RecordImages:
+        """This record as the neutral model the standard writers take (images decoded, fingers at 500 ppi).
+
+        Absences become ANSI/NIST-ITL amputation codes: ``XX`` amputated, ``UP`` bandaged or unable to print.
+        """
+        fingers = {p: FingerCapture(pixels=_finger_image(s, self.ppi).pixels, ppi=float(WORKING_PPI))
+                   for p, s in self.fingers.items()}
+        slaps = {p: SlapCapture(pixels=_finger_image(s, self.ppi, slap=True).pixels, ppi=float(WORKING_PPI))
+                 for p, s in self.slaps.items()}
+        absent = {p: ("XX" if r == "amputated" else "UP") for p, r in self.absent.items()}
+        portrait = None
+        if self.portrait is not None:
+            face = self.portrait if isinstance(self.portrait, Portrait) else load_portrait(self.portrait)
+            portrait = PortraitCapture(pixels=face.pixels)
+        return RecordImages(fingers=fingers, slaps=slaps, absent=absent, portrait=portrait)
+
+    def save(self, path: str | Path) -> list[str]:
+        """Write the record as ``path``'s kind (folder + manifest, ANSI/NIST-ITL, ISO record, DG2 or DG3).
+
+        Returns what the target kind cannot hold and so was left out (e.g. fingers in a ``.dg2``).
+        """
+        return write_record_file(self.to_record_images(), path)
+
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source,
                 "fingers": {str(p): _describe(s) for p, s in self.fingers.items()},
@@ -480,12 +549,20 @@ class _Clock:
         self._t = now
 
 
+def _finger_image(src: Any, ppi: float | None, *, slap: bool = False) -> FingerImage:
+    """A finger (or slap) image of the record as a :class:`FingerImage`; a slap's resolution is never estimated
+    from its ridges (the background biases it), as :func:`segment_slap` does."""
+    if isinstance(src, FingerImage):
+        return src
+    return load_fingerprint(src, ppi=ppi, estimate_resolution=not slap)
+
+
 def _check_fingers(record: EnrolmentRecord, clock: _Clock) -> dict[int, FingerResult]:
 
     out = {}
     for pos, src in record.fingers.items():
         try:
-            image = src if isinstance(src, FingerImage) else load_fingerprint(src, ppi=record.ppi)
+            image = _finger_image(src, record.ppi)
             analysis = analyze_fingerprint(image)
             quality = assess_fingerprint(analysis)
             template = extract_minutiae(analysis, with_quality=False)

@@ -81,7 +81,7 @@ def record_rows(manifest: str) -> list[Row]:
     """Check one record (its folder or ``manifest.json``): the record row first, then one row per image."""
     t0 = time.perf_counter()
     try:
-        rec = EnrolmentRecord.from_manifest(manifest)
+        rec = EnrolmentRecord.load(manifest)
         rep = check_enrolment(rec)
     except CccdBiometricsError as exc:
         return [CheckRow(path=manifest, kind="record", status="error", error=str(exc),

@@ -1,7 +1,9 @@
 """``cccd-bio enrol check RECORD...``: check enrolment records (ten fingers, slaps, portrait) and give a verdict.
 
-A RECORD is a folder with a ``manifest.json`` (see :meth:`cccd_biometrics.EnrolmentRecord.from_manifest`); with
-``--recursive`` every folder below the given ones that holds a manifest is a record. One row per record: the
+A RECORD is a folder with a ``manifest.json`` (see :meth:`cccd_biometrics.EnrolmentRecord.from_manifest`) or a
+standard record file: an ANSI/NIST-ITL transaction (.an2, .eft, .nist), ISO/IEC 19794-4/-5 (.fir, .fac) or an ICAO
+data group (.dg3, .dg2) (see :meth:`cccd_biometrics.EnrolmentRecord.load`); with ``--recursive`` every folder below
+the given ones that holds a manifest is a record. One row per record: the
 verdict (accept, recapture, supervisor), what to capture again in order, and the record's finding codes.
 
 With ``--output`` the records go through the batch machinery (:mod:`cccd_biometrics.batch.enrolment`): a worker
@@ -28,11 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Enrolment records: ten fingers, the 4-4-2 slaps and the portrait checked "
                                    "together (missing, duplicated, swapped fingers, hand swap, slaps).")
     actions = p.add_subparsers(dest="enrol_command", metavar="ACTION")
-    c = actions.add_parser("check", help="check record folders (manifest.json) and print a verdict per record",
-                           description="Check enrolment record folders, each with a manifest.json: "
+    c = actions.add_parser("check", help="check enrolment records and print a verdict per record",
+                           description="Check enrolment records: folders each with a manifest.json "
                                        '{"fingers": {"1": "file", ...}, "slaps": {"13": "file"}, '
-                                       '"absent": {"7": "amputated"}, "portrait": "file"}.')
-    c.add_argument("records", nargs="+", metavar="RECORD", help="record folders (or their manifest.json)")
+                                       '"absent": {"7": "amputated"}, "portrait": "file"}, or ANSI/NIST-ITL '
+                                       "transactions (.an2 .eft .nist), ISO/IEC 19794-4/-5 records (.fir .fac) or "
+                                       "ICAO data groups (.dg3 .dg2).")
+    c.add_argument("records", nargs="+", metavar="RECORD",
+                   help="record folders (or their manifest.json) or standard record files")
     c.add_argument("-r", "--recursive", action="store_true",
                    help="every folder below RECORD that holds a manifest.json is a record")
     c.add_argument("--format", choices=("table", "json", "jsonl"), default=None,
@@ -71,7 +76,7 @@ def _row(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
     from ..errors import CccdBiometricsError
 
     try:
-        record = EnrolmentRecord.from_manifest(path)
+        record = EnrolmentRecord.load(path)
         report = check_enrolment(record, thresholds=EnrolmentThresholds(portrait_profile=args.profile))
     except CccdBiometricsError as exc:
         return {"record": str(path), "status": "error", "verdict": None, "error": str(exc),
