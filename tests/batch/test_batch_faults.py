@@ -59,28 +59,36 @@ def test_kill_9_at_random_moments_then_resume(tmp_path, fmt):
     files = make_captures(tmp_path / "in", 160)
     listing = tmp_path / "inputs.txt"
     listing.write_text("".join(f"{p}\n" for p in files))
-    out = tmp_path / f"results.{fmt}"
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
-    kills = 0
-    for attempt in range(3):
+    out, fresh, kills, latest = tmp_path / f"results-0.{fmt}", 0, 0, 0.3
+    for _attempt in range(12):
+        if kills >= 2:
+            break
         args = ["--from-list", str(listing), "-o", str(out), "--workers", "2",
                 "--batch-rows", str(rng.choice([1, 3, 16])), "--flush-seconds", "0.1"]
         before = _size(out)
-        proc = _cli(*args, *(["--resume"] if attempt else []))
+        proc = _cli(*args, *(["--resume"] if before else []))
         _wait_for_growth(proc, out, before)
-        time.sleep(rng.uniform(0.0, 0.3))  # a random moment: between writes, during one, during a check
+        time.sleep(rng.uniform(0.0, latest))  # a random moment: between writes, during one, during a check
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             kills += 1
+        elif kills:
+            break  # a resume after a kill finished the file: what the final run checks
+        else:
+            # a fast machine finished before the moment came: start over in a new file, with earlier moments,
+            # so that the kills this test is about do happen
+            fresh += 1
+            out, latest = tmp_path / f"results-{fresh}.{fmt}", latest / 2
         proc.wait()
         proc.stderr.close()
+    assert kills >= 1, f"seed {seed}: no run was killed in 12 attempts: the test did not test anything"
     final = _cli("--from-list", str(listing), "-o", str(out), "--workers", "2", "--resume")
     _, err = final.communicate(timeout=120)
     assert final.returncode == 0, (seed, err.decode())
     paths = [r["path"] for r in iter_result_rows(out)] if fmt == "parquet" else _assert_complete_text_file(out, fmt)
     assert sorted(paths) == sorted(str(p) for p in files), f"seed {seed}, {kills} kills"
-    assert kills >= 1, "no run was killed: the test did not test anything"
 
 
 def test_corrupt_files_among_good_ones_are_rows(tmp_path, capsys):

@@ -19,13 +19,16 @@ from ..errors import CccdBiometricsError
 from ..face.capture import portrait_from_decoded
 from ..face.detect import detect_faces
 from ..face.icao import check_portrait, get_profile
-from ..findings import CODES
-from ..fingerprint.capture import fingerprint_from_decoded
+from ..findings import CODES, Severity
+from ..fingerprint.capture import fingerprint_from_decoded, load_fingerprint
 from ..fingerprint.params import DEFAULT_QUALITY_THRESHOLDS
 from ..fingerprint.quality.score import assess_fingerprint
+from ..fingerprint.slap import segment_slap
+from ..images import FingerImage, Portrait
 from ..io.decode import decode_image
+from ..records.files import RECORD_SUFFIXES, member_path, read_record_file
 
-__all__ = ["KINDS", "CheckRow", "check_parameters", "check_path", "guess_kind"]
+__all__ = ["KINDS", "CheckRow", "check_parameters", "check_path", "check_record_file", "guess_kind", "is_record_file"]
 
 KINDS = ("auto", "fingerprint", "portrait")
 
@@ -145,7 +148,10 @@ def _holds_face(im: Any) -> bool:
 
 
 def _check_fingerprint(im: Any, name: str, ppi: float | None) -> dict[str, Any]:
-    img = fingerprint_from_decoded(im, name, ppi)
+    return _fingerprint_fields(fingerprint_from_decoded(im, name, ppi))
+
+
+def _fingerprint_fields(img: FingerImage) -> dict[str, Any]:
     info = img.to_dict()
     quality = assess_fingerprint(img)
     return {
@@ -161,7 +167,10 @@ def _check_fingerprint(im: Any, name: str, ppi: float | None) -> dict[str, Any]:
 
 
 def _check_portrait(im: Any, name: str) -> dict[str, Any]:
-    p = portrait_from_decoded(im, name)
+    return _portrait_fields(portrait_from_decoded(im, name))
+
+
+def _portrait_fields(p: Portrait) -> dict[str, Any]:
     report = check_portrait(p, profile=PORTRAIT_PROFILE)
     details: dict[str, Any] = {"format": p.format, "profile": report.profile, "compliant": report.compliant,
                                "faces": report.faces}
@@ -274,3 +283,59 @@ def check_path(path: str | os.PathLike, *, kind: str = "auto", ppi: float | None
         return _row_from_fields(p, resolved, size, time.perf_counter() - t0, fields)
     except Exception as exc:  # typed library errors, MemoryError, and anything a check did not foresee
         return _error_row(p, resolved, size, t0, exc)
+
+
+def is_record_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a standard record file (ANSI/NIST-ITL, ISO/IEC 19794-4/-5, ICAO DG2/DG3) by suffix."""
+    return os.path.splitext(os.fspath(path))[1].lower() in RECORD_SUFFIXES
+
+
+def check_record_file(path: str | os.PathLike, *, ppi: float | None = None) -> list[CheckRow]:
+    """Check every image a standard record file carries: one row per finger, slap and portrait.
+
+    Rows are named ``RECORD#finger-NN``, ``RECORD#slap-NN`` and ``RECORD#portrait``
+    (:func:`cccd_biometrics.records.files.member_path`), so a resumed run knows the record is done. Fingers are
+    assessed at the resolution their record declares (``ppi`` overrides it); a slap row says how many fingers
+    :func:`~cccd_biometrics.fingerprint.slap.segment_slap` found; a record that cannot be read is one error row.
+
+    Examples
+    --------
+    >>> rows = check_record_file("sample_data/records/example_tenprint.an2")
+    >>> [r.path.split("#")[1] for r in rows][:2], rows[-1].kind
+    (['finger-01', 'finger-02'], 'portrait')
+    """
+    p = os.fspath(path)
+    t0 = time.perf_counter()
+    try:
+        record = read_record_file(p)
+    except Exception as exc:  # typed record errors, and anything the reader did not foresee
+        return [_error_row(p, None, _file_size(p), t0, exc)]
+    rows = []
+    for pos, finger in sorted(record.fingers.items()):
+        rows.append(_member_row(member_path(p, f"finger-{pos:02d}"), "fingerprint",
+                                lambda f=finger: _fingerprint_fields(load_fingerprint(f.pixels, ppi=ppi or f.ppi))))
+    for pos, slap in sorted(record.slaps.items()):
+        rows.append(_member_row(member_path(p, f"slap-{pos}"), "slap",
+                                lambda s=slap, pos=pos: _slap_fields(s.pixels, pos, ppi or s.ppi, record.absent)))
+    if record.portrait is not None:
+        rows.append(_member_row(member_path(p, "portrait"), "portrait",
+                                lambda: _portrait_fields(Portrait(pixels=record.portrait.pixels, source=p))))
+    return rows
+
+
+def _member_row(path: str, kind: str, fields: Any) -> CheckRow:
+    t0 = time.perf_counter()
+    try:
+        checked = fields()
+        return _row_from_fields(path, kind, None, time.perf_counter() - t0, checked)
+    except Exception as exc:  # one bad image of a record is its row; the other images are still checked
+        return _error_row(path, kind, None, t0, exc)
+
+
+def _slap_fields(pixels: np.ndarray, position: int, ppi: float, absent: Any) -> dict[str, Any]:
+    seg = segment_slap(pixels, position, ppi=ppi, absent=tuple(absent))
+    return {"width": int(pixels.shape[1]), "height": int(pixels.shape[0]), "ppi": float(ppi),
+            "flagged": any(f.severity == Severity.ERROR for f in seg.findings),
+            "codes": tuple(f.code for f in seg.findings),
+            "details": {"found": len(seg.segments), "expected": seg.expected,
+                        "findings": [f.to_dict() for f in seg.findings]}}

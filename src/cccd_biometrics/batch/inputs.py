@@ -11,7 +11,10 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
+from .._shared.record_names import RECORD_SUFFIXES
 from ..io.decode import IMAGE_SUFFIXES
+
+_INPUT_SUFFIXES = IMAGE_SUFFIXES | RECORD_SUFFIXES  # image files, and record files (one row per image inside)
 
 __all__ = ["STDIN", "count_inputs", "iter_inputs", "iter_path_list", "readable_twice"]
 
@@ -42,7 +45,7 @@ def _scan(folder: str, dirs: list[str]) -> Iterator[str]:
                 is_dir = False
             if is_dir:
                 dirs.append(entry.path)
-            elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES:
+            elif os.path.splitext(entry.name)[1].lower() in _INPUT_SUFFIXES:
                 if streaming:
                     yield entry.path
                     continue

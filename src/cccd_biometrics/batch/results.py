@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .._shared.record_names import container_of
 from ..errors import CccdBiometricsError
 
 __all__ = [
@@ -298,6 +299,9 @@ def scan_output(path: str | os.PathLike, fmt: str, on_row: Any = None) -> Resume
         rows = ()
     for row in rows:
         state.done.add(row["path"])
+        container = container_of(row["path"])
+        if container is not None:  # a row of an image inside a record file: the record file is done
+            state.done.add(container)
         state.rows += 1
         if on_row is not None:
             on_row(row)

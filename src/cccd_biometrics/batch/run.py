@@ -36,7 +36,7 @@ import numpy as np
 
 from .._shared.gc import cyclic_gc_paused
 from ..fingerprint.params import DEFAULT_RIDGE_PERIOD_PX
-from .check import CheckRow, check_path
+from .check import CheckRow, check_path, check_record_file, is_record_file
 from .inputs import iter_inputs
 from .results import (
     BatchBuffer,
@@ -58,8 +58,17 @@ ChunkCheck = Callable[[list[str], str, "float | None"], list[Row]]
 
 
 def check_chunk(paths: list[str], kind: str = "auto", ppi: float | None = None) -> list[Row]:
-    """Check ``paths`` one after the other and return their rows as dictionaries (the unit of work)."""
-    return [check_path(p, kind=kind, ppi=ppi).to_dict() for p in paths]
+    """Check ``paths`` one after the other and return their rows as dictionaries (the unit of work).
+
+    A standard record file (:func:`~cccd_biometrics.batch.check.is_record_file`) gives one row per image it
+    carries, all in this chunk's rows, so they reach the result file together."""
+    rows: list[Row] = []
+    for p in paths:
+        if is_record_file(p):
+            rows.extend(r.to_dict() for r in check_record_file(p, ppi=ppi))
+        else:
+            rows.append(check_path(p, kind=kind, ppi=ppi).to_dict())
+    return rows
 
 
 def warm_up_worker(kind: str = "auto") -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._shared.record_names import RECORD_KIND_BY_SUFFIX, RECORD_SUFFIXES, container_of, member_path
 from ..errors import CccdBiometricsError, InputNotFoundError, RecordFormatError, UnsupportedFormatError
 from ..io.decode import decode_image
 from .ansi_nist import read_transaction, write_transaction
@@ -35,11 +36,13 @@ from .model import (
     SlapCapture,
 )
 
-__all__ = ["KINDS", "read_folder", "read_record_file", "record_kind", "write_folder", "write_record_file"]
+__all__ = ["KINDS", "RECORD_SUFFIXES", "container_of", "member_path", "read_folder", "read_record_file", "record_kind",
+           "write_folder", "write_record_file"]
 
 KINDS = ("ansi_nist", "iso19794_4", "iso19794_5", "dg2", "dg3", "folder")
-_SUFFIXES = {".an2": "ansi_nist", ".eft": "ansi_nist", ".nist": "ansi_nist", ".an": "ansi_nist",
-             ".fir": "iso19794_4", ".fac": "iso19794_5", ".dg2": "dg2", ".dg3": "dg3"}
+_SUFFIXES = RECORD_KIND_BY_SUFFIX
+
+
 _STORED_SUFFIX = {"WSQ": ".wsq", "PNG": ".png", "JPEG2000": ".jp2", "JPEG": ".jpg", "NONE": ".png"}
 
 

@@ -1,0 +1,50 @@
+"""Standard record files in batch runs: one row per contained image, resumable by record file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cccd_biometrics.batch.check import check_record_file, is_record_file
+from cccd_biometrics.batch.run import run_batch
+from cccd_biometrics.records.files import container_of, member_path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "sample_data" / "records" / "example_tenprint.an2"
+
+
+def test_one_row_per_image_of_a_transaction():
+    rows = check_record_file(EXAMPLE)
+    names = [r.path.split("#")[1] for r in rows]
+    assert names == [f"finger-{p:02d}" for p in range(1, 10)] + ["slap-13", "portrait"]
+    assert [r.kind for r in rows].count("fingerprint") == 9 and rows[-1].kind == "portrait"
+    assert all(r.status in ("ok", "flagged") for r in rows)
+    assert all(container_of(r.path) == str(EXAMPLE) for r in rows)
+    slap = rows[9]
+    assert slap.kind == "slap" and slap.details["expected"] == 4
+
+
+def test_a_damaged_record_is_one_error_row(tmp_path):
+    bad = tmp_path / "bad.an2"
+    bad.write_bytes(EXAMPLE.read_bytes()[:300])
+    rows = check_record_file(bad)
+    assert len(rows) == 1 and rows[0].status == "error" and rows[0].error_type == "RecordFormatError"
+
+
+def test_member_names_are_unambiguous():
+    assert is_record_file("x.AN2") and is_record_file("y.dg3") and not is_record_file("z.png")
+    assert container_of(member_path("a#b.eft", "slap-14")) == "a#b.eft"
+    assert container_of("photo#portrait.jpg") is None and container_of("scan#finger-11") is None
+
+
+def test_a_folder_run_reads_records_and_resumes_by_record(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "one.an2").write_bytes(EXAMPLE.read_bytes())
+    out = tmp_path / "rows.jsonl"
+    first = run_batch([str(folder)], output=out, executor="inline")
+    assert first.stats.checked == 11
+    again = run_batch([str(folder)], output=out, executor="inline", resume=True)
+    assert again.stats.checked == 0 and again.stats.skipped == 1
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 11 and len({r["path"] for r in rows}) == 11
