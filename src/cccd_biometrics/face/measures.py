@@ -172,16 +172,38 @@ def _illumination_uniformity(c: _Canon) -> Measure:
     return Measure("illumination_uniformity", ratio, _component(ratio, 0.5, 0.95), "ratio")
 
 
+_BLUR_ANGLES = np.linspace(0.0, np.pi, 8, endpoint=False)
+
+
 def _sharpness(c: _Canon) -> Measure:
-    """Fine-to-coarse detail ratio on the face at ICAO resolution; contrast cancels out, blur lowers it."""
+    """Band-pass detail ratio at the face's scale, times its isotropy (issue 15: blur of any kind).
+
+    On the canonical crop (inter-eye distance 96 px, so the measure is normalised to the face's scale):
+    the mean magnitude of the band between Gaussian scales 1 and 2 px over that of the band 2-4 px. A
+    blur of sigma s attenuates the finer band more the larger s is; the band leaves out the finest scale,
+    where sensor noise and JPEG ringing add "detail" to a blurred face. Motion blur removes detail along
+    one direction only, so the ratio is multiplied by the smallest over the largest directional
+    band ratio (8 directions): ~0.93-0.99 on sharp or isotropically blurred faces, 0.6-0.9 when smeared.
+    faces_dev (even-numbered subjects, IED 90/130/200 px, with and without JPEG q75): 0.43-0.61 sharp up
+    to Gaussian sigma 1 % of the IED, <= 0.35 at sigma 3 %, <= 0.39 for motion 10 % of the IED.
+    """
     # luminance as the float mean of the three 8-bit channels: rounding L* to 8 bits would add a noise
     # floor that looks like fine detail
     g = c.rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-    fine = np.abs(g - cv2.GaussianBlur(g, (0, 0), 1.0))
-    coarse = np.abs(g - cv2.GaussianBlur(g, (0, 0), 4.0))
+    g1, g2, g4 = (cv2.GaussianBlur(g, (0, 0), s) for s in (1.0, 2.0, 4.0))
+    fine, coarse = g1 - g2, g2 - g4
     m = c.face
-    ratio = float(fine[m].mean() / max(coarse[m].mean(), 1e-6))
-    return Measure("sharpness", ratio, _component(ratio, 0.12, 0.3), "ratio")
+    band = float(np.abs(fine)[m].mean() / max(float(np.abs(coarse)[m].mean()), 1e-6))
+    fx, fy = cv2.Sobel(fine, cv2.CV_32F, 1, 0), cv2.Sobel(fine, cv2.CV_32F, 0, 1)
+    cx, cy = cv2.Sobel(coarse, cv2.CV_32F, 1, 0), cv2.Sobel(coarse, cv2.CV_32F, 0, 1)
+    fx, fy, cx, cy = fx[m], fy[m], cx[m], cy[m]
+    ratios = []
+    for a in _BLUR_ANGLES:
+        ca, sa = float(np.cos(a)), float(np.sin(a))
+        ratios.append(float(np.abs(ca * fx + sa * fy).mean()) / max(float(np.abs(ca * cx + sa * cy).mean()), 1e-6))
+    isotropy = min(ratios) / max(max(ratios), 1e-6)
+    value = band * isotropy
+    return Measure("sharpness", value, _component(value, 0.3, 0.5), "ratio")
 
 
 def _blockiness(rgb: np.ndarray, geo: FaceGeometry) -> Measure:
@@ -236,13 +258,22 @@ def _natural_colour(c: _Canon) -> Measure:
     lab = c.lab[c.skin]
     if lab.shape[0] < 50:
         return Measure("natural_colour", float("nan"), 0, "dE")
+    # a colour cast moves the whole face; a mask or scarf moves only the lower face, a fringe only the
+    # forehead: the nearer of the whole face and the face above the nose is the skin's colour
+    upper = c.lab[c.skin & (np.arange(_CANON_H)[:, None] < _CANON_EYE_Y + 0.1 * CANON_IED)]
+    dist = _skin_band_distance(lab)
+    if upper.shape[0] >= 50:
+        dist = min(dist, _skin_band_distance(upper))
+    return Measure("natural_colour", dist, _component(dist, 10.0, 0.0), "dE")
+
+
+def _skin_band_distance(lab: np.ndarray) -> float:
     a, b = float(np.median(lab[:, 1])), float(np.median(lab[:, 2]))
     da = max(4.0 - a, 0.0, a - 25.0)
     db = max(6.0 - b, 0.0, b - 30.0)
     hue = float(np.degrees(np.arctan2(b, a)))
     dh = max(25.0 - hue, 0.0, hue - 75.0) * np.hypot(a, b) * np.pi / 180.0
-    dist = float(np.hypot(np.hypot(da, db), dh))
-    return Measure("natural_colour", dist, _component(dist, 10.0, 0.0), "dE")
+    return float(np.hypot(np.hypot(da, db), dh))
 
 
 def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
@@ -400,7 +431,50 @@ def _mouth(c: _Canon) -> dict[str, Measure]:
     y0, y1 = max(0, y_nose - 8), min(shape[0], round(p[Landmark.CHIN, 1]) + 8)
     L = lab[y0:y1, :, 0]
     texture = float(np.abs(L - cv2.GaussianBlur(L, (0, 0), 2.0))[region[y0:y1]].mean())
-    return _mouth_measures(gap, expression, 1.0 - skin_share, lip_contrast, texture)
+    out = _mouth_measures(gap, expression, 1.0 - skin_share, lip_contrast, texture)
+    out.update(_mouth_evidence(c))
+    return out
+
+
+def _mouth_evidence(c: _Canon) -> dict[str, Measure]:
+    """What the pixels say about a visible mouth, trusting no landmark's claim that lips are there.
+
+    ``lip_redness``: median a* inside the lip outline minus that of a thin ring around it. Lips are redder
+    than the skin next to them (faces_dev neutral: 4-14 a*, 5-95 %); on a mask, scarf or hand the outline
+    FaceMesh guesses lies on one material and the difference is ~0.
+    ``lower_face_skin``: share of a fixed box below the nose (0.75-1.45 inter-eye distances under the eye
+    line, +-0.5 wide: the canonical crop's geometry, not the landmarks') whose colour matches forehead skin
+    (a*b* within 7, L* within 20). A mask or scarf of any colour but skin takes it to ~0.
+    """
+    lab, ied = c.lab, CANON_IED
+    ey, cx = _CANON_EYE_Y, _CANON_W / 2
+    r = int(0.1 * ied)
+    # reference skin: forehead and upper-cheek patches whose colour is in the natural-skin band (a fringe
+    # or a mask's top edge is not); all of them when none is
+    spots = [(cx, ey - 0.75 * ied), (cx - 0.4 * ied, ey - 0.6 * ied), (cx + 0.4 * ied, ey - 0.6 * ied),
+             tuple(c.pts[Landmark.RIGHT_CHEEK]), tuple(c.pts[Landmark.LEFT_CHEEK])]
+    patches = []
+    for x, y in spots:
+        xi, yi = int(x), int(y)
+        patch = lab[max(0, yi - r) : yi + r, max(0, xi - r) : xi + r].reshape(-1, 3)
+        if len(patch):
+            patches.append(np.median(patch, axis=0))
+    skin_like = [q for q in patches if _skin_band_distance(q[None, :]) < 3.0]
+    ref = np.median(np.array(skin_like or patches or [[60.0, 12.0, 15.0]]), axis=0)
+    box = lab[int(ey + 0.75 * ied) : int(ey + 1.45 * ied), int(cx - 0.5 * ied) : int(cx + 0.5 * ied)].reshape(-1, 3)
+    near = (np.hypot(box[:, 1] - ref[1], box[:, 2] - ref[2]) < 7.0) & (np.abs(box[:, 0] - ref[0]) < 20.0)
+    lower_skin = float(near.mean()) if len(box) else 0.0
+    lips_u8 = _poly_mask(lab.shape[:2], c.pts, Landmark.LIPS)
+    lips = (lips_u8 > 0) & c.valid
+    ring = ((cv2.dilate(lips_u8, np.ones((13, 13), np.uint8)) > 0)
+            & (cv2.dilate(lips_u8, np.ones((3, 3), np.uint8)) == 0) & c.valid)
+    redness = 0.0
+    if lips.sum() > 10 and ring.sum() > 10:
+        redness = float(np.median(lab[:, :, 1][lips]) - np.median(lab[:, :, 1][ring]))
+    return {
+        "lip_redness": Measure("lip_redness", redness, _component(redness, 0.0, 6.0), "a*"),
+        "lower_face_skin": Measure("lower_face_skin", lower_skin, _component(lower_skin, 0.0, 0.4), "fraction"),
+    }
 
 
 def _mouth_measures(gap: float, expression: float, not_skin: float, lip_contrast: float,
