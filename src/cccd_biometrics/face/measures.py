@@ -206,7 +206,7 @@ def _sharpness(c: _Canon) -> Measure:
     return Measure("sharpness", value, _component(value, 0.3, 0.5), "ratio")
 
 
-def _blockiness(rgb: np.ndarray, geo: FaceGeometry) -> Measure:
+def _blockiness(rgb: np.ndarray, geo: FaceGeometry) -> tuple[Measure, Measure]:
     """JPEG blocking: how much stronger pixel steps are on one 8-px grid phase than on the others.
 
     Measured on the original pixels of the face box (the grid is lost after any resampling); the
@@ -220,17 +220,25 @@ def _blockiness(rgb: np.ndarray, geo: FaceGeometry) -> Measure:
     x0, x1 = max(x0, cx - 128), min(x1, cx + 128)
     y0, y1 = max(y0, cy - 128), min(y1, cy + 128)
     if x1 - x0 < 32 or y1 - y0 < 32:
-        return Measure("compression_artefacts", float("nan"), 0, "ratio")
+        nan = float("nan")
+        return Measure("compression_artefacts", nan, 0, "ratio"), Measure("compression_block_step", nan, 0, "grey")
     g = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
-    ratios = []
+    ratios, excess = [], []
     for a in (g, g.T):
         step = np.abs(np.diff(a, axis=1)).mean(axis=0)
         n = len(step) // 8 * 8
         phase = step[:n].reshape(-1, 8).mean(axis=0)
         best = int(np.argmax(phase))
-        ratios.append(phase[best] / max(float(np.delete(phase, best).mean()), 1e-3))
+        others = float(np.delete(phase, best).mean())
+        ratios.append(phase[best] / max(others, 1e-3))
+        excess.append(float(phase[best]) - others)
     r = float(np.mean(ratios))
-    return Measure("compression_artefacts", r, _component(r, 1.6, 1.1), "ratio")
+    # the grid step's excess in grey levels: unlike the ratio it does not grow when a big capture makes
+    # the face smooth at the pixel scale (faces_dev q100 originals hold an old q~75 grid: 1.3-1.8 grey
+    # levels at 1350 px, ratio 1.4-1.6; recompressed at q20: >= 3.1 grey levels at 480-1350 px)
+    e = float(np.mean(excess))
+    return (Measure("compression_artefacts", r, _component(r, 1.6, 1.1), "ratio"),
+            Measure("compression_block_step", e, _component(e, 3.0, 1.0), "grey"))
 
 
 def _skin_reference(lab: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -610,7 +618,7 @@ def compute_measures(rgb: np.ndarray, geo: FaceGeometry, n_faces: int = 1) -> di
     out.update(_luminance(c))
     out["illumination_uniformity"] = _illumination_uniformity(c)
     out["sharpness"] = _sharpness(c)
-    out["compression_artefacts"] = _blockiness(rgb, geo)
+    out["compression_artefacts"], out["compression_block_step"] = _blockiness(rgb, geo)
     out["natural_colour"] = _natural_colour(c)
     out.update(_eyes(c))
     out.update(_mouth(c))
