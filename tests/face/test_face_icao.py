@@ -156,7 +156,7 @@ def test_import_is_lazy():
 def test_every_threshold_is_wired_to_its_code(original):
     # not a detection test: proves each profile threshold reaches its finding (eyes closed, yaw, pitch,
     # glasses and head covering have no injected defect in the labelled set)
-    strict = Profile(name="strict", max_roll=-1, max_yaw=-1, max_pitch=-1, min_eyes_open=5.0, max_expression=-1,
+    strict = Profile(name="strict", max_roll=-1, max_yaw=-1, max_pitch=-1, min_eyes_open=5.0, max_expression=-100,
                      max_head_covering=-1, max_eyeglasses=-1, max_mouth_open=-1)
     codes = set(cb.check_portrait(original[1], profile=strict).codes)
     assert {"FACE_ROLL", "FACE_YAW", "FACE_PITCH", "FACE_EYES_CLOSED", "FACE_EXPRESSION_NOT_NEUTRAL",

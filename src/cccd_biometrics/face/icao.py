@@ -81,7 +81,8 @@ class Profile:
 
 
 PROFILES: MappingProxyType[str, Profile] = MappingProxyType({
-    "icao": Profile(name="icao", max_expression=1.5),
+    # max_expression 0: the smile model's decision point (issue 15, faces_dev subject-level CV)
+    "icao": Profile(name="icao", max_expression=0.0),
     "cccd": Profile(
         name="cccd",
         max_roll=5.0,
@@ -90,7 +91,7 @@ PROFILES: MappingProxyType[str, Profile] = MappingProxyType({
         head_size=(0.62, 0.88),
         horizontal_position=(0.44, 0.56),
         min_background_lightness=55.0,
-        max_expression=1.3,
+        max_expression=0.0,
         max_head_covering=0.5,
         max_eyeglasses=2.0,
     ),
