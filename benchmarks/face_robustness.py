@@ -194,13 +194,33 @@ def compression(data: Path) -> dict:
     return {f: {k: {"rate": _rate(v), "n": len(v)} for k, v in sorted(d.items())} for f, d in res.items()}
 
 
+def sizes(data: Path) -> dict:
+    """Codes raised on every neutral portrait as captured (1350x1350, not ICAO-framed), and on its 35:45
+    frame at its native resolution (no resampling up) and scaled to 480 px high (fits 640x480)."""
+    res: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    counts: dict = defaultdict(int)
+    for jpg in sorted((data / "neutral").glob("*.jpg")):
+        f = fold(jpg.stem)
+        counts[f] += 1
+        rgb = load_portrait(jpg).pixels
+        pupils = fd.read_tem_pupils(jpg.with_suffix(".tem"))
+        native = round(float(np.hypot(*(pupils[1] - pupils[0]))) / fd.FRAME_IED_SHARE * 45 / 35)
+        for label, img in (("capture_1350", rgb), ("frame_native", fd.icao_frame(rgb, pupils, native)),
+                           ("frame_480", fd.icao_frame(rgb, pupils, 480))):
+            codes = check_portrait(img).codes
+            res[f][label]["compliant"] += int(not codes)
+            for c in codes:
+                res[f][label][c] += 1
+    return {f: {"portraits": counts[f], **{k: dict(v) for k, v in d.items()}} for f, d in res.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=("masks", "blur", "compression"))
+    ap.add_argument("what", choices=("masks", "blur", "compression", "sizes"))
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
-    result = {"masks": masks, "blur": blur, "compression": compression}[args.what](args.data)
+    result = {"masks": masks, "blur": blur, "compression": compression, "sizes": sizes}[args.what](args.data)
     text = json.dumps(result, indent=1)
     if args.out:
         args.out.write_text(text)
