@@ -72,6 +72,9 @@ class Profile:
     min_lower_face_skin: float = 0.1  # below it the lower face is not skin: lips must then be unmistakable
     clear_lip_contrast: float = 14.0  # dE
     clear_lip_redness: float = 6.0  # a*
+    # ... and lips whose a* lies this far from the skin's (even subjects' clean faces: +1 to +25; the lip
+    # patch of a striped mask: -62 to +35)
+    clear_lip_over_skin: tuple[float, float] = (-3.0, 30.0)
     max_expression: float | None = None
     max_head_covering: float | None = None
     max_eyeglasses: float | None = None
@@ -301,7 +304,9 @@ def _mouth_covered(m: dict[str, Measure], p: Profile) -> tuple[bool, str, float,
     lips, red, skin = m["lip_contrast"].value, m["lip_redness"].value, m["lower_face_skin"].value
     if lips < p.min_lip_contrast and red < p.min_lip_redness:
         return True, f"no lips show (contrast {lips:.1f} dE, redness {red:.1f})", lips, p.min_lip_contrast
-    clear = lips >= p.clear_lip_contrast and red >= p.clear_lip_redness
+    lo, hi = p.clear_lip_over_skin
+    clear = (lips >= p.clear_lip_contrast and red >= p.clear_lip_redness
+             and lo <= m["lip_skin_redness"].value <= hi)
     if skin < p.min_lower_face_skin and not clear:
         return True, f"only {skin:.0%} of the lower face is skin and the lips are unclear", skin, p.min_lower_face_skin
     return False, "", 0.0, 0.0

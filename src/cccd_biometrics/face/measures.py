@@ -474,11 +474,14 @@ def _mouth_evidence(c: _Canon) -> dict[str, Measure]:
     lips = (lips_u8 > 0) & c.valid
     ring = ((cv2.dilate(lips_u8, np.ones((13, 13), np.uint8)) > 0)
             & (cv2.dilate(lips_u8, np.ones((3, 3), np.uint8)) == 0) & c.valid)
-    redness = 0.0
+    redness = over_skin = 0.0
     if lips.sum() > 10 and ring.sum() > 10:
         redness = float(np.median(lab[:, :, 1][lips]) - np.median(lab[:, :, 1][ring]))
+    if lips.sum() > 10:
+        over_skin = float(np.median(lab[:, :, 1][lips]) - ref[1])
     return {
         "lip_redness": Measure("lip_redness", redness, _component(redness, 0.0, 6.0), "a*"),
+        "lip_skin_redness": Measure("lip_skin_redness", over_skin, _component(over_skin, 0.0, 6.0), "a*"),
         "lower_face_skin": Measure("lower_face_skin", lower_skin, _component(lower_skin, 0.0, 0.4), "fraction"),
     }
 
