@@ -23,7 +23,7 @@ from .._shared.jsonsafe import json_safe
 from ..findings import Finding, Severity, action_for
 from ..images import Portrait
 from .capture import portrait_pixels
-from .detect import detect_faces, face_landmarks
+from .detect import FaceDetection, detect_faces, face_landmarks
 from .geometry import FaceGeometry, face_geometry
 from .measures import Measure, compute_measures
 
@@ -174,6 +174,7 @@ def locate_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
 # and none of the face-free images of benchmarks/face_defects.no_face (their weak candidates: <= 0.975).
 _WEAK_DETECTION = 0.3
 _WEAK_PRESENCE = 0.99
+_WEAK_EYE_STD = 5.0  # grey levels; masked faces (even subjects) >= 27, face-free flat fills 0
 
 
 def _covered_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
@@ -181,10 +182,24 @@ def _covered_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
     if not weak:
         return None, 0
     main = max(weak, key=lambda f: f.score * f.width)
+    if _eye_detail(rgb, main) < _WEAK_EYE_STD:
+        return None, 0
     mesh = face_landmarks(rgb, main)
     if mesh.presence < _WEAK_PRESENCE:
         return None, 0
     return face_geometry(main, mesh), 1
+
+
+def _eye_detail(rgb: np.ndarray, face: FaceDetection) -> float:
+    """Grey-level spread around the weaker of the detector's two eye keypoints (a covering leaves the eyes
+    bare; a head-shaped flat patch, which FaceMesh can take for a face with presence 0.997, has none)."""
+    r = max(2, int(0.08 * face.width))
+    h, w = rgb.shape[:2]
+    spreads = []
+    for x, y in np.round(face.keypoints[:2]).astype(int):
+        patch = rgb[max(0, y - r) : min(h, y + r), max(0, x - r) : min(w, x + r)]
+        spreads.append(float(patch.mean(axis=2).std()) if patch.size else 0.0)
+    return min(spreads)
 
 
 def _finding(code: str, message: str, value: float | None = None, threshold: float | None = None,
