@@ -63,10 +63,14 @@ def low_contrast(rgb, rng, ctx):
 
 
 def side_shading(rgb, rng, ctx):
-    """A linear ramp across the whole frame (tuning: a soft step at the face's midline)."""
+    """A linear ramp across the face, from ``dark`` one inter-eye distance left of the eye midpoint to full
+    light one IED right of it (or mirrored) (tuning: a sigmoid step 0.35 IED wide at the midline)."""
     w = rgb.shape[1]
-    dark = rng.uniform(0.3, 0.5)
-    ramp = np.linspace(dark, 1.0, w, dtype=np.float32)
+    eyes = _eyes(ctx, rgb)
+    ied = _ied(rgb, ctx)
+    dark = rng.uniform(0.4, 0.6)
+    x = (np.arange(w, dtype=np.float32) - float(eyes[:, 0].mean())) / ied
+    ramp = dark + (1.0 - dark) * np.clip((x + 1.0) / 2.0, 0.0, 1.0)
     if rng.random() < 0.5:
         ramp = ramp[::-1]
     return np.clip(rgb.astype(np.float32) * ramp[None, :, None], 0, 255).astype(np.uint8)
@@ -126,15 +130,16 @@ def mask_over_mouth(rgb, rng, ctx):
 
 
 def second_face(rgb, rng, ctx):
-    """The donor face at 45-60 % of the height, lower in the frame (tuning: 30-45 %, top corner)."""
+    """The donor frame at 45-50 % of the height, a sixth to a quarter of the height down from the top
+    (tuning: 30-45 %, at most a sixth down)."""
     donor = ctx["donor"]
     h, w = rgb.shape[:2]
-    s = rng.uniform(0.45, 0.6)
+    s = rng.uniform(0.45, 0.5)
     small = cv2.resize(donor, (int(donor.shape[1] * s * h / donor.shape[0]), int(h * s)), interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
     out = rgb.copy()
     x = 0 if rng.random() < 0.5 else w - sw
-    y = h - sh
+    y = int(rng.uniform(h / 6, h / 4))
     out[y : y + sh, x : x + sw] = small
     return out
 
