@@ -21,10 +21,13 @@ from pathlib import Path
 import numpy as np
 
 import face_defects as fd
+import face_defects_eval as fde
 from cccd_biometrics.face.capture import load_portrait
 from cccd_biometrics.face.icao import check_portrait, locate_face
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces_dev"
+_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = next((p / "shared" / "data" for p in _ROOT.parents if (p / "shared" / "data").is_dir()),
+                    _ROOT.parent / "shared" / "data") / "faces_dev"
 
 
 def frame_eyes(frame: np.ndarray) -> np.ndarray:
@@ -53,7 +56,7 @@ def smiling_frames(data: Path) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def run(data: Path, variants: int, profile: str, dump: Path | None) -> dict:
+def run(data: Path, variants: int, profile: str, dump: Path | None, ranges: str = "tune") -> dict:
     rng = np.random.default_rng(20261124)
     frames = neutral_frames(data)
     rows = []
@@ -68,7 +71,13 @@ def run(data: Path, variants: int, profile: str, dump: Path | None) -> dict:
         rows.append({"image": name, "defect": "none", "codes": list(r.codes),
                      "measures": {k: m.value for k, m in r.measures.items()}})
         ctx = {"eyes": frame_eyes(frame), "donor": frames[(i + 7) % len(frames)][1]}
-        defects = {**fd.DEFECTS, **(fd.CCCD_DEFECTS if profile == "cccd" else {})}
+        src = fd if ranges == "tune" else fde
+        if ranges == "eval":
+            geo, _ = locate_face(frame)
+            if geo is None:
+                continue
+            ctx["landmarks"] = geo.landmarks
+        defects = {**src.DEFECTS, **(src.CCCD_DEFECTS if profile == "cccd" else {})}
         for defect, (fn, code) in defects.items():
             for _ in range(variants):
                 r = check_portrait(fn(frame, rng, ctx), profile)
@@ -88,6 +97,7 @@ def run(data: Path, variants: int, profile: str, dump: Path | None) -> dict:
     n = len(frames)
     return {
         "profile": profile,
+        "ranges": ranges,
         "clean_portraits": n,
         "clean_compliant": sum(1 for r in rows if r["defect"] == "none" and not r["codes"]),
         "false_alarm_rate": {c: round(k / n, 4) for c, k in sorted(false_alarms.items())},
@@ -109,8 +119,10 @@ def main() -> None:
     ap.add_argument("--variants", type=int, default=1)
     ap.add_argument("--profile", default="icao")
     ap.add_argument("--dump", type=Path, default=None, help="write every row (codes + measures) as JSONL")
+    ap.add_argument("--ranges", choices=("tune", "eval"), default="tune",
+                    help="defect parameters: face_defects (tuning ranges) or face_defects_eval (other ranges)")
     args = ap.parse_args()
-    print(json.dumps(run(args.data, args.variants, args.profile, args.dump), indent=2))
+    print(json.dumps(run(args.data, args.variants, args.profile, args.dump, args.ranges), indent=2))
 
 
 if __name__ == "__main__":
