@@ -100,7 +100,11 @@ def predict_z(model: dict, X: np.ndarray) -> np.ndarray:
 
 
 def fit(X: np.ndarray, nfiq2: np.ndarray, util: np.ndarray) -> dict:
-    target = (1 - UTILITY_WEIGHT) * nfiq2_target(nfiq2) + UTILITY_WEIGHT * util
+    return fit_to_target(X, nfiq2, (1 - UTILITY_WEIGHT) * nfiq2_target(nfiq2) + UTILITY_WEIGHT * util)
+
+
+def fit_to_target(X: np.ndarray, nfiq2: np.ndarray, target: np.ndarray) -> dict:
+    """Linear model of ``target`` (images without one left out), put onto NFIQ 2's scale by a logit fit."""
     ok = np.isfinite(target)
     model = fit_linear(X[ok], target[ok])
     z = predict_z(model, X)

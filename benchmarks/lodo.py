@@ -60,7 +60,7 @@ from cccd_biometrics.fingerprint.match.mcc import (
 from cccd_biometrics.fingerprint.quality.measures import compute_measures
 from cccd_biometrics.fingerprint.template.types import Template
 from erc import erc_area, threshold_at_fmr
-from fit_quality_model import FEATURES, UPPER, design, fit_linear, nfiq2_target, predict_z, score
+from fit_quality_model import FEATURES, UPPER, design, fit_to_target, nfiq2_target, score
 from quality_dataset import DATA, REFERENCE, known_ppi, nfiq2_scores
 
 DBS = [f"{s}/DB{i}_B" for s in ("fvc2000", "fvc2002") for i in range(1, 5)] + ["neurotech/uareu"]
@@ -249,15 +249,7 @@ def _fit_target(X: np.ndarray, keys: list[str], nfiq2: np.ndarray, utils: dict[s
             n2[m] = (n2[m] - np.nanmean(n2[m])) / np.nanstd(n2[m])
     cols = {"nfiq2": n2, "boz": np.array([utils["boz"].get(k, np.nan) for k in keys]),
             "ours": np.array([utils["ours"].get(k, np.nan) for k in keys])}
-    target = np.mean([cols[part] for part in name.split("+")], axis=0)
-    ok = np.isfinite(target)
-    model = fit_linear(X[ok], target[ok])
-    z = predict_z(model, X)
-    good = np.isfinite(nfiq2)
-    p = np.clip(nfiq2[good], 1, 99) / 100.0
-    slope, offset = np.polyfit(z[good], np.log(p / (1 - p)), 1)
-    model["slope"], model["offset"] = float(slope), float(offset)
-    return model
+    return fit_to_target(X, nfiq2, np.mean([cols[part] for part in name.split("+")], axis=0))
 
 
 def _design(rows: dict[str, dict[str, Any]], keys: list[str], features: dict[str, str] | None) -> np.ndarray:
