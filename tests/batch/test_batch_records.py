@@ -22,6 +22,14 @@ def test_one_row_per_image_of_a_transaction():
     assert all(container_of(r.path) == str(EXAMPLE) for r in rows)
     slap = rows[9]
     assert slap.kind == "slap" and slap.details["expected"] == 4
+    assert slap.details["found"] == 4 and not slap.codes  # the composed sample slap shows all four fingers
+
+
+def test_portrait_rows_carry_their_findings():
+    # an operator reading the CSV needs the message and the action, not only the code
+    portrait = check_record_file(EXAMPLE)[-1]
+    assert portrait.codes and [f["code"] for f in portrait.findings] == list(portrait.codes)
+    assert all(f["action"] and f["message"] and f["threshold"] is not None for f in portrait.findings)
 
 
 def test_a_damaged_record_is_one_error_row(tmp_path):

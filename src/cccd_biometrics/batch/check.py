@@ -173,7 +173,7 @@ def _check_portrait(im: Any, name: str) -> dict[str, Any]:
 def _portrait_fields(p: Portrait) -> dict[str, Any]:
     report = check_portrait(p, profile=PORTRAIT_PROFILE)
     details: dict[str, Any] = {"format": p.format, "profile": report.profile, "compliant": report.compliant,
-                               "faces": report.faces}
+                               "faces": report.faces, "findings": [f.to_dict() for f in report.findings]}
     if report.geometry is not None:
         g = report.geometry
         details.update(inter_eye_distance=round(g.inter_eye_distance, 1), yaw=round(g.yaw, 1),
@@ -294,7 +294,7 @@ def check_record_file(path: str | os.PathLike, *, ppi: float | None = None) -> l
     """Check every image a standard record file carries: one row per finger, slap and portrait.
 
     Rows are named ``RECORD#finger-NN``, ``RECORD#slap-NN`` and ``RECORD#portrait``
-    (:func:`cccd_biometrics.records.files.member_path`), so a resumed run knows the record is done. Fingers are
+    (:func:`cccd_biometrics._shared.record_names.member_path`), so a resumed run knows the record is done. Fingers are
     assessed at the resolution their record declares (``ppi`` overrides it); a slap row says how many fingers
     :func:`~cccd_biometrics.fingerprint.slap.segment_slap` found; a record that cannot be read is one error row.
 
