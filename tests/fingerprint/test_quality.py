@@ -222,3 +222,29 @@ def test_dark_flat_area_marks_wet_and_smudged_prints(sample_data, sd14) -> None:
     blurred = cb.assess_fingerprint(cb.FingerImage(degrade.blur(sd14, 1.0)))
     assert "FINGER_BLURRED" in blurred.codes
     assert all(f.threshold != THRESHOLDS["wet_dark_flat_area"] for f in blurred.findings)
+
+
+def _blotched(pixels: np.ndarray, share: float) -> np.ndarray:
+    """A blurred-noise ellipse at the print's grey level over ``share`` of the image centre: obliterated skin."""
+    h, w = pixels.shape
+    rng = np.random.default_rng(3)
+    noise = cv2.GaussianBlur(rng.normal(0, 1, pixels.shape).astype(np.float32), (0, 0), 6)
+    fill = np.clip(pixels.mean() + noise / noise.std() * pixels.std() * 0.7, 0, 255)
+    blob = np.zeros(pixels.shape, np.float32)
+    r = np.sqrt(share * h * w / np.pi)
+    cv2.circle(blob, (w // 2, h // 2), int(r), 1.0, -1)
+    return (pixels * (1 - blob) + fill * blob).astype(np.uint8)
+
+
+def test_a_ridgeless_patch_inside_the_finger_is_low_clarity(sample_data):
+    # the score hardly moves (75 -> 71 on this print): a patch of obliterated skin needs its own check
+    good = cb.load_fingerprint(sample_data / "fingerprints" / "synthetic" / "good_2026_1.png")
+    clean = cb.assess_fingerprint(good)
+    assert clean.measures["ridgeless_patch"] < 0.05 and not clean.hard_to_read
+    small = cb.assess_fingerprint(cb.FingerImage(pixels=_blotched(good.pixels, 0.05)))
+    assert small.measures["ridgeless_patch"] < 0.15 and not small.hard_to_read
+    damaged = cb.assess_fingerprint(cb.FingerImage(pixels=_blotched(good.pixels, 0.12)))
+    assert damaged.hard_to_read and damaged.codes == ("FINGER_LOW_CLARITY",)
+    finding = damaged.findings[0]
+    assert "shows no ridges" in finding.message and finding.threshold == 0.15
+    assert finding.value == pytest.approx(damaged.measures["ridgeless_patch"], abs=1e-3) and finding.value > 0.15

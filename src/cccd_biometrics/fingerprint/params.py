@@ -182,6 +182,12 @@ class QualityThresholds:
     low_clarity: float = _q(20.0, "score (0-100)", "score below this: low clarity")
     low_ridge_pattern: float = _q(0.45, "fraction", "ridge_pattern below this (with a finger present): scars, "
                                   "damage, smudges; also where the resolution check trusts the block period")
+    max_ridgeless_patch: float = field(default=0.15, metadata={
+        "unit": "fraction of the finger's interior",
+        "origin": "set on SOCOFing dev odd-numbered subjects (Real vs Altered-Hard _Obl obliterations), reported on "
+                  "the even ones and on the nine dev databases (benchmarks/ridgeless_patch.py)",
+        "doc": "ridgeless_patch above this: a patch inside the finger shows no ridges (scar, worn or obliterated "
+               "skin, smudge): low clarity"})
     condition_error_score: float = _q(35.0, "score (0-100)", "a condition finding (dry, wet, blur...) is an error "
                                       "below this score, a warning above")
 

@@ -249,6 +249,16 @@ RIDGE_PATTERN_PERIOD = (5.0, 15.0)
 """Ridge periods (px at 500 ppi) a friction-ridge pattern can have."""
 
 
+def _ridge_blocks(a: Analysis) -> np.ndarray:
+    """Blocks that look like friction ridges: a ridge period in :data:`RIDGE_PATTERN_PERIOD`, one clear
+    orientation (coherence > 0.35) and separable ridges and valleys (LCS > 0.7); False off the finger."""
+    prof = a.ridge_profiles
+    lo, hi = RIDGE_PATTERN_PERIOD
+    with np.errstate(invalid="ignore"):
+        ok = (prof["period"] >= lo) & (prof["period"] <= hi) & (a.coherence > 0.35) & (prof["lcs"] > 0.7)
+    return ok & a.block_mask
+
+
 def ridge_pattern(a: Analysis) -> float:
     """Fraction of the foreground blocks that look like friction ridges (0..1).
 
@@ -259,12 +269,40 @@ def ridge_pattern(a: Analysis) -> float:
     fg = a.block_mask
     if not fg.any():
         return 0.0
-    prof = a.ridge_profiles
-    period, lcs = prof["period"][fg], prof["lcs"][fg]
-    lo, hi = RIDGE_PATTERN_PERIOD
-    with np.errstate(invalid="ignore"):
-        ok = (period >= lo) & (period <= hi) & (a.coherence[fg] > 0.35) & (lcs > 0.7)
-    return float(ok.mean())
+    return float(_ridge_blocks(a)[fg].mean())
+
+
+RIDGELESS_MIN_AMPLITUDE = 10.0
+"""Grey levels (RMS across the ridge direction): blocks flatter than this hold nothing to read, which the dry and
+contrast checks judge; a ridgeless *patch* has grey structure (blotches, a scar's edges) but no ridges."""
+
+
+def ridgeless_patch(a: Analysis) -> float:
+    """Largest connected patch inside the finger without readable ridges, as a fraction of the finger's
+    interior (0..1, 0 = ridges everywhere).
+
+    Scars, worn or obliterated skin and smudges leave a compact region of grey structure where no ridge period,
+    orientation and ridge/valley separation hold (the blocks :func:`ridge_pattern` does not count) in the
+    middle of an otherwise readable print. The finger's outer ring of blocks is left out (ridges fade at the
+    edge of every print), and so are flat blocks (see :data:`RIDGELESS_MIN_AMPLITUDE`).
+
+    Examples
+    --------
+    >>> import cccd_biometrics as cb
+    >>> a = cb.analyze_fingerprint(cb.load_fingerprint("sample_data/fingerprints/nist_sd4_f0001_01.png"))
+    >>> 0.0 <= ridgeless_patch(a) < 0.1
+    True
+    """
+    fg = a.block_mask.astype(np.uint8)
+    interior = cv2.erode(fg, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    n_interior = int(np.count_nonzero(interior))
+    if n_interior == 0:
+        return 0.0
+    structured = np.nan_to_num(a.ridge_profiles["amplitude"], nan=0.0) > RIDGELESS_MIN_AMPLITUDE
+    patch = (interior & structured & ~_ridge_blocks(a)).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(patch, connectivity=4)
+    largest = int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
+    return largest / n_interior
 
 
 def roi_fraction(a: Analysis) -> float:
@@ -299,6 +337,7 @@ MEASURES: dict[str, Callable[[Analysis], float]] = {
     "sharpness": sharpness,
     "center_offset": center_offset,
     "ridge_pattern": ridge_pattern,
+    "ridgeless_patch": ridgeless_patch,
 }
 """Stable measure name -> function. Names are part of the public output (``FingerprintQuality.measures``)."""
 

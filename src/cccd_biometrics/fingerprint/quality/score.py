@@ -252,6 +252,10 @@ def _clarity(m: dict[str, float], score: float, t: QualityThresholds) -> Finding
         return _finding("FINGER_LOW_CLARITY", f"Only {100 * m['ridge_pattern']:.0f} % of the finger shows "
                         "readable ridges (scar, damage or smudge).", m["ridge_pattern"],
                         t.low_ridge_pattern, _CLARITY_ACTION)
+    if m["ridgeless_patch"] > t.max_ridgeless_patch:
+        return _finding("FINGER_LOW_CLARITY", f"A patch of {100 * m['ridgeless_patch']:.0f} % of the finger shows "
+                        "no ridges (scar, worn skin or smudge).", m["ridgeless_patch"], t.max_ridgeless_patch,
+                        _CLARITY_ACTION)
     return None
 
 
