@@ -95,7 +95,8 @@ PROFILES: MappingProxyType[str, Profile] = MappingProxyType({
         horizontal_position=(0.44, 0.56),
         min_background_lightness=55.0,
         max_expression=0.0,
-        max_head_covering=0.5,
+        # issue 15: even-numbered faces_dev subjects, bare heads <= 0.21, plain caps >= 0.36
+        max_head_covering=0.3,
         max_eyeglasses=2.0,
     ),
 })
