@@ -166,7 +166,18 @@ def locate_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
         return _covered_face(rgb)
     main = max(faces, key=lambda f: f.score * f.width)
     n = sum(1 for f in faces if f.width >= 0.25 * main.width)
-    return face_geometry(main, face_landmarks(rgb, main)), n
+    mesh = face_landmarks(rgb, main)
+    if mesh.presence_logit - mesh_presence_logit(rgb, main, upside_down=True) < _UPSIDE_DOWN_MARGIN:
+        return None, 0  # an upside-down face: the landmarks (and every measure) would be read wrong way up
+    return face_geometry(main, mesh), n
+
+
+# BlazeFace also finds some upside-down faces (half of the upside-down masked faces_dev renders score
+# >= 0.5). FaceMesh reads them better turned by 180 degrees: upright minus upside-down presence logit
+# <= -36 on clean upside-down frames; upright faces >= 33.8 clean, >= -5.7 masked (even subjects, 346
+# renders; benchmarks/face_weak_candidates.py). At about twice that masked minimum, -12 refused 194 of
+# the even subjects' 248 upside-down detections and none of their upright faces.
+_UPSIDE_DOWN_MARGIN = -12.0
 
 
 # A mask or scarf lowers BlazeFace's score to 0.29-0.5 on faces_dev (19-23 % of dark and patterned cloth
