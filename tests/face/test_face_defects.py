@@ -67,3 +67,35 @@ def test_defect_fires_its_code(defect_results, defect):
 def test_cccd_requirement_fires_its_code(cccd_results, defect):
     hits = cccd_results[defect]
     assert np.mean(hits) >= 0.9, f"{defect}: {sum(hits)}/{len(hits)}"
+
+
+def _cap(rgb: np.ndarray, eyes: np.ndarray, colours: tuple, brim_ied: float) -> np.ndarray:
+    """A cap over the crown down to ``brim_ied`` inter-eye distances above the eyes, in one colour or a
+    checker of two (square side 0.12 IED)."""
+    import cv2
+
+    ied = float(np.hypot(*(eyes[1] - eyes[0])))
+    mid = eyes.mean(axis=0)
+    h, w = rgb.shape[:2]
+    m = np.zeros((h, w), np.uint8)
+    cv2.ellipse(m, (round(mid[0]), round(mid[1] - brim_ied * ied)), (round(1.3 * ied), round(1.4 * ied)), 0, 180,
+                360, 1, -1)
+    yy, xx = np.mgrid[0:h, 0:w]
+    a, b = (np.array(c, np.uint8) for c in (colours[0], colours[-1]))
+    pattern = np.where(((xx + yy) // max(4, round(0.12 * ied)) % 2 == 0)[:, :, None], a, b)
+    return np.where(m[:, :, None] > 0, pattern, rgb).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("what", "colours"), [
+    # the background's own colour: only "the skull is there" tells it from the backdrop
+    ("background-coloured", None),
+    # both squares pass as hair by colour class (mustard as blond); the mustard does not match the temples
+    ("hair-coloured checker", ((200, 170, 90), (30, 30, 30))),
+])
+def test_caps_that_colour_alone_misses_are_caught(originals, what, colours):
+    hits = []
+    for _, rgb, pupils in originals:
+        cols = colours or (tuple(int(v) for v in rgb[5, 5]),)
+        img = _cap(rgb, pupils, cols, 0.65)
+        hits.append("FACE_HEAD_COVERING" in check_portrait(img, "cccd").codes)
+    assert np.mean(hits) >= 0.9, f"{what}: {sum(hits)}/{len(hits)}"

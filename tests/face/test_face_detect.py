@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from cccd_biometrics.face.detect import detect_faces, face_landmarks
+from cccd_biometrics.face.detect import detect_faces, face_landmarks, mesh_presence_logit
 from tests.helpers.portraits import PORTRAITS, compliant_originals
 
 
@@ -81,3 +81,26 @@ def test_models_ship_with_licence_and_provenance():
     for name in ("face_detection_full_range.tflite", "face_landmark.tflite", "iris_landmark.tflite", "LICENSE",
                  "PROVENANCE.md"):
         assert (models / name).is_file(), name
+
+
+def test_mesh_reads_an_upright_face_better_upright_and_a_turned_one_better_upside_down(originals):
+    # the weak-candidate rescue (icao._covered_face) rests on this ordering of the two readings
+    for name, rgb, _ in originals:
+        face = detect_faces(rgb)[0]
+        upright = face_landmarks(rgb, face).presence_logit
+        assert upright > mesh_presence_logit(rgb, face, upside_down=True), name
+        turned = np.ascontiguousarray(rgb[::-1, ::-1])
+        weak = detect_faces(turned, threshold=0.2)
+        if weak:
+            cand = max(weak, key=lambda f: f.score * f.width)
+            assert mesh_presence_logit(turned, cand) < mesh_presence_logit(turned, cand, upside_down=True), name
+
+
+def test_upside_down_portraits_are_not_read_as_faces(originals):
+    # neither as a weak candidate rescued as a covered face nor as a strong detection
+    from cccd_biometrics.face.icao import check_portrait
+
+    for name, rgb, _ in originals:
+        for how, img in (("turned", rgb[::-1, ::-1]), ("flipped", rgb[::-1])):
+            codes = check_portrait(np.ascontiguousarray(img)).codes
+            assert "FACE_NOT_FOUND" in codes or "FACE_ROLL" in codes, (name, how, codes)

@@ -38,6 +38,7 @@ __all__ = [
     "detect_faces",
     "dnn_engine",
     "face_landmarks",
+    "mesh_presence_logit",
     "model_digests",
 ]
 
@@ -94,12 +95,15 @@ class FaceLandmarks:
         (2, 2) array: centre of the subject's right iris, then left iris.
     iris_radii:
         (2,) iris radius of each eye in pixels.
+    presence_logit:
+        The presence output before the sigmoid (``presence`` saturates at 1.0; this does not).
     """
 
     points: np.ndarray
     presence: float
     iris_centres: np.ndarray
     iris_radii: np.ndarray
+    presence_logit: float = float("nan")
 
 
 # ---------------------------------------------------------------- model loading (lazy, per thread)
@@ -383,14 +387,11 @@ def face_landmarks(rgb: np.ndarray, face: FaceDetection) -> FaceLandmarks:
     FaceLandmarks
         468 points and both irises in image coordinates.
     """
-    eye_r, eye_l = face.keypoints[0], face.keypoints[1]
-    angle = float(np.arctan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0]))
-    x0, y0, x1, y1 = face.box
-    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-    m = _roi_transform(centre, max(x1 - x0, y1 - y0) * _MESH_ROI_SCALE, angle, _MESH_SIZE)
+    m = _mesh_roi(face, upside_down=False)
     out = _run("face_landmark.tflite", _crop(rgb, m, _MESH_SIZE))
     flat = next(v for v in out.values() if v.size == 1404).reshape(468, 3)
     flag = float(next(v for v in out.values() if v.size == 1).reshape(()))
+    x0, y0, x1, y1 = face.box
     points = np.empty((468, 3), np.float64)
     points[:, :2] = _to_image(flat, m)
     points[:, 2] = flat[:, 2] * (max(x1 - x0, y1 - y0) * _MESH_ROI_SCALE / _MESH_SIZE)
@@ -402,4 +403,44 @@ def face_landmarks(rgb: np.ndarray, face: FaceDetection) -> FaceLandmarks:
         presence=float(presence),
         iris_centres=np.array([right[0], left[0]]),
         iris_radii=np.array([right[1], left[1]]),
+        presence_logit=float(np.clip(flag, -100, 100)),
     )
+
+
+def _mesh_roi(face: FaceDetection, upside_down: bool) -> np.ndarray:
+    """FaceMesh's input crop for ``face``: the enlarged box, eye line level (turned by 180 degrees on request)."""
+    eye_r, eye_l = face.keypoints[0], face.keypoints[1]
+    angle = float(np.arctan2(eye_l[1] - eye_r[1], eye_l[0] - eye_r[0])) + (np.pi if upside_down else 0.0)
+    x0, y0, x1, y1 = face.box
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    return _roi_transform(centre, max(x1 - x0, y1 - y0) * _MESH_ROI_SCALE, angle, _MESH_SIZE)
+
+
+def mesh_presence_logit(rgb: np.ndarray, face: FaceDetection, *, upside_down: bool = False) -> float:
+    """FaceMesh's face-presence logit on one detection's crop, optionally read upside down.
+
+    Parameters
+    ----------
+    rgb:
+        The image the face was detected in.
+    face:
+        A detection from :func:`detect_faces`.
+    upside_down:
+        Turn the crop by 180 degrees first: a face that reads better this way is upside down in the image.
+
+    Returns
+    -------
+    float
+        The logit (> 0: more likely a face than not), clipped to [-100, 100].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cccd_biometrics.face.detect import FaceDetection, mesh_presence_logit
+    >>> flat = np.full((200, 200, 3), 128, np.uint8)
+    >>> face = FaceDetection((50.0, 50.0, 150.0, 150.0), 0.4, np.array([[80, 90], [120, 90]] + [[100, 120]] * 4, float))
+    >>> mesh_presence_logit(flat, face) < 0
+    True
+    """
+    out = _run("face_landmark.tflite", _crop(rgb, _mesh_roi(face, upside_down), _MESH_SIZE))
+    return float(np.clip(next(v for v in out.values() if v.size == 1).reshape(()), -100, 100))

@@ -23,7 +23,7 @@ from .._shared.jsonsafe import json_safe
 from ..findings import Finding, Severity, action_for
 from ..images import Portrait
 from .capture import portrait_pixels
-from .detect import FaceDetection, detect_faces, face_landmarks
+from .detect import FaceDetection, detect_faces, face_landmarks, mesh_presence_logit
 from .geometry import FaceGeometry, face_geometry
 from .measures import Measure, compute_measures
 
@@ -95,7 +95,8 @@ PROFILES: MappingProxyType[str, Profile] = MappingProxyType({
         horizontal_position=(0.44, 0.56),
         min_background_lightness=55.0,
         max_expression=0.0,
-        max_head_covering=0.5,
+        # issue 15: even-numbered faces_dev subjects, bare heads <= 0.21, plain caps >= 0.36
+        max_head_covering=0.3,
         max_eyeglasses=2.0,
     ),
 })
@@ -165,16 +166,35 @@ def locate_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
         return _covered_face(rgb)
     main = max(faces, key=lambda f: f.score * f.width)
     n = sum(1 for f in faces if f.width >= 0.25 * main.width)
-    return face_geometry(main, face_landmarks(rgb, main)), n
+    mesh = face_landmarks(rgb, main)
+    if mesh.presence_logit - mesh_presence_logit(rgb, main, upside_down=True) < _UPSIDE_DOWN_MARGIN:
+        return None, 0  # an upside-down face: the landmarks (and every measure) would be read wrong way up
+    return face_geometry(main, mesh), n
 
 
-# A mask or scarf lowers BlazeFace's score to 0.32-0.5 on faces_dev (19 % of dark and patterned cloth
-# coverings fell below its 0.5); images without a face reached 0.35. Such a weak candidate is kept only
-# when FaceMesh, run on it, is sure it sees a face: presence >= 0.99 kept 10 of 23 weak masked faces
-# and none of the face-free images of benchmarks/face_defects.no_face (their weak candidates: <= 0.975).
+# BlazeFace also finds some upside-down faces (half of the upside-down masked faces_dev renders score
+# >= 0.5). FaceMesh reads them better turned by 180 degrees: upright minus upside-down presence logit
+# <= -36 on clean upside-down frames; upright faces >= 33.8 clean, >= -5.7 masked (even subjects, 346
+# renders; benchmarks/face_weak_candidates.py). At about twice that masked minimum, -12 refused 194 of
+# the even subjects' 248 upside-down detections and none of their upright faces.
+_UPSIDE_DOWN_MARGIN = -12.0
+
+
+# A mask or scarf lowers BlazeFace's score to 0.29-0.5 on faces_dev (19-23 % of dark and patterned cloth
+# coverings fell below its 0.5); images without a face reached 0.35. Such a weak candidate is kept when
+# (1) the grey level varies around both detector eye keypoints (a covering leaves the eyes bare; a
+# head-shaped flat fill, which FaceMesh can take for a face, has none), (2) FaceMesh finds some face on
+# it and (3) reads it better upright than turned by 180 degrees. Upside-down faces give weak candidates
+# that FaceMesh also accepts (presence up to 0.9999), but read upside down their presence logit is
+# higher still: upright minus upside-down <= -2.5 on 184 upside-down renders (clean and masked, both
+# folds), >= -0.8 on the even subjects' weak masked faces (16 of 17 >= 0). Face-free crops of hair and
+# forehead reach logit -7.5 at most, the even subjects' weak masked faces -2.5 at the least
+# (benchmarks/face_weak_candidates.py). The old rule (presence >= 0.99, logit 4.6) kept
+# 8 of the 17.
 _WEAK_DETECTION = 0.3
-_WEAK_PRESENCE = 0.99
-_WEAK_EYE_STD = 5.0  # grey levels; masked faces (even subjects) >= 27, face-free flat fills 0
+_WEAK_MIN_LOGIT = -4.0
+_UPRIGHT_MARGIN = 0.0  # logit, upright minus upside-down
+_WEAK_EYE_STD = 5.0  # grey levels; masked faces (even subjects) >= 17, face-free flat fills 0
 
 
 def _covered_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
@@ -185,7 +205,9 @@ def _covered_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
     if _eye_detail(rgb, main) < _WEAK_EYE_STD:
         return None, 0
     mesh = face_landmarks(rgb, main)
-    if mesh.presence < _WEAK_PRESENCE:
+    if mesh.presence_logit < _WEAK_MIN_LOGIT:
+        return None, 0
+    if mesh.presence_logit - mesh_presence_logit(rgb, main, upside_down=True) < _UPRIGHT_MARGIN:
         return None, 0
     return face_geometry(main, mesh), 1
 

@@ -512,9 +512,12 @@ def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
     """Share of the band between forehead and estimated crown that is neither skin, hair nor background.
 
     Hair is taken as near-black (L* < 20), low-chroma (C* < 25) below L* 75, or a moderately saturated
-    yellow-brown (C* < 45, hue 35-100 deg, blond / auburn) below L* 80; a cap, hood or scarf in a colour
-    of its own is what remains. No network: coverings in hair-like colours (black, brown, grey)
-    or in the background's colour are not caught.
+    yellow-brown (C* < 45, hue 35-100 deg, blond / auburn) below L* 80 — and, when the temples show hair,
+    only if its colour is near theirs (a crown of hair continues down the sides of the head; a cap,
+    even a dark or grey one, stops above them). Background colour counts as such only in the band's upper
+    half: just above the forehead the skull is there, so a background-coloured patch is a covering (a
+    white cap on a light background). No network: a covering that matches both the hair at the temples
+    and the hair's colour class, or one reaching down over the temples in a hair colour, is not caught.
     """
     p = c.pts
     top = round(_CANON_EYE_Y - (p[Landmark.CHIN, 1] - _CANON_EYE_Y) * 0.95)
@@ -526,18 +529,57 @@ def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
     vals = band[ok_mask]
     if vals.shape[0] < 50:
         return Measure("head_covering", float("nan"), 0, "fraction")
-    skin = c.skin_ref
-    chroma = np.hypot(vals[:, 1], vals[:, 2])
-    is_skin = (np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2]) < 7.0) & (np.abs(vals[:, 0] - skin[0]) < 15.0)
-    hue = np.degrees(np.arctan2(vals[:, 2], vals[:, 1]))
-    # black, grey and brown hair are low-chroma; blond and auburn hair are moderately saturated yellows
-    is_hair = ((vals[:, 0] < 20.0) | ((chroma < 25.0) & (vals[:, 0] < 75.0))
-               | ((chroma < 45.0) & (hue > 35.0) & (hue < 100.0) & (vals[:, 0] < 80.0)))
+    upper = (np.nonzero(ok_mask)[0] <= (band.shape[0] - 1) / 2)
+    is_skin = _skin_like(vals, c.skin_ref)
+    is_hair = _hair_like(vals)
+    ref = _temple_hair(c, bg_lab)
+    if ref is not None:
+        # L* weighs half: the crown is lit from above, the temples from the side
+        is_hair &= np.linalg.norm((vals - ref) * _HAIR_WEIGHTS, axis=1) < _HAIR_MATCH
     is_bg = np.zeros(len(vals), bool)
     if bg_lab is not None:
-        is_bg = np.linalg.norm(vals - bg_lab, axis=1) < 12.0
+        is_bg = (np.linalg.norm(vals - bg_lab, axis=1) < 12.0) & upper
     cover = float(1.0 - np.mean(is_skin | is_hair | is_bg))
     return Measure("head_covering", cover, _component(cover, 0.6, 0.1), "fraction")
+
+
+# crown pixels count as hair within this (L*/2, a*, b*) distance of the temples' hair (issue 15: the
+# smallest of 10/15/20/25 at which the even-numbered faces_dev subjects' bare heads stay below the plain
+# caps of benchmarks/face_defects; at 20 their maximum rose from 0.21 to 0.27, at 25 it stays 0.21)
+_HAIR_MATCH = 25.0
+_HAIR_WEIGHTS = np.array([0.5, 1.0, 1.0])
+
+
+def _skin_like(vals: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    return (np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2]) < 7.0) & (np.abs(vals[:, 0] - skin[0]) < 15.0)
+
+
+def _hair_like(vals: np.ndarray) -> np.ndarray:
+    chroma = np.hypot(vals[:, 1], vals[:, 2])
+    hue = np.degrees(np.arctan2(vals[:, 2], vals[:, 1]))
+    # black, grey and brown hair are low-chroma; blond and auburn hair are moderately saturated yellows
+    return ((vals[:, 0] < 20.0) | ((chroma < 25.0) & (vals[:, 0] < 75.0))
+            | ((chroma < 45.0) & (hue > 35.0) & (hue < 100.0) & (vals[:, 0] < 80.0)))
+
+
+def _temple_hair(c: _Canon, bg_lab: np.ndarray | None) -> np.ndarray | None:
+    """Median Lab of the hair beside the forehead (0.85-1.15 IED out, 0.1-0.6 IED above the eye line),
+    or None when less than 30 % of those pixels are hair-coloured (short hair, bald, a hood)."""
+    y0, y1 = int(_CANON_EYE_Y - 0.6 * CANON_IED), int(_CANON_EYE_Y - 0.1 * CANON_IED)
+    cx = _CANON_W // 2
+    parts = []
+    for x0, x1 in ((cx - int(1.15 * CANON_IED), cx - int(0.85 * CANON_IED)),
+                   (cx + int(0.85 * CANON_IED), cx + int(1.15 * CANON_IED))):
+        parts.append(c.lab[y0:y1, max(0, x0) : x1][c.valid[y0:y1, max(0, x0) : x1]])
+    side = np.concatenate(parts)
+    if len(side) < 20:
+        return None
+    hair = _hair_like(side) & ~_skin_like(side, c.skin_ref)
+    if bg_lab is not None:
+        hair &= np.linalg.norm(side - bg_lab, axis=1) >= 12.0
+    if hair.sum() < max(20, 0.3 * len(side)):
+        return None
+    return np.median(side[hair], axis=0)
 
 
 def _eyeglasses(c: _Canon) -> Measure:
