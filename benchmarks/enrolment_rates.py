@@ -20,12 +20,16 @@ Two measurements:
    no segmentation), for ``--virtual`` records per citizen source and error type.
 
 Tuning disclosure. The comparator thresholds come from impostor score distributions only
-(``calibrate_duplicate_threshold.py``), never from these records. The slap segmenter's constants were swept on
+(``calibrate_duplicate_threshold.py``; the slap-fused duplicate operating points from impostor triples,
+``calibrate_duplicate_fusion.py``), never from these records. The slap segmenter's constants were swept on
 composed slaps of synthetic prints and FVC2002 DB1_B (reported apart below); its design changes were also looked
 at on composed slaps of the other databases (other composition seeds). The record decision rules (slap evidence
 that two fingers are distinct, the swap rule, no mismatch from an incomplete slap) were shaped after looking at
-virtual records of seed 2026 and composed records of seed 2027. The figures in ``results/enrolment_rates.txt`` are
-from seed 2028, run after the last change.
+virtual records of seed 2026 and composed records of seed 2027. The second round (issue 17 gaps: the fused
+duplicate rule and its veto, the segmenter's hysteresis, edge inset, elongation and missing-finger gap, the
+unconfirmed-finger warning) was shaped on seeds 2026 and 2027 only (composed slaps of all sources, virtual
+records); ``results/enrolment_rates.txt`` is from seed 2029, run after the last change, and the same code on seed
+2028 (the previous report's seed) is quoted beside it in the README.
 """
 
 from __future__ import annotations

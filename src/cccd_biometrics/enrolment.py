@@ -761,6 +761,21 @@ def _sequence_findings(sequence: Mapping[int, Mapping[int, float]], t: Enrolment
     return findings, matches
 
 
+def _drop_explained(seq_findings: list[RecordFinding], others: list[RecordFinding]) -> list[RecordFinding]:
+    """Without the ``RECORD_SEQUENCE_UNCONFIRMED`` warnings another error already explains and redoes.
+
+    A finger whose own image fails a quality check (an error: it is on the recapture list) or whose slap lacks
+    fingers (``RECORD_SLAP_INCOMPLETE``) cannot be expected to match its segment; the warning would repeat that
+    error, and the check runs again on the recaptured image. It stays for a finger that passed its own checks
+    and still matches no segment: the case of a finger that belongs to no one in the slap.
+    """
+    failed = {f.positions[0] for f in others if f.severity == Severity.ERROR and len(f.positions) == 1
+              and f.positions[0] <= 10 and f.code != "RECORD_FINGER_MISSING"}
+    incomplete = {p for f in others if f.code == "RECORD_SLAP_INCOMPLETE" for p in SLAP_FINGERS[f.positions[0]]}
+    return [f for f in seq_findings if f.code != "RECORD_SEQUENCE_UNCONFIRMED"
+            or not ({f.positions[0]} & (failed | incomplete))]
+
+
 def _best_segments(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresholds) -> dict[int, int]:
     """Finger position -> the slap segment it matches best, when that score reaches ``t.sequence_cross``."""
     out = {}
@@ -963,8 +978,10 @@ def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds 
     pairs, sequence = _score_table(fingers, seg_templates)
     clock.lap("comparisons")
     seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps))
-    findings = (_finger_findings(record, fingers) + _duplicate_findings(pairs, sequence, thresholds)
-                + seq_findings + _slap_findings(slaps, record.absent) + _portrait_findings(portrait))
+    finger_findings, slap_findings = _finger_findings(record, fingers), _slap_findings(slaps, record.absent)
+    seq_findings = _drop_explained(seq_findings, finger_findings + slap_findings)
+    findings = (finger_findings + _duplicate_findings(pairs, sequence, thresholds)
+                + seq_findings + slap_findings + _portrait_findings(portrait))
     findings.sort(key=_severity_rank)
     recapture = _recapture_list(findings, sequence, thresholds)
     if any(f.route == "supervisor" for f in findings):

@@ -286,3 +286,14 @@ def test_duplicate_fusion_thresholds_match_their_calibration():
     data = json.loads(stored.read_text())
     assert data["fused"]["threshold"] == en.DUPLICATE_FUSED_THRESHOLD
     assert data["weakest"]["threshold"] == en.DUPLICATE_WEAKEST_THRESHOLD
+
+
+def test_unconfirmed_warning_dropped_when_another_error_explains_it():
+    unconfirmed = [en._record_finding("RECORD_SEQUENCE_UNCONFIRMED", (p,), "x", 0.01, 0.0208) for p in (2, 4, 6)]
+    low_quality = en.RecordFinding(code="FINGER_LOW_CLARITY", severity=Severity.ERROR, message="x", value=1.0,
+                                   threshold=2.0, action="x", positions=(2,), route="recapture")
+    incomplete = en._record_finding("RECORD_SLAP_INCOMPLETE", (15,), "x", 1.0, 2.0)
+    kept = en._drop_explained(unconfirmed, [low_quality, incomplete])
+    # 2: its own image fails; 6: the thumbs slap lacks a finger; 4 passed its checks and stays unconfirmed
+    assert [f.positions for f in kept] == [(4,)]
+    assert en._drop_explained(unconfirmed, []) == unconfirmed
