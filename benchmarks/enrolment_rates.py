@@ -1,7 +1,7 @@
 """How good is the enrolment record check? Composed records from the dev databases, with planted errors.
 
     nice python benchmarks/enrolment_rates.py [--records 252] [--virtual 1000] \
-        | grep -v "^  record " | tee benchmarks/results/enrolment_rates.txt
+        | grep -v "^  record [0-9]" | tee benchmarks/results/enrolment_rates.txt
 
 Two measurements:
 
