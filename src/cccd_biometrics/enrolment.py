@@ -4,8 +4,10 @@ Each single-image check exists elsewhere; a record adds the errors no single ima
 
 * a finger missing with no reason declared (amputated and bandaged fingers must be declared);
 * the same finger captured twice (``RECORD_DUPLICATE_FINGER``): all 45 pairs of the ten fingers are compared
-  with the comparator at its FMR <= 0.01 % operating point (:data:`DUPLICATE_THRESHOLD`), and, when slaps are
-  present, two fingers that both match one slap segment are the same finger;
+  with the comparator at its FMR <= 0.01 % operating point (:data:`DUPLICATE_THRESHOLD`); when slaps are
+  present, the two other comparisons a duplicate makes genuine (both captures against the original's segment)
+  are fused with the pair score at impostor-calibrated operating points, and two fingers the slap shows to be
+  distinct are never called one;
 * fingers stored under the wrong position: the *sequence check* compares each individually captured finger
   with the slap segments (:func:`~cccd_biometrics.fingerprint.slap.segment_slap`): a finger that matches
   another position's segment rather than its own is a ``RECORD_SEQUENCE_MISMATCH``; two positions that match
@@ -87,6 +89,21 @@ extractor and comparator with default settings: the lowest 4-decimal score above
 gives FMR 0.0068 % (9 / 133,120) on U.are.U; fitted on U.are.U alone (0.0321) FMR 0.0174 % (4 / 23,040) on FVC.
 ``benchmarks/calibrate_duplicate_threshold.py`` writes ``benchmarks/results/duplicate_threshold.json`` with the
 data it came from; recalibrate when the extractor or comparator changes."""
+
+DUPLICATE_FUSED_THRESHOLD = 0.0581
+"""Duplicate evidence from the slap (:func:`_slap_evidence`): pair score + the weaker of the two captures against
+the original's segment, at FMR <= 0.01 % per finger pair. In a clean record that sum holds two impostor scores of
+the same two fingers (finger j's capture against two impressions of finger i, so correlated), and its null is
+sampled as such: impostor triples of the 14 citizen sources of ``benchmarks/enrolment_rates.py`` (FVC2000/2002
+DB1-4 B, six U.are.U people), 1,975,680 of them, both readings of the pair, all-impressions protocol. Pooled fit
+0.0581; leave-one-source-out fits 0.0562-0.0583, held-out FMR mean 0.0125 %, worst 0.099 % (FVC2002 DB1_B: one
+pair of its fingers looks alike). ``benchmarks/calibrate_duplicate_fusion.py`` writes
+``benchmarks/results/duplicate_fusion.json``."""
+
+DUPLICATE_WEAKEST_THRESHOLD = 0.0272
+"""The lowest of the three duplicate comparisons (pair, both captures against one segment) at FMR <= 0.01 % per
+finger pair, on the same impostor triples: pooled 0.0272, leave-one-source-out 0.0270-0.0273, held-out FMR mean
+0.0112 %, worst 0.038 % (U.are.U 012)."""
 
 # cccd_biometrics.fingerprint.match.DECISION_THRESHOLDS (kept equal by a test; not imported, so that importing
 # this module stays light)
@@ -392,6 +409,14 @@ class EnrolmentThresholds:
     swap_pair:
         Two fingers each matching the other's segment at least this well (and better than their own) are
         swapped (FMR 0.1 %).
+    duplicate_fused:
+        Pair score + the weaker of the two captures against the original's slap segment: at least this is a
+        duplicate (FMR <= 0.01 % per pair on impostor triples, :data:`DUPLICATE_FUSED_THRESHOLD`).
+    duplicate_weakest:
+        The lowest of the pair score and the two captures against one segment: at least this is a duplicate
+        (FMR <= 0.01 % per pair on impostor triples).
+    distinct_own:
+        Two fingers each confirmed by their own segment at least this well are distinct (FMR 0.1 %).
     hand_swap_fingers:
         At least this many fingers matching the other hand's segments make a hand swap.
     portrait_profile:
@@ -402,6 +427,9 @@ class EnrolmentThresholds:
     sequence_confirm: float = _FMR_1
     sequence_cross: float = DUPLICATE_THRESHOLD
     swap_pair: float = _FMR_01
+    duplicate_fused: float = DUPLICATE_FUSED_THRESHOLD
+    duplicate_weakest: float = DUPLICATE_WEAKEST_THRESHOLD
+    distinct_own: float = _FMR_01
     hand_swap_fingers: int = 3
     portrait_profile: str = "icao"
 
@@ -410,6 +438,11 @@ class EnrolmentThresholds:
                 "sequence_confirm": self.sequence_confirm, "sequence_confirm_operating_point": "FMR 1 %",
                 "sequence_cross": self.sequence_cross, "sequence_cross_operating_point": "FMR <= 0.01 %",
                 "swap_pair": self.swap_pair, "swap_pair_operating_point": "FMR 0.1 %",
+                "duplicate_fused": self.duplicate_fused,
+                "duplicate_fused_operating_point": "FMR <= 0.01 % per pair (impostor triples)",
+                "duplicate_weakest": self.duplicate_weakest,
+                "duplicate_weakest_operating_point": "FMR <= 0.01 % per pair (impostor triples)",
+                "distinct_own": self.distinct_own, "distinct_own_operating_point": "FMR 0.1 %",
                 "hand_swap_fingers": self.hand_swap_fingers, "portrait_profile": self.portrait_profile}
 
 
@@ -728,6 +761,21 @@ def _sequence_findings(sequence: Mapping[int, Mapping[int, float]], t: Enrolment
     return findings, matches
 
 
+def _drop_explained(seq_findings: list[RecordFinding], others: list[RecordFinding]) -> list[RecordFinding]:
+    """Without the ``RECORD_SEQUENCE_UNCONFIRMED`` warnings another error already explains and redoes.
+
+    A finger whose own image fails a quality check (an error: it is on the recapture list) or whose slap lacks
+    fingers (``RECORD_SLAP_INCOMPLETE``) cannot be expected to match its segment; the warning would repeat that
+    error, and the check runs again on the recaptured image. It stays for a finger that passed its own checks
+    and still matches no segment: the case of a finger that belongs to no one in the slap.
+    """
+    failed = {f.positions[0] for f in others if f.severity == Severity.ERROR and len(f.positions) == 1
+              and f.positions[0] <= 10 and f.code != "RECORD_FINGER_MISSING"}
+    incomplete = {p for f in others if f.code == "RECORD_SLAP_INCOMPLETE" for p in SLAP_FINGERS[f.positions[0]]}
+    return [f for f in seq_findings if f.code != "RECORD_SEQUENCE_UNCONFIRMED"
+            or not ({f.positions[0]} & (failed | incomplete))]
+
+
 def _best_segments(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresholds) -> dict[int, int]:
     """Finger position -> the slap segment it matches best, when that score reaches ``t.sequence_cross``."""
     out = {}
@@ -739,29 +787,75 @@ def _best_segments(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThre
     return out
 
 
+def _distinct(i: int, j: int, best: Mapping[int, int], sequence: Mapping[int, Mapping[int, float]],
+              t: EnrolmentThresholds) -> bool:
+    """The slaps show two fingers: each matches a different segment best (at ``t.sequence_cross``), or each is
+    confirmed by its own segment at ``t.distinct_own`` (FMR 0.1 %: a duplicate's own-segment score is an
+    impostor's, so this vetoes at most 0.1 % of true duplicates)."""
+    bi, bj = best.get(i), best.get(j)
+    if bi is not None and bj is not None and bi != bj:
+        return True
+    return (sequence.get(i, {}).get(i, 0.0) >= t.distinct_own
+            and sequence.get(j, {}).get(j, 0.0) >= t.distinct_own)
+
+
+def _slap_evidence(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, float]],
+                   t: EnrolmentThresholds) -> tuple[float, float]:
+    """(fused, weakest) duplicate evidence of the pair from the slap, over both readings "j is a second capture
+    of i" and the reverse. When j is i captured again, three comparisons are genuine: the pair, i against its
+    own segment, and j against i's segment; in a clean record only the middle one is.
+
+    * ``fused``: pair score + the weaker of the two captures against the original's segment, and only when
+      the copy matches the original's segment better than its own and its own segment matches no capture at
+      ``t.sequence_confirm`` (in a clean record both are genuine comparisons; these conditions only lower the
+      false-alarm rate below the impostor-calibrated one);
+    * ``weakest``: the lowest of the three scores.
+
+    Both are impostor-bounded in a clean record (at most one of the three is genuine), so their operating points
+    come from impostor triples alone (``benchmarks/calibrate_duplicate_fusion.py``)."""
+    fused = weakest = 0.0
+    for a, b in ((i, j), (j, i)):  # b is the second capture of a, k = a's segment
+        sa, sb = sequence.get(a, {}), sequence.get(b, {})
+        if a not in sa:
+            continue
+        cross = sb.get(a, 0.0)
+        both = min(sa[a], cross)
+        weakest = max(weakest, min(score, both))
+        orphan = max((row.get(b, 0.0) for row in sequence.values()), default=0.0) < t.sequence_confirm
+        if cross > sb.get(b, 0.0) and orphan:
+            fused = max(fused, score + both)
+    return fused, weakest
+
+
 def _duplicate_findings(pairs: Mapping[tuple[int, int], float], sequence: Mapping[int, Mapping[int, float]],
                         t: EnrolmentThresholds) -> list[RecordFinding]:
     """Pairs of fingers that are one finger.
 
-    Direct: the two score at least ``t.duplicate`` (FMR <= 0.01 %), unless the slaps show two fingers (each
-    matches a different segment best, at ``t.sequence_cross``: the score is then an impostor's tail). Via the
-    slap: the two score at least ``t.sequence_confirm`` and both match the same segment best at
-    ``t.sequence_cross``. Slap evidence uses the strict threshold because impostor scores of one person's fingers
-    are correlated: fingers i and j compared as two captures and as capture versus segment are the same pair.
+    Direct: the two score at least ``t.duplicate`` (FMR <= 0.01 %). With slaps, the evidence of the three
+    comparisons a duplicate makes genuine (:func:`_slap_evidence`) is combined: pair + the weaker capture
+    against the original's segment at least ``t.duplicate_fused``, or all three at least
+    ``t.duplicate_weakest`` (each FMR <= 0.01 % per pair on impostor triples). None of them fires when the slaps
+    show two distinct fingers (:func:`_distinct`): the score is then an impostor's tail.
     """
     best = _best_segments(sequence, t)
     out = []
     for (i, j), score in sorted(pairs.items()):
-        bi, bj = best.get(i), best.get(j)
-        distinct = bi is not None and bj is not None and bi != bj
-        direct = score >= t.duplicate and not distinct
-        via_slap = score >= t.sequence_confirm and bi is not None and bi == bj
-        if direct or via_slap:
-            how = "" if direct else " (both match one slap segment)"
-            out.append(_record_finding(
-                "RECORD_DUPLICATE_FINGER", (i, j),
-                f"The fingers captured as {FINGER_NAMES[i]} ({i}) and {FINGER_NAMES[j]} ({j}) are the same "
-                f"finger{how}.", score, t.duplicate if direct else t.sequence_confirm))
+        if sequence and _distinct(i, j, best, sequence, t):
+            continue
+        fused, weakest = _slap_evidence(i, j, score, sequence, t) if sequence else (0.0, 0.0)
+        if score >= t.duplicate:
+            how, threshold = "", t.duplicate
+        elif fused >= t.duplicate_fused:
+            how, threshold = " (their score and the slap segment they both match, combined)", t.duplicate_fused
+        elif weakest >= t.duplicate_weakest:
+            how, threshold = " (they match each other and one slap segment)", t.duplicate_weakest
+        else:
+            continue
+        value = score if not how else (fused if threshold == t.duplicate_fused else weakest)
+        out.append(_record_finding(
+            "RECORD_DUPLICATE_FINGER", (i, j),
+            f"The fingers captured as {FINGER_NAMES[i]} ({i}) and {FINGER_NAMES[j]} ({j}) are the same "
+            f"finger{how}.", value, threshold))
     return out
 
 
@@ -884,8 +978,10 @@ def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds 
     pairs, sequence = _score_table(fingers, seg_templates)
     clock.lap("comparisons")
     seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps))
-    findings = (_finger_findings(record, fingers) + _duplicate_findings(pairs, sequence, thresholds)
-                + seq_findings + _slap_findings(slaps, record.absent) + _portrait_findings(portrait))
+    finger_findings, slap_findings = _finger_findings(record, fingers), _slap_findings(slaps, record.absent)
+    seq_findings = _drop_explained(seq_findings, finger_findings + slap_findings)
+    findings = (finger_findings + _duplicate_findings(pairs, sequence, thresholds)
+                + seq_findings + slap_findings + _portrait_findings(portrait))
     findings.sort(key=_severity_rank)
     recapture = _recapture_list(findings, sequence, thresholds)
     if any(f.route == "supervisor" for f in findings):

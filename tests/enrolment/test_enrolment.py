@@ -245,3 +245,55 @@ def test_dev_database_citizen_with_planted_duplicate():
                                                 slaps={k: s.image for k, s in comp.slaps.items()}, ppi=500))
     i, j = comp.positions
     assert (min(i, j), max(i, j)) in [f.positions for f in rep.findings_of("RECORD_DUPLICATE_FINGER")]
+
+
+# ------------------------------------------------------------------------------ duplicate rule on scores
+
+
+def _scores(pair: float, own: dict[int, float], cross: dict[tuple[int, int], float]):
+    """A 3-finger score table: impostor background 0.012, own segments and chosen cross scores set."""
+    pairs = {(1, 2): pair, (1, 3): 0.012, (2, 3): 0.012}
+    seq = {p: {q: (own[p] if p == q else cross.get((p, q), 0.012)) for q in (1, 2, 3)} for p in (1, 2, 3)}
+    return pairs, seq
+
+
+def test_duplicate_found_from_slap_evidence_below_the_direct_threshold():
+    t = en.DEFAULT_THRESHOLDS
+    # finger 2 is finger 1 captured again: weak pair score, both match segment 1, segment 2 matches nobody
+    pairs, seq = _scores(0.028, {1: 0.045, 2: 0.013, 3: 0.09}, {(2, 1): 0.035})
+    assert pairs[(1, 2)] < t.duplicate
+    found = en._duplicate_findings(pairs, seq, t)
+    assert [f.positions for f in found] == [(1, 2)]
+    assert found[0].threshold in (t.duplicate_fused, t.duplicate_weakest)
+    # the same pair score without the slap's support is no duplicate
+    pairs, seq = _scores(0.028, {1: 0.045, 2: 0.013, 3: 0.09}, {})
+    assert en._duplicate_findings(pairs, seq, t) == []
+
+
+def test_duplicate_vetoed_when_both_fingers_match_their_own_segments():
+    t = en.DEFAULT_THRESHOLDS
+    # an impostor pair above the direct threshold, but each finger is confirmed by its own segment
+    pairs, seq = _scores(t.duplicate + 0.002, {1: 0.05, 2: 0.04, 3: 0.09}, {})
+    assert en._duplicate_findings(pairs, seq, t) == []
+    # no slaps: the pair score alone decides
+    assert [f.positions for f in en._duplicate_findings(pairs, {}, t)] == [(1, 2)]
+
+
+def test_duplicate_fusion_thresholds_match_their_calibration():
+    stored = ROOT / "benchmarks" / "results" / "duplicate_fusion.json"
+    if not stored.is_file():
+        pytest.skip("no calibration result")
+    data = json.loads(stored.read_text())
+    assert data["fused"]["threshold"] == en.DUPLICATE_FUSED_THRESHOLD
+    assert data["weakest"]["threshold"] == en.DUPLICATE_WEAKEST_THRESHOLD
+
+
+def test_unconfirmed_warning_dropped_when_another_error_explains_it():
+    unconfirmed = [en._record_finding("RECORD_SEQUENCE_UNCONFIRMED", (p,), "x", 0.01, 0.0208) for p in (2, 4, 6)]
+    low_quality = en.RecordFinding(code="FINGER_LOW_CLARITY", severity=Severity.ERROR, message="x", value=1.0,
+                                   threshold=2.0, action="x", positions=(2,), route="recapture")
+    incomplete = en._record_finding("RECORD_SLAP_INCOMPLETE", (15,), "x", 1.0, 2.0)
+    kept = en._drop_explained(unconfirmed, [low_quality, incomplete])
+    # 2: its own image fails; 6: the thumbs slap lacks a finger; 4 passed its checks and stays unconfirmed
+    assert [f.positions for f in kept] == [(4,)]
+    assert en._drop_explained(unconfirmed, []) == unconfirmed
