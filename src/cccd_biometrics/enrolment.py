@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -761,19 +761,22 @@ def _sequence_findings(sequence: Mapping[int, Mapping[int, float]], t: Enrolment
     return findings, matches
 
 
-def _drop_explained(seq_findings: list[RecordFinding], others: list[RecordFinding]) -> list[RecordFinding]:
+def _drop_explained(seq_findings: list[RecordFinding], others: list[RecordFinding],
+                   slap_positions: Iterable[int] = (13, 14, 15)) -> list[RecordFinding]:
     """Without the ``RECORD_SEQUENCE_UNCONFIRMED`` warnings another error already explains and redoes.
 
     A finger whose own image fails a quality check (an error: it is on the recapture list) or whose slap lacks
     fingers (``RECORD_SLAP_INCOMPLETE``) cannot be expected to match its segment; the warning would repeat that
-    error, and the check runs again on the recaptured image. It stays for a finger that passed its own checks
-    and still matches no segment: the case of a finger that belongs to no one in the slap.
+    error, and the check runs again on the recaptured image. Nor is a finger whose slap was not captured at all
+    (slaps are optional: nothing to confirm it against). It stays for a finger that passed its own checks and
+    still matches no segment: the case of a finger that belongs to no one in the slap.
     """
+    in_a_slap = {p for s in slap_positions for p in SLAP_FINGERS[s]}
     failed = {f.positions[0] for f in others if f.severity == Severity.ERROR and len(f.positions) == 1
               and f.positions[0] <= 10 and f.code != "RECORD_FINGER_MISSING"}
     incomplete = {p for f in others if f.code == "RECORD_SLAP_INCOMPLETE" for p in SLAP_FINGERS[f.positions[0]]}
     return [f for f in seq_findings if f.code != "RECORD_SEQUENCE_UNCONFIRMED"
-            or not ({f.positions[0]} & (failed | incomplete))]
+            or (f.positions[0] in in_a_slap and not ({f.positions[0]} & (failed | incomplete)))]
 
 
 def _best_segments(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresholds) -> dict[int, int]:
@@ -979,7 +982,7 @@ def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds 
     clock.lap("comparisons")
     seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps))
     finger_findings, slap_findings = _finger_findings(record, fingers), _slap_findings(slaps, record.absent)
-    seq_findings = _drop_explained(seq_findings, finger_findings + slap_findings)
+    seq_findings = _drop_explained(seq_findings, finger_findings + slap_findings, record.slaps)
     findings = (finger_findings + _duplicate_findings(pairs, sequence, thresholds)
                 + seq_findings + slap_findings + _portrait_findings(portrait))
     findings.sort(key=_severity_rank)

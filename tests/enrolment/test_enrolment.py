@@ -297,3 +297,14 @@ def test_unconfirmed_warning_dropped_when_another_error_explains_it():
     # 2: its own image fails; 6: the thumbs slap lacks a finger; 4 passed its checks and stays unconfirmed
     assert [f.positions for f in kept] == [(4,)]
     assert en._drop_explained(unconfirmed, []) == unconfirmed
+    # slaps are optional: a finger whose slap was not captured has nothing to be confirmed against
+    assert [f.positions for f in en._drop_explained(unconfirmed, [], slap_positions=(13,))] == [(2,), (4,)]
+
+
+def test_fingers_whose_slap_was_not_captured_get_no_sequence_warning():
+    ind, slp, spare = citizen()
+    comp = compose_record(ind, slp, spare, "clean", seed=5)
+    rep = cb.check_enrolment(cb.EnrolmentRecord(fingers=comp.fingers, slaps={13: comp.slaps[13].image}, ppi=500))
+    flagged = {p for code in ("RECORD_SEQUENCE_UNCONFIRMED", "RECORD_SEQUENCE_MISMATCH")
+               for f in rep.findings_of(code) for p in f.positions}
+    assert not flagged - {2, 3, 4, 5}  # only the right four have a slap to be checked against
