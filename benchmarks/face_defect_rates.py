@@ -26,8 +26,25 @@ from cccd_biometrics.face.capture import load_portrait
 from cccd_biometrics.face.icao import check_portrait, locate_face
 
 _ROOT = Path(__file__).resolve().parents[1]
+# ../shared/data beside the project (a CI clone) or beside a folder of worktrees (/work/wt/X -> /work/shared)
 DEFAULT_DATA = next((p / "shared" / "data" for p in _ROOT.parents if (p / "shared" / "data").is_dir()),
                     _ROOT.parent / "shared" / "data") / "faces_dev"
+
+
+def json_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The face benchmarks' common command line: ``--data`` (faces_dev) and ``--out`` (a JSON copy)."""
+    ap = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--out", type=Path, default=None)
+    return ap
+
+
+def print_json(result: object, out: Path | None) -> None:
+    """Print a benchmark's result as JSON, and write it to ``out`` too when given."""
+    text = json.dumps(result, indent=1)
+    if out:
+        out.write_text(text)
+    print(text)
 
 
 def frame_eyes(frame: np.ndarray) -> np.ndarray:

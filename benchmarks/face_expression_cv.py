@@ -16,8 +16,6 @@ regression, Newton's method) without the people they are then scored on:
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +23,7 @@ import numpy as np
 from cccd_biometrics.face.geometry import Landmark
 from cccd_biometrics.face.icao import check_portrait, locate_face
 from cccd_biometrics.face.measures import CANON_IED, _canonical
-from face_defect_rates import DEFAULT_DATA, neutral_frames, smiling_frames
+from face_defect_rates import json_arguments, neutral_frames, print_json, smiling_frames
 
 
 def _features(rgb: np.ndarray) -> tuple[float, float, float] | None:
@@ -97,14 +95,8 @@ def run(data: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--out", type=Path, default=None)
-    args = ap.parse_args()
-    text = json.dumps(run(args.data), indent=1)
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    args = json_arguments(__doc__).parse_args()
+    print_json(run(args.data), args.out)
 
 
 if __name__ == "__main__":

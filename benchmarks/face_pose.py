@@ -19,8 +19,6 @@ whole-mesh rigid fit against the even sitters' mean face reads the same pitch, r
 
 from __future__ import annotations
 
-import argparse
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -30,7 +28,8 @@ from scipy.spatial import Delaunay
 
 import face_defects as fd
 from cccd_biometrics.face.icao import check_portrait, get_profile, locate_face
-from face_robustness import DEFAULT_DATA, fold, frames
+from face_defect_rates import json_arguments, print_json
+from face_robustness import fold, frames
 
 ANGLES = (-25.0, -20.0, -15.0, -8.0, -3.0, 0.0, 3.0, 8.0, 15.0, 20.0, 25.0)
 
@@ -119,14 +118,8 @@ def run(data: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--out", type=Path, default=None)
-    args = ap.parse_args()
-    text = json.dumps(run(args.data), indent=1)
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    args = json_arguments(__doc__).parse_args()
+    print_json(run(args.data), args.out)
 
 
 if __name__ == "__main__":

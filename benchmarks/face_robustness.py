@@ -21,8 +21,6 @@ the odd fold being the held-out one.
 
 from __future__ import annotations
 
-import argparse
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -33,11 +31,8 @@ import face_defects as fd
 import face_masks as fm
 from cccd_biometrics.face.capture import load_portrait
 from cccd_biometrics.face.icao import check_portrait, locate_face
+from face_defect_rates import json_arguments, print_json
 
-_ROOT = Path(__file__).resolve().parents[1]
-# ../shared/data beside the project (a CI clone) or beside a folder of worktrees (/work/wt/X -> /work/shared)
-DEFAULT_DATA = next((p / "shared" / "data" for p in _ROOT.parents if (p / "shared" / "data").is_dir()),
-                    _ROOT.parent / "shared" / "data") / "faces_dev"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -215,16 +210,11 @@ def sizes(data: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = json_arguments(__doc__)
     ap.add_argument("what", choices=("masks", "blur", "compression", "sizes"))
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
-    result = {"masks": masks, "blur": blur, "compression": compression, "sizes": sizes}[args.what](args.data)
-    text = json.dumps(result, indent=1)
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    print_json({"masks": masks, "blur": blur, "compression": compression, "sizes": sizes}[args.what](args.data),
+               args.out)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ eye detail, FaceMesh presence logit read upright and upside down.
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -30,7 +29,8 @@ import face_defects as fd
 import face_defects_eval as fe
 import face_masks as fm
 from cccd_biometrics.face.icao import check_portrait, locate_face
-from face_robustness import DEFAULT_DATA, _frame_eyes, fold, frames
+from face_defect_rates import json_arguments, print_json
+from face_robustness import _frame_eyes, fold, frames
 
 
 def _weak_features(img: np.ndarray) -> dict | None:
@@ -98,15 +98,10 @@ def run(data: Path, features: Path | None = None) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--out", type=Path, default=None)
+    ap = json_arguments(__doc__)
     ap.add_argument("--features", type=Path, default=None)
     args = ap.parse_args()
-    text = json.dumps(run(args.data, args.features), indent=1)
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    print_json(run(args.data, args.features), args.out)
 
 
 if __name__ == "__main__":
