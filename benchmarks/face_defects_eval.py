@@ -183,26 +183,11 @@ def head_covering(rgb, rng, ctx):
     return np.where(m[:, :, None] > 0, pattern, rgb)
 
 
-DEFECTS: dict[str, tuple[Defect, str]] = {
-    "rotation": (rotate, "FACE_ROLL"),
-    "scale_down": (scale_down, "FACE_TOO_SMALL"),
-    "scale_up": (scale_up, "FACE_TOO_LARGE"),
-    "shift": (shift, "FACE_OFF_CENTER"),
-    "underexposure": (underexpose, "FACE_UNDEREXPOSED"),
-    "overexposure": (overexpose, "FACE_OVEREXPOSED"),
-    "low_contrast": (low_contrast, "FACE_LOW_CONTRAST"),
-    "side_shading": (side_shading, "FACE_UNEVEN_LIGHTING"),
-    "blur": (blur, "FACE_BLURRED"),
-    "jpeg": (jpeg, "FACE_COMPRESSION_ARTIFACTS"),
-    "colour_cast": (colour_cast, "FACE_UNNATURAL_COLOUR"),
-    "cluttered_background": (cluttered_background, "FACE_BACKGROUND_NOT_UNIFORM"),
-    "bar_over_eyes": (bar_over_eyes, "FACE_EYES_OCCLUDED"),
-    "mask_over_mouth": (mask_over_mouth, "FACE_MOUTH_OCCLUDED"),
-    "second_face": (second_face, "FACE_MULTIPLE"),
-    "no_face": (no_face, "FACE_NOT_FOUND"),
-}
+def _same_defects(tuning: dict[str, tuple[Defect, str]]) -> dict[str, tuple[Defect, str]]:
+    """The tuning registry's defects and codes, each drawn by this module's function of the same name."""
+    here = globals()
+    return {name: (here[fn.__name__], code) for name, (fn, code) in tuning.items()}
 
-CCCD_DEFECTS: dict[str, tuple[Defect, str]] = {
-    "glasses": (glasses, "FACE_GLASSES"),
-    "head_covering": (head_covering, "FACE_HEAD_COVERING"),
-}
+
+DEFECTS: dict[str, tuple[Defect, str]] = _same_defects(fd.DEFECTS)
+CCCD_DEFECTS: dict[str, tuple[Defect, str]] = _same_defects(fd.CCCD_DEFECTS)
