@@ -22,28 +22,26 @@ How the threshold was set, and where it is reported:
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 import cccd_biometrics as cb
-from cccd_biometrics.fingerprint.match.mcc import compare_one_to_many, prepare_gallery, prepare_template
 from cccd_biometrics.fingerprint.params import DEFAULT_QUALITY_THRESHOLDS
 from erc import threshold_at_fmr
-from lodo import DBS, TRUE_PPI, db_images
+from lodo import DBS, TRUE_PPI, all_pair_scores, db_images, identity_of
 from quality_dataset import DATA, known_ppi
 
 OFF = dataclasses.replace(DEFAULT_QUALITY_THRESHOLDS, max_ridgeless_patch=float("inf"))
 LIMIT = DEFAULT_QUALITY_THRESHOLDS.max_ridgeless_patch
 
 
-def _flags(img: cb.FingerImage) -> tuple[bool, bool, float, cb.FingerprintQuality]:
+def _flags(img: cb.FingerImage) -> tuple[bool, bool, float]:
     a = cb.analyze_fingerprint(img)
     on = cb.assess_fingerprint(a)
     off = cb.assess_fingerprint(a, thresholds=OFF)
-    return on.hard_to_read, off.hard_to_read, on.measures["ridgeless_patch"], on
+    return on.hard_to_read, off.hard_to_read, on.measures["ridgeless_patch"]
 
 
 def socofing() -> None:
@@ -56,7 +54,7 @@ def socofing() -> None:
         for kind in kinds:
             path = real if kind == "Real" else root / "Altered" / "Altered-Hard" / f"{real.stem}_{kind}.BMP"
             if path.is_file():
-                on, off, _, _ = _flags(cb.load_fingerprint(path, ppi=known_ppi(path)))
+                on, off, _ = _flags(cb.load_fingerprint(path, ppi=known_ppi(path)))
                 rates.setdefault((fold, kind), []).append((on, off))
     print(f"SOCOFing dev, hard-to-read share (with the branch / without), max_ridgeless_patch {LIMIT}")
     for fold in ("odd (tuning)", "even (held out)"):
@@ -77,7 +75,7 @@ def databases() -> dict[str, tuple[bool, bool]]:
     for db in DBS:
         flags = []
         for key, path in db_images(db):
-            on, off, _, _ = _flags(cb.load_fingerprint(path, ppi=TRUE_PPI.get(db, 500.0)))
+            on, off, _ = _flags(cb.load_fingerprint(path, ppi=TRUE_PPI.get(db, 500.0)))
             out[key] = (on, off)
             flags.append((on, off))
         f = np.mean(flags, axis=0)
@@ -88,23 +86,17 @@ def databases() -> dict[str, tuple[bool, bool]]:
 def uareu_failures(flags: dict[str, tuple[bool, bool]]) -> None:
     items = db_images("neurotech/uareu")
     keys = [k for k, _ in items]
-    ident = [re.sub(r"_\d+$", "", k) for k in keys]
-    prepared = [prepare_template(cb.extract_minutiae(cb.load_fingerprint(p, ppi=500.0))) for _, p in items]
-    gallery = prepare_gallery(prepared)
-    gen, imp, pairs = [], [], []
-    for i in range(len(keys) - 1):
-        scores = compare_one_to_many(prepared[i], gallery.subset(i + 1, len(keys)))
-        for j, s in zip(range(i + 1, len(keys)), scores, strict=True):
-            if ident[i] == ident[j]:
-                gen.append(float(s))
-                pairs.append((i, j))
-            else:
-                imp.append(float(s))
-    t = threshold_at_fmr(np.asarray(imp), 0.01)
-    fail = np.asarray(gen) < t
+    ident = np.array([identity_of(k) for k in keys])
+    i, j = np.triu_indices(len(keys), 1)
+    genuine = ident[i] == ident[j]
+    scores = all_pair_scores([cb.extract_minutiae(cb.load_fingerprint(p, ppi=500.0)) for _, p in items])
+    gen, imp = scores[genuine], scores[~genuine]
+    t = threshold_at_fmr(imp, 0.01)
+    fail = gen < t
     print(f"\nU.are.U: {len(gen)} genuine / {len(imp)} impostor pairs, threshold at FMR 1 % {t:.4f}")
     for col, label in ((0, "with the branch"), (1, "without")):
-        flagged = np.array([flags[keys[i]][col] or flags[keys[j]][col] for i, j in pairs])
+        hard = np.array([flags[k][col] for k in keys])
+        flagged = (hard[i] | hard[j])[genuine]
         print(f"  {label:16} flagged pairs {flagged.sum():4d}: FNMR {100 * fail[flagged].mean():5.2f} % vs "
               f"{100 * fail[~flagged].mean():5.2f} % unflagged = x{fail[flagged].mean() / fail[~flagged].mean():.1f}")
 
@@ -154,7 +146,7 @@ def rendered() -> None:
                 a = cb.analyze_fingerprint(img)
                 mask = cv2.resize(a.mask.astype(np.uint8), img.pixels.shape[::-1]) > 0
                 img = cb.FingerImage(pixels=render(img.pixels, mask, rng))
-            on, _, value, _ = _flags(img)
+            on, _, value = _flags(img)
             fired.append(value > LIMIT)
             hard.append(on)
         print(f"  {name:7} {100 * np.mean(fired):5.1f} % / {100 * np.mean(hard):5.1f} %")
