@@ -56,3 +56,14 @@ def test_a_folder_run_reads_records_and_resumes_by_record(tmp_path):
     assert again.stats.checked == 0 and again.stats.skipped == 1
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 11 and len({r["path"] for r in rows}) == 11
+
+
+def test_an_incomplete_slap_row_is_flagged_with_its_finding():
+    from cccd_biometrics.batch.check import _member_row, _slap_fields
+    from cccd_biometrics.records.files import read_record_file
+
+    pixels = read_record_file(EXAMPLE).slaps[13].pixels.copy()
+    pixels[:, 520:] = 240  # only the index and middle fingers left on the platen
+    row = _member_row(member_path(EXAMPLE, "slap-13"), "slap", lambda: _slap_fields(pixels, 13, 500.0, {}))
+    assert row.status == "flagged" and row.codes == ("SLAP_INCOMPLETE",)
+    assert row.findings[0]["severity"] == "error" and row.details == {"found": 2, "expected": 4}

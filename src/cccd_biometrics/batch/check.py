@@ -15,18 +15,19 @@ import numpy as np
 from PIL import Image
 
 from .._shared.jsonsafe import json_safe
+from .._shared.record_names import RECORD_SUFFIXES, member_path
 from ..errors import CccdBiometricsError
 from ..face.capture import portrait_from_decoded
 from ..face.detect import detect_faces
 from ..face.icao import check_portrait, get_profile
-from ..findings import CODES, Severity
+from ..findings import CODES
 from ..fingerprint.capture import fingerprint_from_decoded, load_fingerprint
 from ..fingerprint.params import DEFAULT_QUALITY_THRESHOLDS
 from ..fingerprint.quality.score import assess_fingerprint
 from ..fingerprint.slap import segment_slap
 from ..images import FingerImage, Portrait
 from ..io.decode import decode_image
-from ..records.files import RECORD_SUFFIXES, member_path, read_record_file
+from ..records.files import read_record_file
 
 __all__ = ["KINDS", "CheckRow", "check_parameters", "check_path", "check_record_file", "guess_kind", "is_record_file"]
 
@@ -334,8 +335,7 @@ def _member_row(path: str, kind: str, fields: Any) -> CheckRow:
 
 def _slap_fields(pixels: np.ndarray, position: int, ppi: float, absent: Any) -> dict[str, Any]:
     seg = segment_slap(pixels, position, ppi=ppi, absent=tuple(absent))
+    # codes and the flag follow from the findings (_row_from_fields), as for the other kinds
     return {"width": int(pixels.shape[1]), "height": int(pixels.shape[0]), "ppi": float(ppi),
-            "flagged": any(f.severity == Severity.ERROR for f in seg.findings),
-            "codes": tuple(f.code for f in seg.findings),
             "details": {"found": len(seg.segments), "expected": seg.expected,
                         "findings": [f.to_dict() for f in seg.findings]}}
