@@ -32,7 +32,7 @@ PARSERS = ("ansi_nist", "ansi_nist_grammar", "iso19794_4", "iso19794_5", "dg2", 
 _CHILD = textwrap.dedent(
     """
     import collections, json, random, resource, signal, statistics, sys, time
-    from tests.helpers.records import enrolment
+    from tests.helpers.records import enrolment, text_record
     from cccd_biometrics.errors import CccdBiometricsError
     from cccd_biometrics import records as R
     from cccd_biometrics.records import ber_tlv
@@ -59,15 +59,6 @@ _CHILD = textwrap.dedent(
               b"27", b"513", b"U", b"F", b"\\x1f", b"\\x1e", b"-3", b"99999999999", b"2.5", b"\\xff", b"abc"]
     TAGS = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 21, 24, 29, 126, 127, 128, 129, 130, 131, 132, 134, 135, 136,
             137]
-
-    def text_record(rtype, fields, binary):
-        body = b"".join(b"\\x1d%d.%03d:%s" % (rtype, tag, value) for tag, value in fields)
-        if binary is not None:
-            body += b"\\x1d%d.999:" % rtype + binary
-        for digits in range(1, 8):
-            total = len(b"%d.001:" % rtype) + digits + len(body) + 1
-            if len(str(total)) == digits:
-                return b"%d.001:%d" % (rtype, total) + body + b"\\x1c"
 
     def grammar(i):
         rnd = random.Random(seed_base * 1_000_003 + i)

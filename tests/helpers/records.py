@@ -68,3 +68,16 @@ def enrolment(small: bool = False) -> RecordImages:
     template = Template.from_bytes((SYNTHETIC / "good_2026_1.iso").read_bytes())
     return RecordImages(fingers=fingers, slaps=slaps, absent={10: "amputated"}, portrait=portrait,
                         text={3: "cccd test", 4: [["a", "b"], ["c"]]}, templates={1: template})
+
+
+def text_record(rtype: int, fields: list[tuple[int, bytes]], binary: bytes | None) -> bytes:
+    """An ANSI/NIST-ITL text record with a correct 'T.001:LEN' for whatever fields it is given (so that the
+    length walk passes and the fields themselves are what is tested); ``binary`` goes in field 999."""
+    body = b"".join(b"\x1d%d.%03d:%s" % (rtype, tag, value) for tag, value in fields)
+    if binary is not None:
+        body += b"\x1d%d.999:" % rtype + binary
+    for digits in range(1, 8):
+        total = len(b"%d.001:" % rtype) + digits + len(body) + 1
+        if len(str(total)) == digits:
+            return b"%d.001:%d" % (rtype, total) + body + b"\x1c"
+    raise ValueError(f"a type-{rtype} record of {len(body)} bytes is too long for a 7-digit length")

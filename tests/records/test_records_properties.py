@@ -30,7 +30,7 @@ from cccd_biometrics.records import (
     write_transaction,
 )
 from cccd_biometrics.records.ber_tlv import Tlv, decode, encode
-from tests.helpers.records import enrolment
+from tests.helpers.records import enrolment, text_record
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -180,19 +180,6 @@ def test_mutated_records_raise_only_typed_errors(seeds, name, ops):
         read(_mutate(valid, ops))
 
 
-def _record(rtype: int, fields: list[tuple[int, bytes]], binary: bytes | None) -> bytes:
-    """A text record with a correct 'T.001:LEN' for whatever fields it is given (so that the length walk
-    passes and the fields themselves are what is tested)."""
-    body = b"".join(b"\x1d%d.%03d:%s" % (rtype, tag, value) for tag, value in fields)
-    if binary is not None:
-        body += b"\x1d%d.999:" % rtype + binary
-    for digits in range(1, 8):
-        total = len(b"%d.001:" % rtype) + digits + len(body) + 1
-        if len(str(total)) == digits:
-            return b"%d.001:%d" % (rtype, total) + body + b"\x1c"
-    raise AssertionError
-
-
 field_values = st.lists(st.sampled_from([b"0", b"1", b"14", b"500", b"WSQ20", b"NONE", b"JPEGB", b"XX", b"UP", b"27",
                                          b"513", b"\x1f", b"\x1e", b"-3", b"99999999999", b"2.5", b"\xff", b"abc"]),
                         min_size=0, max_size=5).map(b"".join)
@@ -207,9 +194,9 @@ record_fields = st.lists(st.tuples(st.sampled_from([2, 3, 4, 5, 6, 7, 8, 9, 10, 
        st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_grammar_built_transactions_raise_only_typed_errors(records, honest_cnt):
-    body = [_record(t, f, b if t in (10, 14) else None) for t, f, b in records]
+    body = [text_record(t, f, b if t in (10, 14) else None) for t, f, b in records]
     cnt = b"\x1e".join([b"1\x1f%d" % len(body)] + [b"%d\x1f%d" % (t, i if honest_cnt else i + 1)
                                                    for i, (t, _, _) in enumerate(records)])
-    head = _record(1, [(2, b"0502"), (3, cnt)], None)
+    head = text_record(1, [(2, b"0502"), (3, cnt)], None)
     with contextlib.suppress(CccdBiometricsError):
         read_transaction(head + b"".join(body))
