@@ -40,8 +40,6 @@ __all__ = ["KINDS", "RECORD_SUFFIXES", "container_of", "member_path", "read_fold
            "write_folder", "write_record_file"]
 
 KINDS = ("ansi_nist", "iso19794_4", "iso19794_5", "dg2", "dg3", "folder")
-_SUFFIXES = RECORD_KIND_BY_SUFFIX
-
 
 _STORED_SUFFIX = {"WSQ": ".wsq", "PNG": ".png", "JPEG2000": ".jp2", "JPEG": ".jpg", "NONE": ".png"}
 
@@ -51,11 +49,11 @@ def record_kind(path: str | os.PathLike, *, for_writing: bool = False) -> str:
     p = Path(path)
     if p.name == "manifest.json" or p.is_dir() or (for_writing and p.suffix == "" and not p.exists()):
         return "folder"
-    kind = _SUFFIXES.get(p.suffix.lower())
+    kind = RECORD_KIND_BY_SUFFIX.get(p.suffix.lower())
     if kind or for_writing:
         if kind is None:
             raise UnsupportedFormatError(f"cannot tell the record kind of {p.name!r} from its suffix "
-                                         f"(use {', '.join(sorted(_SUFFIXES))} or a folder)")
+                                         f"(use {', '.join(sorted(RECORD_KIND_BY_SUFFIX))} or a folder)")
         return kind
     if not p.is_file():
         raise InputNotFoundError("no such file or folder", source=str(p))
