@@ -37,42 +37,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _template_from_json(data: dict[str, Any]) -> Any:
-    from ..fingerprint.template.types import Minutia, Template
-
-    minutiae = tuple(Minutia(float(m["x"]), float(m["y"]), float(m["angle"]), m.get("kind", "other"),
-                             int(m.get("quality", 100))) for m in data["minutiae"])
-    return Template(minutiae, width=int(data.get("width", 0)), height=int(data.get("height", 0)),
-                    ppi=float(data.get("ppi", 500.0)))
-
-
 def load_template(path: str, ppi: float | None) -> Any:
     """A template from a template file, or extracted from an image."""
     import cccd_biometrics as cb
 
-    from ..errors import InputNotFoundError, TemplateFormatError
+    from ..errors import InputNotFoundError
 
     p = Path(path)
     if not p.is_file():
         raise InputNotFoundError("no such file", source=path)
     suffix = p.suffix.lower()
+    if suffix not in TEMPLATE_SUFFIXES:
+        return _extractor()(cb.load_fingerprint(path, ppi=ppi))
+    data = p.read_bytes()
     if suffix == ".xyt":
-        data = p.read_bytes()
-        text = data.decode("ascii", errors="replace")
-        ys = [float(line.split()[1]) for line in text.splitlines() if len(line.split()) >= 3]
-        return cb.Template.from_bytes(data, "xyt", height=int(max(ys, default=0)) + 1, ppi=ppi or 500.0)
-    if suffix == ".json":
-        try:
-            return _template_from_json(json.loads(p.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise TemplateFormatError(f"not a template JSON: {exc}", source=path) from exc
-    if suffix in TEMPLATE_SUFFIXES:
-        from_bytes = getattr(cb.Template, "from_bytes", None)
-        if from_bytes is None:
-            raise TemplateFormatError("ISO/ANSI template decoding is not available in this build", source=path)
-        return from_bytes(p.read_bytes())
-    extract = _extractor()
-    return extract(cb.load_fingerprint(path, ppi=ppi))
+        # the format does not carry the height its y axis is flipped by: read at height 0 (y = -y_xyt), then
+        # again at the smallest height that holds the lowest minutia
+        flipped = cb.Template.from_bytes(data, "xyt", height=0)
+        height = int(max((-m.y for m in flipped.minutiae), default=0)) + 1
+        return cb.Template.from_bytes(data, "xyt", height=height, ppi=ppi or 500.0)
+    return cb.Template.from_bytes(data, "json" if suffix == ".json" else None)
 
 
 def _extractor() -> Any:
