@@ -328,6 +328,13 @@ def experiments(rows: dict[str, dict[str, Any]], dbs: dict[str, DB], emit: Calla
         emit("  per-DB Spearman " + " ".join(
             f"{_spearman([v[name][k] for k in d.keys], [v['NFIQ 2'][k] for k in d.keys]):.2f}" for d in dbs.values()))
     nfiq2_own_features(dbs, emit)
+    nfiq = {**nfiq2_scores("fvc.csv"), **nfiq2_scores("neurotech_uareu.csv")}
+    for source, label in (("mindtct+boz3", "MINDTCT + BOZORTH3"), ("ours", "our comparator")):
+        util = utility(dbs, source)
+        emit(f"* Spearman of NFIQ 2 with the per-image utility of {label} (the utility part of the targets)")
+        per = [_spearman([nfiq.get(k, np.nan) for k in d.keys], [util.get(k, np.nan) for k in d.keys])
+               for d in dbs.values()]
+        emit("  per DB " + " ".join(f"{r:.2f}" for r in per))
     fitted_on_itself(rows, dbs, emit)
     d = dbs["fvc2002/DB2_B"]
     emit("\nMinutiae at the capture's native scale, fvc2002 DB2 (569 ppi): extracted on the image as captured "
