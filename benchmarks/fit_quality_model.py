@@ -4,6 +4,7 @@ Usage (from the project root, with ../shared/data present)::
 
     python benchmarks/fit_quality_model.py            # fit, report leave-one-DB-out figures, write the table
     python benchmarks/fit_quality_model.py --dry-run  # report only
+    python benchmarks/fit_quality_model.py --dry-run --extra ridge_breaks  # the same with an extra measure
 
 Model
     ``z = sum_i w_i * (x_i - mean_i) / scale_i + intercept`` over a handful of native measures ``x_i``
@@ -31,6 +32,7 @@ import json
 import numpy as np
 from scipy.stats import norm, spearmanr
 
+from cccd_biometrics.fingerprint.quality.measures import EXTRA_MEASURES
 from erc import FVC_DBS, db_erc, read_pairs, threshold_at_fmr
 from quality_dataset import REFERENCE, ROOT, fvc_images, measure_all, nfiq2_scores
 
@@ -54,9 +56,9 @@ L2 = 1.0
 NFIQ2_ERC = dict(zip(FVC_DBS, (0.721, 0.577, 0.859, 0.711, 0.756, 0.557, 0.968, 0.967), strict=True))
 
 
-def design(rows: dict[str, dict[str, float]], keys: list[str]) -> np.ndarray:
+def design(rows: dict[str, dict[str, float]], keys: list[str], features: dict[str, str] | None = None) -> np.ndarray:
     cols = []
-    for name, transform in FEATURES.items():
+    for name, transform in (FEATURES if features is None else features).items():
         x = np.minimum(np.array([rows[k][name] for k in keys], dtype=float), UPPER.get(name, np.inf))
         cols.append(np.log(np.maximum(x, 1.0)) if transform == "log" else x)
     return np.array(cols).T
@@ -128,6 +130,9 @@ def report(name: str, keys: list[str], s: np.ndarray, nfiq2: np.ndarray) -> None
     print(f"{name}: Spearman vs NFIQ 2 = {rho:.3f}; ERC mean = {np.mean(list(ercs.values())):.3f} "
           f"(NFIQ 2 {np.mean(list(NFIQ2_ERC.values())):.3f}); DBs no worse than NFIQ 2: {wins}/8")
     print("   " + "  ".join(f"{g.replace('_B', '')}={v:.3f}" for g, v in ercs.items()))
+    dbs = np.array(["_".join(k.split("/")[:2]) for k in keys])
+    per_db = {g: spearmanr(s[ok & (dbs == g)], nfiq2[ok & (dbs == g)]).statistic for g in FVC_DBS}
+    print("   Spearman per DB " + "  ".join(f"{g.replace('_B', '')}={v:.3f}" for g, v in per_db.items()))
 
 
 def to_json(model: dict) -> dict:
@@ -154,11 +159,15 @@ def to_json(model: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dry-run", action="store_true", help="report only, do not write the model table")
+    parser.add_argument("--extra", action="append", default=[], choices=sorted(EXTRA_MEASURES),
+                        help="add this measure of EXTRA_MEASURES to the features (report only; repeatable)")
     args = parser.parse_args(argv)
+    if args.extra and not args.dry_run:
+        parser.error("--extra reports only: add a measure to FEATURES (and MEASURES) to ship it")
     images = fvc_images()
     keys = list(images)
-    rows = measure_all(images)
-    X = design(rows, keys)
+    rows = measure_all(images, tuple(args.extra))
+    X = design(rows, keys, {**FEATURES, **dict.fromkeys(args.extra, "identity")})
     nfiq2_map = nfiq2_scores()
     nfiq2 = np.array([nfiq2_map.get(k, np.nan) for k in keys])
     util = utility_target(keys)

@@ -57,7 +57,7 @@ from cccd_biometrics.fingerprint.match.mcc import (
     prepare_gallery,
     prepare_template,
 )
-from cccd_biometrics.fingerprint.quality.measures import compute_measures
+from cccd_biometrics.fingerprint.quality.measures import EXTRA_MEASURES, compute_measures
 from cccd_biometrics.fingerprint.template.types import Template
 from erc import erc_area, threshold_at_fmr
 from fit_quality_model import FEATURES, UPPER, design, fit_to_target, nfiq2_target, score
@@ -239,8 +239,9 @@ def _std(x: np.ndarray) -> np.ndarray:
 def _fit_target(X: np.ndarray, keys: list[str], nfiq2: np.ndarray, utils: dict[str, dict[str, float]],
                 name: str, within_db: bool = False) -> dict:
     """``fit_quality_model.fit`` with the target ``name``: the mean of its standardised parts (an image
-    lacking a part is left out of the regression); slope and offset onto NFIQ 2's scale as there.
-    ``within_db``: the NFIQ 2 part standardised within each DB (the ranking within a sensor, not across)."""
+    lacking a part is left out of the regression; ``part:w`` weighs a part ``w``, default 1); slope and offset
+    onto NFIQ 2's scale as there. ``within_db``: the NFIQ 2 part standardised within each DB (the ranking within
+    a sensor, not across)."""
     n2 = nfiq2_target(nfiq2)
     if within_db:
         group = np.array([k.rsplit("/", 1)[0] for k in keys])
@@ -249,7 +250,9 @@ def _fit_target(X: np.ndarray, keys: list[str], nfiq2: np.ndarray, utils: dict[s
             n2[m] = (n2[m] - np.nanmean(n2[m])) / np.nanstd(n2[m])
     cols = {"nfiq2": n2, "boz": np.array([utils["boz"].get(k, np.nan) for k in keys]),
             "ours": np.array([utils["ours"].get(k, np.nan) for k in keys])}
-    return fit_to_target(X, nfiq2, np.mean([cols[part] for part in name.split("+")], axis=0))
+    parts = [(p.partition(":")[0], float(p.partition(":")[2] or 1.0)) for p in name.split("+")]
+    target = sum(w * cols[part] for part, w in parts) / sum(w for _, w in parts)
+    return fit_to_target(X, nfiq2, target)
 
 
 def _design(rows: dict[str, dict[str, Any]], keys: list[str], features: dict[str, str] | None) -> np.ndarray:
@@ -294,6 +297,10 @@ def experiments(rows: dict[str, dict[str, Any]], dbs: dict[str, DB], emit: Calla
     for row in rows.values():
         if row["template"] is not None:
             row["measures"]["n_minutiae"] = float(len(row["template"][0]))
+    for db in DBS:
+        for key, path in db_images(db):
+            a = cb.analyze_fingerprint(cb.load_fingerprint(path, ppi=TRUE_PPI.get(db, 500.0)))
+            rows[key]["measures"].update({name: fn(a) for name, fn in EXTRA_MEASURES.items()})
     nfiq2_family = {n: "identity" for n in ("ocl", "fda", "rvu", "ofl", "mmb", "roi_coherence")}
     runs: list[tuple[str, dict[str, Any]]] = [
         ("shipped features, target nfiq2+boz (the shipped recipe)", {}),
@@ -304,6 +311,12 @@ def experiments(rows: dict[str, dict[str, Any]], dbs: dict[str, DB], emit: Calla
         ("+ NFIQ 2 family measures (ocl fda rvu ofl mmb roi_coherence)",
          {"features": {**FEATURES, **nfiq2_family}}),
         ("+ our minutiae count (log)", {"features": {**FEATURES, "n_minutiae": "log"}}),
+        ("+ ridge_breaks (issue 16: broken, dotted ridges; EXTRA_MEASURES)",
+         {"features": {**FEATURES, "ridge_breaks": "identity"}}),
+        ("+ ridge_breaks, target NFIQ 2 only", {"features": {**FEATURES, "ridge_breaks": "identity"},
+                                                "targets": ("nfiq2",)}),
+        ("target 3/4 NFIQ 2 + 1/4 BOZORTH3 utility (less utility: the per-DB agreement bought with ERC)",
+         {"targets": ("nfiq2:3+boz",)}),
     ]
     emit("\nQuality mechanisms, each fitted leave-one-DB-out (LODO only; per-DB Spearman with NFIQ 2 in DB order)")
     for title, kwargs in runs:
@@ -314,6 +327,15 @@ def experiments(rows: dict[str, dict[str, Any]], dbs: dict[str, DB], emit: Calla
         name = next(k for k in v if "LODO" in k)
         emit("  per-DB Spearman " + " ".join(
             f"{_spearman([v[name][k] for k in d.keys], [v['NFIQ 2'][k] for k in d.keys]):.2f}" for d in dbs.values()))
+    nfiq2_own_features(dbs, emit)
+    nfiq = {**nfiq2_scores("fvc.csv"), **nfiq2_scores("neurotech_uareu.csv")}
+    for source, label in (("mindtct+boz3", "MINDTCT + BOZORTH3"), ("ours", "our comparator")):
+        util = utility(dbs, source)
+        emit(f"* Spearman of NFIQ 2 with the per-image utility of {label} (the utility part of the targets)")
+        per = [_spearman([nfiq.get(k, np.nan) for k in d.keys], [util.get(k, np.nan) for k in d.keys])
+               for d in dbs.values()]
+        emit("  per DB " + " ".join(f"{r:.2f}" for r in per))
+    fitted_on_itself(rows, dbs, emit)
     d = dbs["fvc2002/DB2_B"]
     emit("\nMinutiae at the capture's native scale, fvc2002 DB2 (569 ppi): extracted on the image as captured "
          "(loaded as 500 ppi, no resampling) and compared at 569 ppi, vs resampled to 500 ppi (shipped)")
@@ -326,6 +348,50 @@ def experiments(rows: dict[str, dict[str, Any]], dbs: dict[str, DB], emit: Calla
         emit(f"  {label:20} EER {_pct(metrics.eer(g, i))} %, FNMR@1 % {_pct(metrics.fnmr_at_fmr(g, i, 0.01))} %")
     emit(f"  FingerJet {_pct(metrics.eer(*d.split('fjfx')))} %, MINDTCT {_pct(metrics.eer(*d.split('mindtct')))} % "
          "(our comparator)")
+
+
+def nfiq2_own_features(dbs: dict[str, DB], emit: Callable[[str], None]) -> None:
+    """How far NFIQ 2's ranking within a DB can be learnt from the other eight DBs at all: NFIQ 2's own native
+    features (``reference/nfiq2``, the constant ones left out) in the same linear model, target logit(NFIQ 2),
+    fitted LODO. A DB where this stays low is not missing one of OUR measures."""
+    table: dict[str, dict[str, str]] = {}
+    for name in ("fvc.csv", "neurotech_uareu.csv"):
+        with open(REFERENCE / "nfiq2" / name, newline="") as fh:
+            table.update({r["key"]: r for r in csv.DictReader(fh)})
+    first = next(iter(table.values()))
+    names = [c for c in first if c.split("_")[0] in ("FDA", "FingerJetFX", "FJFXPos", "ImgProcROIArea", "LCS", "MMB",
+                                                    "Mu", "OCL", "OF", "OrientationMap", "RVUP")]
+    keys = [k for d in dbs.values() for k in d.keys
+            if table[k]["QualityScore"] not in ("", "NA") and all(table[k][c] not in ("", "NA") for c in names)]
+    X = np.array([[float(table[k][c]) for c in names] for k in keys])
+    X = X[:, X.std(0) > 0]
+    n2 = np.array([float(table[k]["QualityScore"]) for k in keys])
+    group = np.array([k.rsplit("/", 1)[0] for k in keys])
+    per = []
+    for db in dbs:
+        test = group == db
+        model = fit_to_target(X[~test], n2[~test], nfiq2_target(n2[~test]))
+        per.append(_spearman(list(score(model, X[test])), list(n2[test])))
+    emit(f"* NFIQ 2's own {X.shape[1]} non-constant native features, same linear model, target NFIQ 2 only "
+         "(how much of NFIQ 2's per-DB ranking a linear model fitted on the other eight DBs can learn at all)")
+    emit("  per-DB Spearman " + " ".join(f"{r:.2f}" for r in per))
+
+
+def fitted_on_itself(rows: dict[str, dict[str, Any]], dbs: dict[str, DB], emit: Callable[[str], None]) -> None:
+    """The shipped features fitted on each DB alone (in-sample) with the shipped target, and with NFIQ 2 alone:
+    the per-DB agreement the features and the target give when nothing has to carry across DBs (a reference, not
+    a bound: the fit minimises squared error, not rank disagreement)."""
+    utils = {"boz": utility(dbs, "mindtct+boz3"), "ours": utility(dbs, "ours")}
+    nfiq = {**nfiq2_scores("fvc.csv"), **nfiq2_scores("neurotech_uareu.csv")}
+    for target in ("nfiq2+boz", "nfiq2"):
+        per = []
+        for d in dbs.values():
+            X = _design(rows, d.keys, None)
+            n2 = np.array([nfiq.get(k, np.nan) for k in d.keys])
+            model = _fit_target(X, d.keys, n2, utils, target)
+            per.append(_spearman(list(score(model, X)), list(n2)))
+        emit(f"* shipped features fitted on each DB itself (in-sample: nothing to carry across DBs), target {target}")
+        emit("  per-DB Spearman " + " ".join(f"{r:.2f}" for r in per))
 
 
 # ---------------------------------------------------------------------------------------------- tables

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 import cccd_biometrics as cb
-from cccd_biometrics.fingerprint.quality.measures import compute_measures
+from cccd_biometrics.fingerprint.quality.measures import EXTRA_MEASURES, compute_measures
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared/data beside the project (a CI clone) or beside a folder of worktrees (/work/wt/X -> /work/shared)
@@ -69,9 +69,13 @@ def nfiq2_scores(name: str = "fvc.csv") -> dict[str, float]:
     return out
 
 
-def measure_all(images: dict[str, Path]) -> dict[str, dict[str, float]]:
-    """key -> native measures of every image."""
-    return {key: compute_measures(cb.analyze_fingerprint(load(path))) for key, path in images.items()}
+def measure_all(images: dict[str, Path], extra: tuple[str, ...] = ()) -> dict[str, dict[str, float]]:
+    """key -> native measures of every image (``extra``: names of ``EXTRA_MEASURES`` computed as well)."""
+    out = {}
+    for key, path in images.items():
+        a = cb.analyze_fingerprint(load(path))
+        out[key] = {**compute_measures(a), **{name: EXTRA_MEASURES[name](a) for name in extra}}
+    return out
 
 
 def write_table(rows: dict[str, dict[str, float]], path: Path) -> None:

@@ -248,3 +248,47 @@ def test_a_ridgeless_patch_inside_the_finger_is_low_clarity(sample_data):
     finding = damaged.findings[0]
     assert "shows no ridges" in finding.message and finding.threshold == 0.15
     assert finding.value == pytest.approx(damaged.measures["ridgeless_patch"], abs=1e-3) and finding.value > 0.15
+
+
+# ------------------------------------------------------------------------------------------ ridge breaks
+def _dotted(theta_deg: float, gap_every: int) -> np.ndarray:
+    """Ridges of :func:`stripes` lightened to paper level across a 4 px band every ``gap_every`` px along them."""
+    g = stripes(theta_deg, 9.0, size=256).astype(np.float64)
+    yy, xx = np.mgrid[0:256, 0:256]
+    t = np.deg2rad(theta_deg)
+    along = np.cos(t) * xx - np.sin(t) * yy  # distance along the ridges
+    gap = np.mod(along, gap_every) < 4
+    g[gap] = np.maximum(g[gap], 200)
+    return g.astype(np.uint8)
+
+
+@pytest.mark.parametrize("theta", [0.0, 50.0, 90.0])
+def test_ridge_breaks_rise_as_ridges_break_up(theta: float) -> None:
+    clean = fm.ridge_breaks(cb.analyze_fingerprint(cb.FingerImage(stripes(theta, 9.0, size=256))))
+    sparse = fm.ridge_breaks(cb.analyze_fingerprint(cb.FingerImage(_dotted(theta, 24))))
+    dense = fm.ridge_breaks(cb.analyze_fingerprint(cb.FingerImage(_dotted(theta, 12))))
+    assert clean < 0.05 < sparse < dense, (clean, sparse, dense)
+
+
+def test_ridge_breaks_ignore_filled_valleys(clean_stripes) -> None:
+    # a wet print: valleys darkened to the ridges' level in bands; the ridges themselves stay whole
+    g = stripes(50.0, 9.0, size=256).astype(np.float64)
+    yy, xx = np.mgrid[0:256, 0:256]
+    band = np.mod(np.cos(np.deg2rad(50.0)) * xx - np.sin(np.deg2rad(50.0)) * yy, 24) < 8
+    g[band] = np.minimum(g[band], 60)
+    wet = cb.analyze_fingerprint(cb.FingerImage(g.astype(np.uint8)))
+    assert fm.ridge_breaks(wet) < 0.05
+    assert fm.local_clarity(wet) < fm.local_clarity(clean_stripes) - 0.05  # LCS does count them
+
+
+def test_ridge_breaks_without_ridges() -> None:
+    blank = cb.analyze_fingerprint(cb.FingerImage(np.full((256, 256), 200, np.uint8)))
+    assert fm.ridge_breaks(blank) == 0.5
+    noise = cb.FingerImage(np.random.default_rng(5).integers(0, 256, (256, 256)).astype(np.uint8))
+    assert 0.25 < fm.ridge_breaks(cb.analyze_fingerprint(noise)) < 0.5
+
+
+def test_extra_measures_are_named_units_outside_the_shipped_set() -> None:
+    assert set(fm.EXTRA_MEASURES).isdisjoint(fm.MEASURES)
+    model_names = {f["name"] for f in quality_model()["features"]}
+    assert model_names <= set(fm.MEASURES)
