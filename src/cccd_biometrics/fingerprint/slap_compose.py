@@ -123,9 +123,14 @@ def _background(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.nd
     return bg, {"background": round(level, 1), "noise": round(noise, 2), "shading": round(amp, 2)}
 
 
-def _layout(sizes: list[tuple[int, int]], names: list[str], rng: np.random.Generator, thumbs: bool
+def _layout(sizes: list[tuple[int, int]], names: list[str], rng: np.random.Generator, position: int
             ) -> tuple[list[np.ndarray], list[float], list[float]]:
-    """Centres (x across, y up) in the hand frame, spread angles and gaps of the fingers, left to right."""
+    """Centres (x across, y up) in the hand frame, spread angles and gaps of the fingers, left to right.
+
+    The fingers of a hand fan out from the palm: on the right slap (index on the left) the index leans left and
+    the little finger right; the left slap is its mirror image (little finger on the left, leaning left), so its
+    spreads change sign. The two thumbs lean towards each other (tips converging)."""
+    thumbs = position == 15
     heights = np.array([s[0] for s in sizes], float)
     widths = np.array([s[1] for s in sizes], float)
     mean_h = float(heights.mean())
@@ -136,7 +141,9 @@ def _layout(sizes: list[tuple[int, int]], names: list[str], rng: np.random.Gener
             gap = float(rng.uniform(120, 320)) if thumbs else float(rng.uniform(-0.06, 0.3)) * widths[k]
             gaps.append(gap)
             x += (widths[k - 1] + widths[k]) / 2 + gap
-        spread = _SPREAD[name] * (-1 if (thumbs and k == 1) else 1)
+        # before 2026-12-07 the left slap took the right hand's signs: its fingers converged towards the tips
+        mirror = (thumbs and k == 1) or position == 14
+        spread = _SPREAD[name] * (-1 if mirror else 1)
         spreads.append(spread + float(rng.uniform(-3, 3)))
         tip = (_ARC[name] + float(rng.uniform(-0.08, 0.08))) * 0.45 * mean_h
         centres.append(np.array([x, tip - heights[k] / 2]))
@@ -221,7 +228,7 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
         crops.append(crop)
         masks.append(mask)
     names = [_NAMES[p] for p in order]
-    centres, spreads, gaps = _layout([c.shape for c in crops], names, rng, position == 15)
+    centres, spreads, gaps = _layout([c.shape for c in crops], names, rng, position)
     t = math.radians(theta)
     rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
     # hand frame (x across, y up) -> image offsets (x right, y down), rotated clockwise by theta
