@@ -113,6 +113,51 @@ def _partial(mask: np.ndarray, keep: float, rng: np.random.Generator) -> np.ndar
     return out
 
 
+def _ridge_band(image: np.ndarray) -> np.ndarray:
+    """The ridge band of an image: a difference of Gaussians (1 and 4 px) that keeps ridges of period 6-20 px
+    at 500 ppi and drops illumination and most pixel noise."""
+    f = image.astype(np.float32)
+    return cv2.GaussianBlur(f, (0, 0), 1.0) - cv2.GaussianBlur(f, (0, 0), 4.0)
+
+
+def _band_amplitude(band: np.ndarray) -> np.ndarray:
+    """Local RMS of a ridge-band image over about two ridge periods."""
+    return np.sqrt(cv2.GaussianBlur(band * band, (0, 0), 8.0))
+
+
+def _noise_gain() -> float:
+    """RMS of the ridge band of unit white noise (the platen noise's share of the band)."""
+    noise = np.random.default_rng(0).normal(0.0, 1.0, (256, 256)).astype(np.float32)
+    return float(np.sqrt(np.mean(_ridge_band(noise)[16:-16, 16:-16] ** 2)))
+
+
+def _visible(crop: np.ndarray, mask: np.ndarray, contrast: float, level: float, noise: float) -> np.ndarray:
+    """The part of the contact whose ridges stand out of the platen noise once placed: the ridge-band amplitude
+    of the placed print at least that of the noise (``noise`` grey levels RMS).
+
+    The print is placed darkening only (:func:`_place`): where its ink is lighter than the platen (``level``)
+    nothing shows, so a faint print (FVC2000 DB1 most of all, its ridges fading towards the rim) pressed lightly
+    shows only its core; a box around the whole contact would ask a segmenter for what the slap does not show.
+    The largest connected part is kept, holes filled; a noiseless platen keeps the whole contact.
+    """
+    if noise <= 0:
+        return mask
+    ink = (255.0 - crop.astype(np.float32)) * np.float32(contrast) * mask
+    placed = np.minimum(np.float32(level), 255.0 - ink)
+    strong = (_band_amplitude(_ridge_band(placed)) >= noise * _noise_gain()) & mask
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
+    strong = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(strong, connectivity=8)
+    if n <= 1:
+        return mask
+    keep = (labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))).astype(np.uint8)
+    inv = (keep == 0).astype(np.uint8)
+    _, holes = cv2.connectedComponents(inv, connectivity=4)
+    border = np.unique(np.concatenate([holes[0], holes[-1], holes[:, 0], holes[:, -1]]))
+    enclosed = ~np.isin(holes, border) & (inv == 1)
+    return (keep.astype(bool) | enclosed) & mask
+
+
 def _background(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
     h, w = shape
     level = float(rng.uniform(205, 250))
@@ -252,8 +297,11 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
     placed = []
     for k in range(len(order)):
         angle = theta + spreads[k]
-        _, pts = _place(canvas, crops[k], masks[k], centre + offsets[k], angle, contrasts[k])
-        placed.append((pts, angle))
+        m, _ = _place(canvas, crops[k], masks[k], centre + offsets[k], angle, contrasts[k])
+        # the truth is the contact the slap shows (before 2026-12-07: the whole contact, however faint)
+        seen = _visible(crops[k], masks[k], contrasts[k], float(params["background"]), float(params.get("noise", 0)))
+        ys, xs = np.nonzero(seen)
+        placed.append((np.column_stack([xs, ys]).astype(np.float64) @ m[:, :2].T + m[:, 2], angle))
     fingers = [ComposedFinger(position=p, corners=box, angle=a) for p, box, (_, a) in
                zip(order, _truth_boxes(placed), placed, strict=True)]
     image = np.clip(canvas, 0, 255).astype(np.uint8)
