@@ -129,3 +129,46 @@ def test_on_dev_database_prints():
         seg = segment_slap(truth.image, 14, assess=False)
         ok += [v >= 0.7 for v in _ious(truth, seg).values()]
     assert np.mean(ok) >= 0.8
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_compositor_both_hands_fan_out(seed):
+    # fingers in image order, left to right: each leans further clockwise than its left neighbour, on the right
+    # slap (index .. little) and on its mirror image, the left slap (little .. index)
+    _, slp, _ = citizen()
+    for position in (13, 14):
+        prints = {p: slp[p] for p in SLAP_FINGERS[position]}
+        truth = compose_slap(prints, position, seed=seed, rotation=0.0, partial_rate=0.0, latent_rate=0.0)
+        spreads = truth.parameters["spreads"]
+        assert spreads[-1] - spreads[0] > 8, (position, spreads)
+    thumbs = compose_slap({p: slp[p] for p in SLAP_FINGERS[15]}, 15, seed=seed, rotation=0.0)
+    assert thumbs.parameters["spreads"][0] > thumbs.parameters["spreads"][1]  # tips lean towards each other
+
+
+def test_compositor_truth_is_the_visible_contact():
+    # a noisy platen hides the faint rim of a print: the truth box is no larger than on a noiseless platen
+    # (same layout: the flat platen draws the same random numbers) and still holds most of it
+    data = require_shared_data()
+    prints = {p: cb.load_fingerprint(data / "fvc2000_b" / "DB1_B" / f"{100 + p}_2.tif", ppi=500).pixels
+              for p in SLAP_FINGERS[13]}
+    noisy = compose_slap(prints, 13, seed=21, partial_rate=0.0, latent_rate=0.0)
+    flat = compose_slap(prints, 13, seed=21, partial_rate=0.0, flat_background=True)
+    smaller = 0
+    for a, b in zip(noisy.fingers, flat.fingers, strict=True):
+        area_a = np.linalg.norm(a.corners[1] - a.corners[0]) * np.linalg.norm(a.corners[3] - a.corners[0])
+        area_b = np.linalg.norm(b.corners[1] - b.corners[0]) * np.linalg.norm(b.corners[3] - b.corners[0])
+        assert area_a <= area_b * 1.001
+        assert box_iou(a.corners, b.corners) >= 0.4
+        smaller += area_a < 0.95 * area_b
+    assert smaller >= 1
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7, 8])
+def test_thumbs_axes_lean_together(seed):
+    truth = _slap(15, seed=seed, rotation=float(10 * seed - 65))
+    seg = segment_slap(truth.image, 15, assess=False)
+    assert [s.position for s in seg.segments] == [6, 1]
+    left, right = seg.segments
+    assert left.angle > right.angle  # the left thumb leans clockwise, the right one anticlockwise
+    ious = _ious(truth, seg)
+    assert min(ious.values()) >= 0.7, ious

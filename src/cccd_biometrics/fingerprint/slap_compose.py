@@ -138,7 +138,8 @@ def _visible(crop: np.ndarray, mask: np.ndarray, contrast: float, level: float, 
     The print is placed darkening only (:func:`_place`): where its ink is lighter than the platen (``level``)
     nothing shows, so a faint print (FVC2000 DB1 most of all, its ridges fading towards the rim) pressed lightly
     shows only its core; a box around the whole contact would ask a segmenter for what the slap does not show.
-    The largest connected part is kept, holes filled; a noiseless platen keeps the whole contact.
+    The ridge signal is rendered without noise, so every part of it that clears the noise is real ridges; a
+    noiseless platen keeps the whole contact.
     """
     if noise <= 0:
         return mask
@@ -146,16 +147,8 @@ def _visible(crop: np.ndarray, mask: np.ndarray, contrast: float, level: float, 
     placed = np.minimum(np.float32(level), 255.0 - ink)
     strong = (_band_amplitude(_ridge_band(placed)) >= noise * _noise_gain()) & mask
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
-    strong = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(strong, connectivity=8)
-    if n <= 1:
-        return mask
-    keep = (labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))).astype(np.uint8)
-    inv = (keep == 0).astype(np.uint8)
-    _, holes = cv2.connectedComponents(inv, connectivity=4)
-    border = np.unique(np.concatenate([holes[0], holes[-1], holes[:, 0], holes[:, -1]]))
-    enclosed = ~np.isin(holes, border) & (inv == 1)
-    return (keep.astype(bool) | enclosed) & mask
+    seen = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & mask
+    return seen if seen.any() else mask
 
 
 def _background(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
