@@ -372,7 +372,8 @@ def _split_merged(regions: list[_Region], across: np.ndarray, expected: int) -> 
 
     The finger pitch is the foreground's width across the hand over the expected count. A region at least
     :data:`FORCE_SPLIT_PITCHES` pitches wide holds two fingers however shallow the valley between them (they
-    may overlap); a narrower one is split only at a clear valley.
+    may overlap), unless it is the only region and no wider than one fingertip (:data:`SINGLE_FINGER_MAX_PX`);
+    a narrower one is split only at a clear valley.
     """
     pitch = sum(_width(r, across) for r in regions) / expected
     while len(regions) < expected:
@@ -383,7 +384,10 @@ def _split_merged(regions: list[_Region], across: np.ndarray, expected: int) -> 
             if width < 2 * min_part:
                 continue
             cut = _best_cut(r, across, min_part)
-            if cut is None or (cut[1] >= MAX_VALLEY_RATIO and width < FORCE_SPLIT_PITCHES * pitch):
+            # a lone region narrower than two fingertips sets the pitch itself: it is one finger (a thumb whose
+            # neighbour left no print), split only at a clear valley
+            wide = width >= FORCE_SPLIT_PITCHES * pitch and (len(regions) >= 2 or width > SINGLE_FINGER_MAX_PX)
+            if cut is None or (cut[1] >= MAX_VALLEY_RATIO and not wide):
                 continue
             rank = cut[1] - width / pitch  # wide regions first, then deep valleys
             if best is None or rank < best[0]:
@@ -612,6 +616,11 @@ def segment_slap(image: Any, position: int, *, ppi: float | None = None, absent:
         across, along = _frame(_across_axis(regions, expected))
     regions = sorted(regions, key=lambda r: float(r.centroid @ across))
     labels = _labels(np.array([r.centroid for r in regions]), across, position, order)
+    if position == 15 and len(regions) == 1 and expected == 2:
+        # one thumb of two: the thumbs slap is placed on the middle of the platen, so a lone thumb right of the
+        # middle is the right thumb (its neighbour left no print), not the first in card order
+        middle = np.array([gray.shape[1], gray.shape[0]], np.float64) / 2.0
+        labels = [order[1] if float((regions[0].centroid - middle) @ across) > 0 else order[0]]
     scale = img.scale_to_original
     segments = []
     for (corners, angle), label in zip(_tip_boxes(regions, along, position == 15), labels, strict=True):
