@@ -147,20 +147,24 @@ def test_compositor_both_hands_fan_out(seed):
 
 def test_compositor_truth_is_the_visible_contact():
     # a noisy platen hides the faint rim of a print: the truth box is no larger than on a noiseless platen
-    # (same layout: the flat platen draws the same random numbers) and still holds most of it
+    # (same layout: the flat platen draws the same random numbers) and lies inside it; on this slap the third
+    # print (contrast 0.55 on noise 5.5) shows only part of its contact
     data = require_shared_data()
     prints = {p: cb.load_fingerprint(data / "fvc2000_b" / "DB1_B" / f"{100 + p}_2.tif", ppi=500).pixels
               for p in SLAP_FINGERS[13]}
-    noisy = compose_slap(prints, 13, seed=21, partial_rate=0.0, latent_rate=0.0)
-    flat = compose_slap(prints, 13, seed=21, partial_rate=0.0, flat_background=True)
-    smaller = 0
+    noisy = compose_slap(prints, 13, seed=22, partial_rate=0.0, latent_rate=0.0)
+    flat = compose_slap(prints, 13, seed=22, partial_rate=0.0, flat_background=True)
+
+    def area(c: np.ndarray) -> float:
+        return float(np.linalg.norm(c[1] - c[0]) * np.linalg.norm(c[3] - c[0]))
+
+    ratios = []
     for a, b in zip(noisy.fingers, flat.fingers, strict=True):
-        area_a = np.linalg.norm(a.corners[1] - a.corners[0]) * np.linalg.norm(a.corners[3] - a.corners[0])
-        area_b = np.linalg.norm(b.corners[1] - b.corners[0]) * np.linalg.norm(b.corners[3] - b.corners[0])
-        assert area_a <= area_b * 1.001
-        assert box_iou(a.corners, b.corners) >= 0.4
-        smaller += area_a < 0.95 * area_b
-    assert smaller >= 1
+        inside = box_iou(a.corners, b.corners) * (area(a.corners) + area(b.corners)) / (1 + box_iou(a.corners,
+                                                                                                    b.corners))
+        assert inside >= 0.95 * area(a.corners)
+        ratios.append(area(a.corners) / area(b.corners))
+    assert max(ratios) <= 1.001 and min(ratios) < 0.5, ratios
 
 
 @pytest.mark.parametrize("seed", [5, 6, 7, 8])
