@@ -16,7 +16,7 @@ Per truth finger below IoU 0.7 the failure is put in one class, first that appli
   frame: angle (deg), centre offset along / across the axis (px), length and width ratio (segment / truth).
 
 Two oracles show how much each box error costs: the same regions' boxes built on the *true* axis of each finger
-(``oracle angle``), and the true box's angle and extent with the segment's centre (``oracle centre``).
+(``--oracle``: "oracle angle"), and the true box moved to the segment's centre ("oracle centre IoU").
 """
 
 from __future__ import annotations
@@ -133,9 +133,8 @@ def analyse(images: Images, n_records: int, seed: int, oracle: bool) -> list[dic
                                 "d_across": float(d @ tx), "len_ratio": sl / tl, "wid_ratio": sw / tw,
                                 "truth_len": tl, "truth_wid": tw,
                                 "truth_angle_rel": _angle(ta) - truth.parameters["rotation"]})
-                    # the true box moved to the segment's centre
-                    row["oracle_centre"] = S.box_iou(seg_box.corners, f.corners + d) if False else \
-                        S.box_iou(f.corners + d, f.corners)
+                    # what the centre error alone costs: the true box moved to the segment's centre
+                    row["oracle_centre"] = S.box_iou(f.corners + d, f.corners)
                 if f.position in orc:
                     row["oracle_angle"] = S.box_iou(f.corners, orc[f.position])
                 rows.append(row)
