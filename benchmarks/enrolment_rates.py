@@ -29,7 +29,9 @@ virtual records of seed 2026 and composed records of seed 2027. The second round
 duplicate rule and its veto, the segmenter's hysteresis, edge inset, elongation and missing-finger gap, the
 unconfirmed-finger warning) was shaped on seeds 2026 and 2027 only (composed slaps of all sources, virtual
 records); ``results/enrolment_rates.txt`` is from seed 2029, run after the last change, and the same code on seed
-2028 (the previous report's seed) is quoted beside it in the README.
+2028 (the previous report's seed) is quoted beside it in the README. The third round (issue 17's slap gap: the
+fan of finger axes, lone fingertips, and two fixes of the compositor, reported apart as data changes) was shaped
+on seeds 2026/2027 with ``slap_failures.py``; seeds 2029 and 2030 were run after its last change.
 """
 
 from __future__ import annotations

@@ -129,3 +129,50 @@ def test_on_dev_database_prints():
         seg = segment_slap(truth.image, 14, assess=False)
         ok += [v >= 0.7 for v in _ious(truth, seg).values()]
     assert np.mean(ok) >= 0.8
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_compositor_both_hands_fan_out(seed):
+    # fingers in image order, left to right: each leans further clockwise than its left neighbour, on the right
+    # slap (index .. little) and on its mirror image, the left slap (little .. index)
+    _, slp, _ = citizen()
+    for position in (13, 14):
+        prints = {p: slp[p] for p in SLAP_FINGERS[position]}
+        truth = compose_slap(prints, position, seed=seed, rotation=0.0, partial_rate=0.0, latent_rate=0.0)
+        spreads = truth.parameters["spreads"]
+        assert spreads[-1] - spreads[0] > 8, (position, spreads)
+    thumbs = compose_slap({p: slp[p] for p in SLAP_FINGERS[15]}, 15, seed=seed, rotation=0.0)
+    assert thumbs.parameters["spreads"][0] > thumbs.parameters["spreads"][1]  # tips lean towards each other
+
+
+def test_compositor_truth_is_the_visible_contact():
+    # a noisy platen hides the faint rim of a print: the truth box is no larger than on a noiseless platen
+    # (same layout: the flat platen draws the same random numbers) and lies inside it; on this slap the third
+    # print (contrast 0.55 on noise 5.5) shows only part of its contact
+    data = require_shared_data()
+    prints = {p: cb.load_fingerprint(data / "fvc2000_b" / "DB1_B" / f"{100 + p}_2.tif", ppi=500).pixels
+              for p in SLAP_FINGERS[13]}
+    noisy = compose_slap(prints, 13, seed=22, partial_rate=0.0, latent_rate=0.0)
+    flat = compose_slap(prints, 13, seed=22, partial_rate=0.0, flat_background=True)
+
+    def area(c: np.ndarray) -> float:
+        return float(np.linalg.norm(c[1] - c[0]) * np.linalg.norm(c[3] - c[0]))
+
+    ratios = []
+    for a, b in zip(noisy.fingers, flat.fingers, strict=True):
+        inside = box_iou(a.corners, b.corners) * (area(a.corners) + area(b.corners)) / (1 + box_iou(a.corners,
+                                                                                                    b.corners))
+        assert inside >= 0.95 * area(a.corners)
+        ratios.append(area(a.corners) / area(b.corners))
+    assert max(ratios) <= 1.001 and min(ratios) < 0.5, ratios
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7, 8])
+def test_thumbs_axes_lean_together(seed):
+    truth = _slap(15, seed=seed, rotation=float(10 * seed - 65))
+    seg = segment_slap(truth.image, 15, assess=False)
+    assert [s.position for s in seg.segments] == [6, 1]
+    left, right = seg.segments
+    assert left.angle > right.angle  # the left thumb leans clockwise, the right one anticlockwise
+    ious = _ious(truth, seg)
+    assert min(ious.values()) >= 0.7, ious

@@ -113,6 +113,44 @@ def _partial(mask: np.ndarray, keep: float, rng: np.random.Generator) -> np.ndar
     return out
 
 
+def _ridge_band(image: np.ndarray) -> np.ndarray:
+    """The ridge band of an image: a difference of Gaussians (1 and 4 px) that keeps ridges of period 6-20 px
+    at 500 ppi and drops illumination and most pixel noise."""
+    f = image.astype(np.float32)
+    return cv2.GaussianBlur(f, (0, 0), 1.0) - cv2.GaussianBlur(f, (0, 0), 4.0)
+
+
+def _band_amplitude(band: np.ndarray) -> np.ndarray:
+    """Local RMS of a ridge-band image over about two ridge periods."""
+    return np.sqrt(cv2.GaussianBlur(band * band, (0, 0), 8.0))
+
+
+def _noise_gain() -> float:
+    """RMS of the ridge band of unit white noise (the platen noise's share of the band)."""
+    noise = np.random.default_rng(0).normal(0.0, 1.0, (256, 256)).astype(np.float32)
+    return float(np.sqrt(np.mean(_ridge_band(noise)[16:-16, 16:-16] ** 2)))
+
+
+def _visible(crop: np.ndarray, mask: np.ndarray, contrast: float, level: float, noise: float) -> np.ndarray:
+    """The part of the contact whose ridges stand out of the platen noise once placed: the ridge-band amplitude
+    of the placed print at least that of the noise (``noise`` grey levels RMS).
+
+    The print is placed darkening only (:func:`_place`): where its ink is lighter than the platen (``level``)
+    nothing shows, so a faint print (FVC2000 DB1 most of all, its ridges fading towards the rim) pressed lightly
+    shows only its core; a box around the whole contact would ask a segmenter for what the slap does not show.
+    The ridge signal is rendered without noise, so every part of it that clears the noise is real ridges; a
+    noiseless platen keeps the whole contact.
+    """
+    if noise <= 0:
+        return mask
+    ink = (255.0 - crop.astype(np.float32)) * np.float32(contrast) * mask
+    placed = np.minimum(np.float32(level), 255.0 - ink)
+    strong = (_band_amplitude(_ridge_band(placed)) >= noise * _noise_gain()) & mask
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
+    seen = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & mask
+    return seen if seen.any() else mask
+
+
 def _background(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
     h, w = shape
     level = float(rng.uniform(205, 250))
@@ -123,9 +161,14 @@ def _background(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.nd
     return bg, {"background": round(level, 1), "noise": round(noise, 2), "shading": round(amp, 2)}
 
 
-def _layout(sizes: list[tuple[int, int]], names: list[str], rng: np.random.Generator, thumbs: bool
+def _layout(sizes: list[tuple[int, int]], names: list[str], rng: np.random.Generator, position: int
             ) -> tuple[list[np.ndarray], list[float], list[float]]:
-    """Centres (x across, y up) in the hand frame, spread angles and gaps of the fingers, left to right."""
+    """Centres (x across, y up) in the hand frame, spread angles and gaps of the fingers, left to right.
+
+    The fingers of a hand fan out from the palm: on the right slap (index on the left) the index leans left and
+    the little finger right; the left slap is its mirror image (little finger on the left, leaning left), so its
+    spreads change sign. The two thumbs lean towards each other (tips converging)."""
+    thumbs = position == 15
     heights = np.array([s[0] for s in sizes], float)
     widths = np.array([s[1] for s in sizes], float)
     mean_h = float(heights.mean())
@@ -136,7 +179,9 @@ def _layout(sizes: list[tuple[int, int]], names: list[str], rng: np.random.Gener
             gap = float(rng.uniform(120, 320)) if thumbs else float(rng.uniform(-0.06, 0.3)) * widths[k]
             gaps.append(gap)
             x += (widths[k - 1] + widths[k]) / 2 + gap
-        spread = _SPREAD[name] * (-1 if (thumbs and k == 1) else 1)
+        # before 2026-12-07 the left slap took the right hand's signs: its fingers converged towards the tips
+        mirror = (thumbs and k == 1) or position == 14
+        spread = _SPREAD[name] * (-1 if mirror else 1)
         spreads.append(spread + float(rng.uniform(-3, 3)))
         tip = (_ARC[name] + float(rng.uniform(-0.08, 0.08))) * 0.45 * mean_h
         centres.append(np.array([x, tip - heights[k] / 2]))
@@ -221,7 +266,7 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
         crops.append(crop)
         masks.append(mask)
     names = [_NAMES[p] for p in order]
-    centres, spreads, gaps = _layout([c.shape for c in crops], names, rng, position == 15)
+    centres, spreads, gaps = _layout([c.shape for c in crops], names, rng, position)
     t = math.radians(theta)
     rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
     # hand frame (x across, y up) -> image offsets (x right, y down), rotated clockwise by theta
@@ -245,8 +290,11 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
     placed = []
     for k in range(len(order)):
         angle = theta + spreads[k]
-        _, pts = _place(canvas, crops[k], masks[k], centre + offsets[k], angle, contrasts[k])
-        placed.append((pts, angle))
+        m, _ = _place(canvas, crops[k], masks[k], centre + offsets[k], angle, contrasts[k])
+        # the truth is the contact the slap shows (before 2026-12-07: the whole contact, however faint)
+        seen = _visible(crops[k], masks[k], contrasts[k], float(params["background"]), float(params.get("noise", 0)))
+        ys, xs = np.nonzero(seen)
+        placed.append((np.column_stack([xs, ys]).astype(np.float64) @ m[:, :2].T + m[:, 2], angle))
     fingers = [ComposedFinger(position=p, corners=box, angle=a) for p, box, (_, a) in
                zip(order, _truth_boxes(placed), placed, strict=True)]
     image = np.clip(canvas, 0, 255).astype(np.uint8)
