@@ -339,7 +339,7 @@ def virtual(images: Images, n_per: int, seed: int) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--records", type=int, default=252, help="composed records (default 252 = 14 sources x 18)")
+    ap.add_argument("--records", type=int, default=252, help="composed records (default 252 = 14 sources x 18; 0 = virtual records only)")
     ap.add_argument("--virtual", type=int, default=1000, help="virtual records per source (default 1000)")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--json", type=Path, default=None, help="also write every record's row and slap IoU here")
@@ -351,7 +351,8 @@ def main() -> None:
              f"thresholds: {DEFAULT_THRESHOLDS.to_dict()}"]
     print("\n".join(lines), flush=True)
     res = composed(images, args.records, args.seed)
-    lines += report_composed(res)
+    if args.records:
+        lines += report_composed(res)
     lines += virtual(images, args.virtual, args.seed)
     print("\n".join(lines[2:]))
     if args.json is not None:
