@@ -23,7 +23,7 @@ from .._shared.jsonsafe import json_safe
 from ..findings import Finding, Severity, action_for
 from ..images import Portrait
 from .capture import portrait_pixels
-from .detect import FaceDetection, detect_faces, face_landmarks, mesh_presence_logit
+from .detect import FaceDetection, detect_faces, face_landmarks, mesh_presence_logit, reframe
 from .geometry import FaceGeometry, face_geometry
 from .measures import Measure, compute_measures
 
@@ -214,9 +214,18 @@ def _covered_face(rgb: np.ndarray) -> tuple[FaceGeometry | None, int]:
     mesh = face_landmarks(rgb, main)
     if mesh.presence_logit < _WEAK_MIN_LOGIT:
         return None, 0
-    if mesh.presence_logit - mesh_presence_logit(rgb, main, upside_down=True) < _UPRIGHT_MARGIN:
+    if mesh.presence_logit - mesh_presence_logit(rgb, main, upside_down=True) >= _UPRIGHT_MARGIN:
+        return face_geometry(main, mesh), 1
+    # a dark or patterned mask can pull the detector's box and eye keypoints off the face, so FaceMesh
+    # reads a badly framed crop; read it once more on the crop its own landmarks give (MediaPipe's
+    # tracking step), with the same two tests (issue 15, round 3)
+    framed = reframe(main, mesh)
+    mesh = face_landmarks(rgb, framed)
+    if mesh.presence_logit < _WEAK_MIN_LOGIT:
         return None, 0
-    return face_geometry(main, mesh), 1
+    if mesh.presence_logit - mesh_presence_logit(rgb, framed, upside_down=True) < _UPRIGHT_MARGIN:
+        return None, 0
+    return face_geometry(framed, mesh), 1
 
 
 def _eye_detail(rgb: np.ndarray, face: FaceDetection) -> float:
