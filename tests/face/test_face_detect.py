@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from cccd_biometrics.face.detect import detect_faces, face_landmarks, mesh_presence_logit
+from cccd_biometrics.face.detect import detect_faces, face_landmarks, mesh_presence_logit, reframe
 from tests.helpers.portraits import PORTRAITS, compliant_originals
 
 
@@ -30,6 +30,21 @@ def test_one_face_per_original_and_eyes_on_the_pupils(originals):
     # measured on faces_dev: mean 2.4 %, worst 5.5 % of the inter-eye distance from the hand-placed pupils
     # (which carry their own placement error)
     assert np.mean(errors) < 0.03 and np.max(errors) < 0.07, errors
+
+
+def test_a_face_reframed_from_its_landmarks_is_where_the_detector_put_it(originals):
+    for name, rgb, _ in originals:
+        f = detect_faces(rgb)[0]
+        mesh = face_landmarks(rgb, f)
+        g = reframe(f, mesh)
+        a, b = np.array(f.box), np.array(g.box)
+        inter = np.prod(np.clip(np.minimum(a[2:], b[2:]) - np.maximum(a[:2], b[:2]), 0, None))
+        iou = inter / (np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2]) - inter)
+        assert iou > 0.85, (name, iou)
+        # eye keypoints within 10 % of the box width of the detector's
+        assert np.hypot(*(g.keypoints[:2] - f.keypoints[:2]).T).max() < 0.1 * f.width, name
+        # reading the face again on the reframed crop finds it as well
+        assert face_landmarks(rgb, g).presence > 0.5, name
 
 
 def test_keypoints_are_inside_the_box(originals):

@@ -285,8 +285,12 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
 
     The background is what lies above the chin outside an ellipse around the head (3.4 inter-eye
     distances wide, 4.4 tall, centred between estimated crown and chin), seen at 256 px width and cut
-    into 16x16 cells; hair-coloured cells just outside the ellipse are taken as hair. Lightness is the
-    75th percentile of the cells' L* (for the CCCD light background).
+    into 16x16 cells. The background's colour is the median of the smooth cells (hair and objects are
+    textured; a head of wild hair can fill more than half the cells). Busy cells (edges or off-colour)
+    are hair, not clutter, when their colour is a blend of that background and the portrait's own hair
+    colour and they connect to the head through such cells (issue 15: wide curly or fly-away hair read
+    as clutter; random-coloured objects are off that blend line). Lightness is the 75th percentile of the
+    cells' L* (for the CCCD light background).
     """
     h, w = rgb.shape[:2]
     k = _BG_WIDTH / w
@@ -319,17 +323,19 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
     u = (dx * np.cos(ang) + dy * np.sin(ang)) / max(axes[0], 1)
     v = (-dx * np.sin(ang) + dy * np.cos(ang)) / max(axes[1], 1)
     cell_radius = np.sqrt(u * u + v * v)
-    # a cell is cluttered when it holds edges or differs in colour from the dominant background colour;
-    # hair-coloured cells next to the head are hair, not clutter
-    dominant = np.median(cell_lab, axis=0)
-    off_colour = np.linalg.norm(cell_lab - dominant, axis=1)
-    chroma = np.hypot(cell_lab[:, 1], cell_lab[:, 2])
-    hue = np.degrees(np.arctan2(cell_lab[:, 2], cell_lab[:, 1]))
-    hair_like = (cell_lab[:, 0] < 50.0) | ((chroma < 35.0) & (hue > 25.0) & (hue < 105.0))
-    hair = hair_like & (cell_radius < 1.35)
-    bad = ((cell_edges > 0.08) | (off_colour > 10.0)) & ~hair
+    # a cell is cluttered when it holds edges or differs in colour from the background colour, unless
+    # it is the sitter's hair
+    smooth = cell_edges < 0.03
+    dominant = np.median(cell_lab[smooth] if smooth.sum() >= 3 else cell_lab, axis=0)
+    busy = (cell_edges > 0.08) | (np.linalg.norm(cell_lab - dominant, axis=1) > 10.0)
+    hair_ref = _hair_colour(lab, geo, k, centre, axes, dominant)
+    hair = np.zeros(len(busy), bool)
+    if hair_ref is not None:
+        hair = _hair_cells(busy & (_segment_distance(cell_lab, dominant, hair_ref) < 8.0) & (cell_radius < 1.6),
+                           cell_xy, cell_radius)
+    bad = busy & ~hair
     cluttered = float(bad.sum() / max(1, (~hair).sum())) if (~hair).sum() >= 3 else 0.0
-    spread = float(np.median(off_colour))
+    spread = float(np.median(np.linalg.norm(cell_lab - np.median(cell_lab, axis=0), axis=1)))
     light = float(np.percentile(cell_lab[:, 0], 75))
     return {
         "background_uniformity": Measure("background_uniformity", cluttered, _component(cluttered, 0.5, 0.1),
@@ -337,6 +343,38 @@ def _background(rgb: np.ndarray, geo: FaceGeometry) -> dict[str, Measure]:
         "background_colour_spread": Measure("background_colour_spread", spread, _component(spread, 15.0, 2.0), "dE"),
         "background_lightness": Measure("background_lightness", light, _component(light, 40.0, 75.0), "L*"),
     }
+
+
+def _hair_colour(lab: np.ndarray, geo: FaceGeometry, k: float, centre: np.ndarray, axes: tuple[int, int],
+                 background: np.ndarray) -> np.ndarray | None:
+    """Median Lab of what is neither face nor background inside the head ellipse above the eye line
+    (the sitter's hair, or a hat), or None when there is too little of it (bald, cropped hair)."""
+    head = np.zeros(lab.shape[:2], np.uint8)
+    cv2.ellipse(head, tuple(round(v) for v in centre), axes, float(geo.roll), 0, 360, 1, -1)
+    face = np.zeros_like(head)
+    cv2.fillConvexPoly(face, cv2.convexHull(np.round(geo.landmarks[:, :2] * k).astype(np.int32)), 1)
+    head[cv2.dilate(face, np.ones((5, 5), np.uint8)) > 0] = 0
+    head[max(0, int(geo.eye_midpoint[1] * k)) :, :] = 0
+    vals = lab[head > 0]
+    vals = vals[np.linalg.norm(vals - background, axis=1) > 15.0]
+    return np.median(vals, axis=0) if len(vals) >= 30 else None
+
+
+def _segment_distance(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance of each row of ``x`` from the segment a-b (a cell that blends colours a and b lies on it)."""
+    ab = b - a
+    t = np.clip((x - a) @ ab / max(float(ab @ ab), 1e-6), 0.0, 1.0)
+    return np.linalg.norm(x - (a + t[:, None] * ab), axis=1)
+
+
+def _hair_cells(candidate: np.ndarray, xy: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """Candidate cells 4-connected (through candidates) to one touching the head (radius < 1.2)."""
+    gx, gy = (xy[:, 0] // 16).astype(int), (xy[:, 1] // 16).astype(int)
+    grid = np.zeros((int(gy.max()) + 1, int(gx.max()) + 1), np.uint8)
+    grid[gy[candidate], gx[candidate]] = 1
+    _, labels = cv2.connectedComponents(grid, connectivity=4)
+    seeds = np.unique(labels[gy[candidate & (radius < 1.2)], gx[candidate & (radius < 1.2)]])
+    return candidate & np.isin(labels[gy, gx], seeds[seeds > 0])
 
 
 def _cell_stats(bg: np.ndarray, edge: np.ndarray,
@@ -508,7 +546,7 @@ def _face_occlusion(c: _Canon) -> Measure:
     return Measure("face_occlusion", occ, _component(occ, 0.6, 0.1), "fraction")
 
 
-def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
+def _head_covering(c: _Canon, bg_lab: np.ndarray | None, skin_cast: float = 0.0) -> dict[str, Measure]:
     """Share of the band between forehead and estimated crown that is neither skin, hair nor background.
 
     Hair is taken as near-black (L* < 20), low-chroma (C* < 25) below L* 75, or a moderately saturated
@@ -516,8 +554,10 @@ def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
     only if its colour is near theirs (a crown of hair continues down the sides of the head; a cap,
     even a dark or grey one, stops above them). Background colour counts as such only in the band's upper
     half: just above the forehead the skull is there, so a background-coloured patch is a covering (a
-    white cap on a light background). No network: a covering that matches both the hair at the temples
-    and the hair's colour class, or one reaching down over the temples in a hair colour, is not caught.
+    white cap on a light background). ``head_pattern`` is a second, colour-blind piece of evidence: how
+    much of the texture inside the crown runs in one or two directions (:func:`_crown_pattern`). No network: a plain
+    covering that matches both the hair at the temples and the hair's colour class, or one reaching down
+    over the temples in a hair colour, is not caught.
     """
     p = c.pts
     top = round(_CANON_EYE_Y - (p[Landmark.CHIN, 1] - _CANON_EYE_Y) * 0.95)
@@ -528,11 +568,15 @@ def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
     ok_mask = c.valid[max(0, top) : max(0, bottom), cx - half : cx + half]
     vals = band[ok_mask]
     if vals.shape[0] < 50:
-        return Measure("head_covering", float("nan"), 0, "fraction")
+        return {"head_covering": Measure("head_covering", float("nan"), 0, "fraction"),
+                "head_pattern": Measure("head_pattern", float("nan"), 0, "share")}
     upper = (np.nonzero(ok_mask)[0] <= (band.shape[0] - 1) / 2)
     is_skin = _skin_like(vals, c.skin_ref)
-    is_hair = _hair_like(vals)
-    ref = _temple_hair(c, bg_lab)
+    # green or blue is not hair only under light that leaves the skin its natural colour (a colour cast,
+    # reported as such, turns dark hair blue too)
+    min_ab = _HAIR_MIN_AB if skin_cast <= 1.0 else -np.inf
+    is_hair = _hair_like(vals, min_ab)
+    ref = _temple_hair(c, bg_lab, min_ab)
     if ref is not None:
         # L* weighs half: the crown is lit from above, the temples from the side
         is_hair &= np.linalg.norm((vals - ref) * _HAIR_WEIGHTS, axis=1) < _HAIR_MATCH
@@ -540,7 +584,43 @@ def _head_covering(c: _Canon, bg_lab: np.ndarray | None) -> Measure:
     if bg_lab is not None:
         is_bg = (np.linalg.norm(vals - bg_lab, axis=1) < 12.0) & upper
     cover = float(1.0 - np.mean(is_skin | is_hair | is_bg))
-    return Measure("head_covering", cover, _component(cover, 0.6, 0.1), "fraction")
+    pattern = _crown_pattern(band[:, :, 0], ok_mask, band, bg_lab)
+    return {"head_covering": Measure("head_covering", cover, _component(cover, 0.6, 0.1), "fraction"),
+            "head_pattern": Measure("head_pattern", pattern, _component(pattern, 0.9, 0.6), "share")}
+
+
+def _crown_pattern(L: np.ndarray, valid: np.ndarray, lab: np.ndarray, bg_lab: np.ndarray | None) -> float:
+    """How much of the crown's texture runs in one or two directions: a printed or woven pattern.
+
+    The share of gradient energy (luminance, smoothed at 1.5 px) whose orientation lies within 7.5 deg
+    of the strongest orientation or of the strongest one at least 20 deg away from it. Stripes and a
+    knit's ribs put nearly all their energy there, a checker much of it; hair's strands and locks bend
+    and cross (faces_dev bare heads: 0.24-0.64). Read only inside the head's silhouette
+    (not-background, gaps of a stripe closed, then eroded by 5 px), so that the outline of the head, a
+    smooth curve for a bald head and a cap alike, does not count; 0 when that interior is small or
+    almost flat (plain caps are left to the colour test).
+    """
+    inside = valid.copy()
+    if bg_lab is not None:
+        inside &= np.linalg.norm(lab - bg_lab, axis=2) >= 12.0
+    inside_u8 = cv2.morphologyEx(inside.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    inner = (cv2.erode(inside_u8, np.ones((11, 11), np.uint8)) > 0) & valid
+    if inner.sum() < 200:
+        return 0.0
+    g = cv2.GaussianBlur(np.ascontiguousarray(L), (0, 0), 1.5)
+    gx, gy = cv2.Sobel(g, cv2.CV_32F, 1, 0)[inner], cv2.Sobel(g, cv2.CV_32F, 0, 1)[inner]
+    energy = gx * gx + gy * gy
+    # flat skin or a plain cap: the orientation of sensor noise and shading says nothing
+    if float(np.sqrt(energy.mean())) < 6.0:
+        return 0.0
+    # 36 bins of 5 deg; a peak is 3 bins wide (15 deg)
+    angle = np.mod(np.degrees(np.arctan2(gy, gx)), 180.0)
+    hist = np.bincount(np.minimum(angle // 5.0, 35).astype(np.int64), weights=energy, minlength=36)
+    peaks = hist + np.roll(hist, 1) + np.roll(hist, -1)
+    first = int(np.argmax(peaks))
+    rest = peaks.copy()
+    rest[(first + np.arange(-3, 4)) % 36] = 0.0
+    return float((peaks[first] + rest.max()) / max(float(hist.sum()), 1e-6))
 
 
 # crown pixels count as hair within this (L*/2, a*, b*) distance of the temples' hair (issue 15: the
@@ -554,15 +634,23 @@ def _skin_like(vals: np.ndarray, skin: np.ndarray) -> np.ndarray:
     return (np.hypot(vals[:, 1] - skin[1], vals[:, 2] - skin[2]) < 7.0) & (np.abs(vals[:, 0] - skin[0]) < 15.0)
 
 
-def _hair_like(vals: np.ndarray) -> np.ndarray:
+def _hair_like(vals: np.ndarray, min_ab: float = -np.inf) -> np.ndarray:
     chroma = np.hypot(vals[:, 1], vals[:, 2])
     hue = np.degrees(np.arctan2(vals[:, 2], vals[:, 1]))
     # black, grey and brown hair are low-chroma; blond and auburn hair are moderately saturated yellows
-    return ((vals[:, 0] < 20.0) | ((chroma < 25.0) & (vals[:, 0] < 75.0))
+    hair = ((vals[:, 0] < 20.0) | ((chroma < 25.0) & (vals[:, 0] < 75.0))
             | ((chroma < 45.0) & (hue > 35.0) & (hue < 100.0) & (vals[:, 0] < 80.0)))
+    # melanin makes hair neutral to yellow-red, never green or blue, even when dark: a navy or
+    # dark-green cap is not hair (issue 15, round 3)
+    return hair & (vals[:, 1] >= min_ab) & (vals[:, 2] >= min_ab)
 
 
-def _temple_hair(c: _Canon, bg_lab: np.ndarray | None) -> np.ndarray | None:
+# the lowest a* and b* of hair (issue 15, round 3): of 196,906 hair-coloured crown-band pixels of the
+# even-numbered faces_dev subjects' bare heads, 0.09 % lie below -4, 0.02 % below -5 and none below -6
+_HAIR_MIN_AB = -6.0
+
+
+def _temple_hair(c: _Canon, bg_lab: np.ndarray | None, min_ab: float = -np.inf) -> np.ndarray | None:
     """Median Lab of the hair beside the forehead (0.85-1.15 IED out, 0.1-0.6 IED above the eye line),
     or None when less than 30 % of those pixels are hair-coloured (short hair, bald, a hood)."""
     y0, y1 = int(_CANON_EYE_Y - 0.6 * CANON_IED), int(_CANON_EYE_Y - 0.1 * CANON_IED)
@@ -574,7 +662,7 @@ def _temple_hair(c: _Canon, bg_lab: np.ndarray | None) -> np.ndarray | None:
     side = np.concatenate(parts)
     if len(side) < 20:
         return None
-    hair = _hair_like(side) & ~_skin_like(side, c.skin_ref)
+    hair = _hair_like(side, min_ab) & ~_skin_like(side, c.skin_ref)
     if bg_lab is not None:
         hair &= np.linalg.norm(side - bg_lab, axis=1) >= 12.0
     if hair.sum() < max(20, 0.3 * len(side)):
@@ -666,7 +754,7 @@ def compute_measures(rgb: np.ndarray, geo: FaceGeometry, n_faces: int = 1) -> di
     out.update(_eyes(c))
     out.update(_mouth(c))
     out["face_occlusion"] = _face_occlusion(c)
-    out["head_covering"] = _head_covering(c, _background_colour(rgb, geo))
+    out.update(_head_covering(c, _background_colour(rgb, geo), out["natural_colour"].value))
     out["eyeglasses"] = _eyeglasses(c)
     out.update(_geometry(rgb, geo, n_faces))
     return out
