@@ -339,7 +339,8 @@ def virtual(images: Images, n_per: int, seed: int) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--records", type=int, default=252, help="composed records (default 252 = 14 sources x 18; 0 = virtual records only)")
+    ap.add_argument("--records", type=int, default=252,
+                    help="composed records (default 252 = 14 sources x 18; 0 = virtual records only)")
     ap.add_argument("--virtual", type=int, default=1000, help="virtual records per source (default 1000)")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--json", type=Path, default=None, help="also write every record's row and slap IoU here")
