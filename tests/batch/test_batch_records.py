@@ -63,7 +63,9 @@ def test_an_incomplete_slap_row_is_flagged_with_its_finding():
     from cccd_biometrics.records.files import read_record_file
 
     pixels = read_record_file(EXAMPLE).slaps[13].pixels.copy()
-    pixels[:, 520:] = 240  # only the index and middle fingers left on the platen
+    # only the index finger (and a sliver of the middle one, too narrow for a finger) left on the platen; the
+    # segmenter before 2026-12-07's third round cut the lone index in two and reported 2 found
+    pixels[:, 520:] = 240
     row = _member_row(member_path(EXAMPLE, "slap-13"), "slap", lambda: _slap_fields(pixels, 13, 500.0, {}))
     assert row.status == "flagged" and row.codes == ("SLAP_INCOMPLETE",)
-    assert row.findings[0]["severity"] == "error" and row.details == {"found": 2, "expected": 4}
+    assert row.findings[0]["severity"] == "error" and row.details == {"found": 1, "expected": 4}
