@@ -176,3 +176,26 @@ def test_thumbs_axes_lean_together(seed):
     assert left.angle > right.angle  # the left thumb leans clockwise, the right one anticlockwise
     ious = _ious(truth, seg)
     assert min(ious.values()) >= 0.7, ious
+
+
+
+@pytest.mark.parametrize(("cut", "found"), [(520, [2]), (760, [2, 3]), (880, [2, 3]), (1200, [2, 3, 4])])
+def test_fingers_off_the_platen_are_not_made_up_by_splitting_the_others(cut, found):
+    # the example transaction's right slap has broad fingertips (~350 px); with part of the hand off the platen,
+    # the foreground's width over the expected count is about half a finger: the fingers left must not be cut
+    # in two to make up the count (before: 760 -> [2, 3, 4, 5], each finger halved)
+    from pathlib import Path
+
+    from cccd_biometrics.records.files import read_record_file
+
+    example = Path(__file__).resolve().parents[2] / "sample_data" / "records" / "example_tenprint.an2"
+    pixels = read_record_file(example).slaps[13].pixels.copy()
+    whole = segment_slap(pixels, 13, assess=False)
+    assert [s.position for s in whole.segments] == [2, 3, 4, 5]
+    pixels[:, cut:] = 240
+    seg = segment_slap(pixels, 13, assess=False)
+    assert [s.position for s in seg.segments] == found
+    assert [f.code for f in seg.findings] == ["SLAP_INCOMPLETE"]
+    for s in seg.segments:  # each a whole finger of the uncut slap (the last one may be cut short)
+        same = whole.segment(s.position)
+        assert same is not None and box_iou(same.corners, s.corners) >= (0.8 if s is not seg.segments[-1] else 0.3)

@@ -287,3 +287,17 @@ def test_reading_every_format_loads_only_the_pillow_plugins_it_needs(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, *paths], capture_output=True, text=True, check=True).stdout
     assert "PdfImagePlugin" not in out and "PsdImagePlugin" not in out, out
     assert "TiffImagePlugin" in out and "Jpeg2KImagePlugin" in out
+
+
+def test_loading_an_array_leaves_the_callers_array_alone():
+    # a FingerImage freezes its pixels; at 500 ppi the loader once handed the caller's own array to it, so a
+    # segment_slap or load_fingerprint(arr, ppi=500) call made the caller's array read-only and aliased it
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 256, (320, 300), dtype=np.uint8)
+    img = cb.load_fingerprint(a, ppi=500)
+    assert a.flags.writeable and not img.pixels.flags.writeable
+    a[:] = 0  # the caller reuses its buffer: the loaded image does not change
+    assert img.pixels.any()
+    slap = rng.integers(0, 256, (600, 800), dtype=np.uint8)
+    cb.segment_slap(slap, 13, assess=False)
+    assert slap.flags.writeable

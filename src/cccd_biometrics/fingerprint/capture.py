@@ -323,7 +323,10 @@ def load_fingerprint(
         decoded = decode_image(source, max_pixels=max_pixels)
         return fingerprint_from_decoded(decoded.image, decoded.source, ppi, estimate_resolution=estimate_resolution)
     check_array_size(source, max_pixels, name)
-    return _finger_image(array_to_gray(source, name), name, None, None, ppi, estimate_resolution)
+    gray = array_to_gray(source, name)
+    # a FingerImage freezes its pixels: never the caller's own array (nor a view of it that would change under us)
+    gray = gray.copy() if np.shares_memory(gray, source) else gray
+    return _finger_image(gray, name, None, None, ppi, estimate_resolution)
 
 
 def fingerprint_from_decoded(im: Image.Image, name: str, ppi: float | None = None, *,

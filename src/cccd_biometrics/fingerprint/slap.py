@@ -116,6 +116,10 @@ MAX_VALLEY_RATIO = 0.75
 FORCE_SPLIT_PITCHES = 1.7
 """A region this many finger pitches wide across the hand is split even without a clear valley."""
 
+FORCE_SPLIT_RELATIVE = 1.5
+"""Beside other regions, a region is split without a clear valley only if it is this many times as wide as
+their median: two fingers pressed together beside single ones, not one finger among fingers alike."""
+
 MAX_SPLAY_DEG = 30.0
 """A finger's own axis may deviate at most this much from the hand axis (fingers spread)."""
 
@@ -378,15 +382,20 @@ def _split_merged(regions: list[_Region], across: np.ndarray, expected: int) -> 
     pitch = sum(_width(r, across) for r in regions) / expected
     while len(regions) < expected:
         best: tuple[float, int, float] | None = None
+        widths = [_width(r, across) for r in regions]
         for k, r in enumerate(regions):
-            width = _width(r, across)
+            width = widths[k]
             min_part = max(SPLIT_MIN_PART * pitch, MIN_FINGER_WIDTH_PX)
             if width < 2 * min_part:
                 continue
             cut = _best_cut(r, across, min_part)
             # a lone region narrower than two fingertips sets the pitch itself: it is one finger (a thumb whose
-            # neighbour left no print), split only at a clear valley
-            wide = width >= FORCE_SPLIT_PITCHES * pitch and (len(regions) >= 2 or width > SINGLE_FINGER_MAX_PX)
+            # neighbour left no print), split only at a clear valley; beside other regions, only one clearly
+            # wider than they are holds two (when fingers are missing, the pitch of the foreground over the
+            # expected count is a fraction of a finger, and every finger would be that wide)
+            others = widths[:k] + widths[k + 1:]
+            wide = width >= FORCE_SPLIT_PITCHES * pitch and (
+                width >= FORCE_SPLIT_RELATIVE * float(np.median(others)) if others else width > SINGLE_FINGER_MAX_PX)
             if cut is None or (cut[1] >= MAX_VALLEY_RATIO and not wide):
                 continue
             rank = cut[1] - width / pitch  # wide regions first, then deep valleys
