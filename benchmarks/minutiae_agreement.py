@@ -64,7 +64,7 @@ def _xyt_to_array(data: bytes, height500: int) -> np.ndarray:
     return np.stack([rows[:, 0], height500 - rows[:, 1], (rows[:, 2] + 180.0) % 360.0], axis=1)
 
 
-def _template_to_array(t: Template, scale: float = 1.0) -> np.ndarray:
+def template_to_array(t: Template, scale: float = 1.0) -> np.ndarray:
     """(N, 3) x, y, angle; coordinates mapped by ``scale`` (pixel-centre convention)."""
     if not t.minutiae:
         return np.zeros((0, 3))
@@ -73,25 +73,31 @@ def _template_to_array(t: Template, scale: float = 1.0) -> np.ndarray:
     return a
 
 
-def pair_count(a: np.ndarray, b: np.ndarray, max_dist: float = MAX_DIST, max_angle: float = MAX_ANGLE) -> int:
-    """Number of one-to-one pairs (greedy, nearest first) within ``max_dist`` px and ``max_angle`` degrees."""
+def pairs(a: np.ndarray, b: np.ndarray, max_dist: float = MAX_DIST, max_angle: float = MAX_ANGLE
+          ) -> list[tuple[int, int]]:
+    """One-to-one pairs (greedy, nearest first) of rows of ``a`` and ``b`` ((N, 3) x, y, ISO angle) within
+    ``max_dist`` px and ``max_angle`` degrees."""
     if len(a) == 0 or len(b) == 0:
-        return 0
+        return []
     d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
     da = np.abs(a[:, None, 2] - b[None, :, 2]) % 360.0
     da = np.minimum(da, 360.0 - da)
-    ok = (d <= max_dist) & (da <= max_angle)
-    ii, jj = np.nonzero(ok)
-    order = np.argsort(d[ii, jj], kind="stable")
-    used_a, used_b, n = set(), set(), 0
-    for k in order:
-        i, j = ii[k], jj[k]
-        if i in used_a or j in used_b:
-            continue
-        used_a.add(i)
-        used_b.add(j)
-        n += 1
-    return n
+    ii, jj = np.nonzero((d <= max_dist) & (da <= max_angle))
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    out = []
+    for k in np.argsort(d[ii, jj], kind="stable"):
+        i, j = int(ii[k]), int(jj[k])
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            out.append((i, j))
+    return out
+
+
+def pair_count(a: np.ndarray, b: np.ndarray, max_dist: float = MAX_DIST, max_angle: float = MAX_ANGLE) -> int:
+    """Number of :func:`pairs`."""
+    return len(pairs(a, b, max_dist, max_angle))
 
 
 def _shares(ours: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
@@ -233,7 +239,7 @@ def run_gt() -> None:
     print(f"{'sample':40} {'n_gt':>5} {'n_ours':>6} {'P(loc)':>7} {'R(loc)':>7} {'P(+ang)':>8} {'R(+ang)':>8}")
     for mnt, img_path in pairs:
         gt = _read_mnt(mnt)
-        ours = _template_to_array(cb.extract_minutiae(cb.load_fingerprint(img_path, ppi=500), with_quality=False))
+        ours = template_to_array(cb.extract_minutiae(cb.load_fingerprint(img_path, ppi=500), with_quality=False))
         n_loc = pair_count(ours, gt, max_angle=360.0)
         best = 0
         for sign in (1.0, -1.0):
@@ -260,10 +266,10 @@ def run_db(db: str, limit: int | None, writer) -> dict[str, float]:
         ours_t = cb.extract_minutiae(img, with_quality=False)
         times.append(time.perf_counter() - t0)
         h500 = round(ours_t.height * 500.0 / ppi)
-        ours = _template_to_array(ours_t, 500.0 / ppi)
+        ours = template_to_array(ours_t, 500.0 / ppi)
         refs = {"mindtct": _xyt_to_array(mindtct.get(path.stem, b""), h500)}
         if path.stem in fjfx:
-            refs["fjfx"] = _template_to_array(Template.from_bytes(fjfx[path.stem]))
+            refs["fjfx"] = template_to_array(Template.from_bytes(fjfx[path.stem]))
         row = {"key": f"{db}/{path.stem}", "n_ours": len(ours)}
         for ref_name, ref in refs.items():
             r, p = _shares(ours, ref)

@@ -7,7 +7,7 @@ images of the DB, how our minutiae relate to the references' (all in the 500 ppi
 reference tools were given):
 
 * counts (ours, MINDTCT, FingerJet) and the share of ours paired with either reference (12 px, 30 degrees, one to
-  one; :func:`minutiae_agreement.pair_count`);
+  one; :func:`minutiae_agreement.pairs`);
 * our *unpaired* minutiae (paired with neither reference) by region: distance to the foreground edge (in ridge
   periods), smoothed block coherence (low-contrast / unclear areas);
 * the *consensus* minutiae we miss (MINDTCT and FingerJet agree within 12 px / 30 degrees, none of ours there), by
@@ -45,38 +45,7 @@ from cccd_biometrics.fingerprint.minutiae.extract import (
 )
 from cccd_biometrics.fingerprint.template.types import Template
 from lodo import DBS, SHORT, TRUE_PPI, _reference_templates, all_pair_scores, db_images, identity_of
-
-MAX_DIST, MAX_ANGLE = 12.0, 30.0
-
-
-def pairs(a: np.ndarray, b: np.ndarray, max_dist: float = MAX_DIST, max_angle: float = MAX_ANGLE
-          ) -> list[tuple[int, int]]:
-    """One-to-one pairs (greedy, nearest first) of rows of ``a`` and ``b`` ((N, 3) x, y, ISO angle)."""
-    if len(a) == 0 or len(b) == 0:
-        return []
-    d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
-    da = np.abs(a[:, None, 2] - b[None, :, 2]) % 360.0
-    da = np.minimum(da, 360.0 - da)
-    ii, jj = np.nonzero((d <= max_dist) & (da <= max_angle))
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    out = []
-    for k in np.argsort(d[ii, jj], kind="stable"):
-        i, j = int(ii[k]), int(jj[k])
-        if i not in used_a and j not in used_b:
-            used_a.add(i)
-            used_b.add(j)
-            out.append((i, j))
-    return out
-
-
-def _xya(t: Template, scale: float = 1.0) -> np.ndarray:
-    if not t.minutiae:
-        return np.zeros((0, 3))
-    a = t.as_array()[:, :3].copy()
-    a[:, :2] = (a[:, :2] + 0.5) * scale - 0.5
-    return a
-
+from minutiae_agreement import MAX_DIST, pairs, template_to_array
 
 Extractor = Callable[[Path, float], tuple[Template, Any]]
 
@@ -93,7 +62,7 @@ def crowd(template: Template, analysis: Any, radius_periods: float = 2.0) -> np.
     cand = minutiae_candidates(analysis)
     if not template.minutiae or not len(cand.rows):
         return np.zeros(len(template.minutiae), int)
-    xy = _xya(template, 1.0 / analysis.image.scale_to_original)
+    xy = template_to_array(template, 1.0 / analysis.image.scale_to_original)
     d = np.hypot(xy[:, None, 0] - cand.cols[None, :], xy[:, None, 1] - cand.rows[None, :])
     return (d <= radius_periods * cand.period).sum(axis=1)
 
@@ -140,8 +109,8 @@ class Gap:
 def image_stats(g: Gap, n: int) -> dict[str, Any]:
     """Per image ``n``: counts, pairing with the references, unpaired and missed minutiae by region/reason."""
     scale = 500.0 / g.ppi
-    ours = _xya(g.ours[n], scale)
-    mt, fj = _xya(g.refs["mindtct"][n]), _xya(g.refs["fjfx"][n])
+    ours = template_to_array(g.ours[n], scale)
+    mt, fj = template_to_array(g.refs["mindtct"][n]), template_to_array(g.refs["fjfx"][n])
     a = g.analyses[n]
     pm, pf = pairs(ours, mt), pairs(ours, fj)
     paired = {i for i, _ in pm} | {i for i, _ in pf}
@@ -310,9 +279,9 @@ gap each kind of difference explains. "Supported" = paired with MINDTCT's or Fin
 
 def oracles(g: Gap) -> dict[str, float]:
     """EER (%) of our comparator on each :data:`ORACLES` edit of the DB's minutiae."""
-    ours = [_xya(t, 500.0 / g.ppi) for t in g.ours]
-    mt = [_xya(t) for t in g.refs["mindtct"]]
-    fj = [_xya(t) for t in g.refs["fjfx"]]
+    ours = [template_to_array(t, 500.0 / g.ppi) for t in g.ours]
+    mt = [template_to_array(t) for t in g.refs["mindtct"]]
+    fj = [template_to_array(t) for t in g.refs["fjfx"]]
     out = {}
     for name, edit in ORACLES.items():
         templates = [Template(tuple(cb.Minutia(float(x), float(y), float(a) % 360.0, "other", 50)
