@@ -389,14 +389,12 @@ def face_landmarks(rgb: np.ndarray, face: FaceDetection) -> FaceLandmarks:
         468 points and both irises in image coordinates.
     """
     m = _mesh_roi(face, upside_down=False)
-    out = _run("face_landmark.tflite", _crop(rgb, m, _MESH_SIZE))
-    flat = next(v for v in out.values() if v.size == 1404).reshape(468, 3)
-    flag = float(next(v for v in out.values() if v.size == 1).reshape(()))
+    flat, logit = _run_mesh(rgb, m)
     x0, y0, x1, y1 = face.box
     points = np.empty((468, 3), np.float64)
     points[:, :2] = _to_image(flat, m)
     points[:, 2] = flat[:, 2] * (max(x1 - x0, y1 - y0) * _MESH_ROI_SCALE / _MESH_SIZE)
-    presence = 1.0 / (1.0 + np.exp(-np.clip(flag, -100, 100)))
+    presence = 1.0 / (1.0 + np.exp(-logit))
     right = _iris(rgb, points[list(RIGHT_EYE_CORNERS), :2], mirror=False)
     left = _iris(rgb, points[list(LEFT_EYE_CORNERS), :2], mirror=True)
     return FaceLandmarks(
@@ -404,8 +402,16 @@ def face_landmarks(rgb: np.ndarray, face: FaceDetection) -> FaceLandmarks:
         presence=float(presence),
         iris_centres=np.array([right[0], left[0]]),
         iris_radii=np.array([right[1], left[1]]),
-        presence_logit=float(np.clip(flag, -100, 100)),
+        presence_logit=logit,
     )
+
+
+def _run_mesh(rgb: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, float]:
+    """FaceMesh on the crop ``m``: its 468 points in crop coordinates and its presence logit (clipped to
+    [-100, 100])."""
+    out = _run("face_landmark.tflite", _crop(rgb, m, _MESH_SIZE))
+    flat = next(v for v in out.values() if v.size == 1404).reshape(468, 3)
+    return flat, float(np.clip(float(next(v for v in out.values() if v.size == 1).reshape(())), -100, 100))
 
 
 def _mesh_roi(face: FaceDetection, upside_down: bool) -> np.ndarray:
@@ -487,5 +493,4 @@ def mesh_presence_logit(rgb: np.ndarray, face: FaceDetection, *, upside_down: bo
     >>> mesh_presence_logit(flat, face) < 0
     True
     """
-    out = _run("face_landmark.tflite", _crop(rgb, _mesh_roi(face, upside_down), _MESH_SIZE))
-    return float(np.clip(next(v for v in out.values() if v.size == 1).reshape(()), -100, 100))
+    return _run_mesh(rgb, _mesh_roi(face, upside_down))[1]
