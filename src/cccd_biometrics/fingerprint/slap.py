@@ -376,8 +376,9 @@ def _split_merged(regions: list[_Region], across: np.ndarray, expected: int) -> 
 
     The finger pitch is the foreground's width across the hand over the expected count. A region at least
     :data:`FORCE_SPLIT_PITCHES` pitches wide holds two fingers however shallow the valley between them (they
-    may overlap), unless it is the only region and no wider than one fingertip (:data:`SINGLE_FINGER_MAX_PX`);
-    a narrower one is split only at a clear valley.
+    may overlap), unless it is the only region and no wider than one fingertip (:data:`SINGLE_FINGER_MAX_PX`) or,
+    beside other regions, less than :data:`FORCE_SPLIT_RELATIVE` times as wide as their median; any other region
+    is split only at a clear valley.
     """
     pitch = sum(_width(r, across) for r in regions) / expected
     while len(regions) < expected:
@@ -452,6 +453,11 @@ def _labels(centres: np.ndarray, across: np.ndarray, position: int, order: tuple
     return [order[min(start + s, expected - 1)] for s in slots]
 
 
+def _angle_from_up(v: np.ndarray) -> float:
+    """Direction of ``v`` in degrees clockwise from up on the image (y down)."""
+    return math.degrees(math.atan2(v[0], -v[1]))
+
+
 def _rotate(v: np.ndarray, degrees: float) -> np.ndarray:
     """``v`` turned clockwise on the image (y down) by ``degrees``."""
     t = math.radians(degrees)
@@ -471,14 +477,14 @@ def _fan(regions: list[_Region], hand_along: np.ndarray, thumbs: bool) -> np.nda
     in 1000 cells), pulled towards the prior ``a = 0`` (the hand axis) and ``b =`` :data:`FAN_PRIOR_DEG` with
     the weight :data:`FAN_PRIOR_WEIGHT`, and robust to a slanted partial contact (Huber, :data:`FAN_HUBER_DEG`).
     """
-    hand_angle = math.degrees(math.atan2(hand_along[0], -hand_along[1]))
+    hand_angle = _angle_from_up(hand_along)
     hand_across = np.array([-hand_along[1], hand_along[0]])
     tilt, weight, x = [], [], []
     for r in regions:
         axis, elongation = _principal_axis(r.points)
         if axis @ hand_along < 0:
             axis = -axis
-        d = math.degrees(math.atan2(axis[0], -axis[1])) - hand_angle
+        d = _angle_from_up(axis) - hand_angle
         tilt.append((d + 90.0) % 180.0 - 90.0)
         weight.append(max(elongation * elongation - 1.0, 0.0) * len(r.points) / 1000.0)
         x.append(float(r.centroid @ hand_across))
@@ -526,7 +532,7 @@ def _tip_boxes(regions: list[_Region], hand_along: np.ndarray, thumbs: bool) -> 
     tip_length = DISTAL_LENGTH_RATIO * float(np.median([e[1] - e[0] for e in extents]))
     out = []
     for a, (u0, u1, v0, v1) in zip(axes, extents, strict=True):
-        out.append((tip_corners(a, u0, u1, v0, v1, tip_length), math.degrees(math.atan2(a[0], -a[1]))))
+        out.append((tip_corners(a, u0, u1, v0, v1, tip_length), _angle_from_up(a)))
     return out
 
 
@@ -639,7 +645,7 @@ def segment_slap(image: Any, position: int, *, ppi: float | None = None, absent:
                                     image=tip_img, analysis=analysis))
     if len(segments) < expected:
         findings.insert(0, _incomplete(position, len(segments), expected))
-    hand_angle = math.degrees(math.atan2(along[0], -along[1]))
+    hand_angle = _angle_from_up(along)
     return SlapSegmentation(position, tuple(segments), expected, hand_angle, tuple(findings))
 
 
