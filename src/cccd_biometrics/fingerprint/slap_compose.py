@@ -19,6 +19,7 @@ moisture between touching fingers, and the statistics of real hand placement.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -125,6 +126,7 @@ def _band_amplitude(band: np.ndarray) -> np.ndarray:
     return np.sqrt(cv2.GaussianBlur(band * band, (0, 0), 8.0))
 
 
+@functools.cache
 def _noise_gain() -> float:
     """RMS of the ridge band of unit white noise (the platen noise's share of the band)."""
     noise = np.random.default_rng(0).normal(0.0, 1.0, (256, 256)).astype(np.float32)
@@ -143,8 +145,7 @@ def _visible(crop: np.ndarray, mask: np.ndarray, contrast: float, level: float, 
     """
     if noise <= 0:
         return mask
-    ink = (255.0 - crop.astype(np.float32)) * np.float32(contrast) * mask
-    placed = np.minimum(np.float32(level), 255.0 - ink)
+    placed = np.minimum(np.float32(level), 255.0 - _ink(crop, mask, contrast))
     strong = (_band_amplitude(_ridge_band(placed)) >= noise * _noise_gain()) & mask
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
     seen = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & mask
@@ -189,19 +190,27 @@ def _layout(sizes: list[tuple[int, int]], names: list[str], rng: np.random.Gener
 
 
 def _place(canvas: np.ndarray, crop: np.ndarray, mask: np.ndarray, centre: np.ndarray, angle: float,
-           contrast: float) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``crop`` rotated by ``angle`` (deg clockwise) centred at ``centre``; returns the affine map and the
-    placed mask pixels (x, y)."""
+           contrast: float) -> np.ndarray:
+    """Draw ``crop`` rotated by ``angle`` (deg clockwise) centred at ``centre``; returns the affine map."""
     h, w = crop.shape
     m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), -angle, 1.0)
     m[:, 2] += centre - np.array([(w - 1) / 2, (h - 1) / 2])
-    ink = (255.0 - crop.astype(np.float32)) * contrast * mask
+    ink = _ink(crop, mask, contrast)
     size = (canvas.shape[1], canvas.shape[0])
     warped = cv2.warpAffine(ink, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     np.minimum(canvas, 255.0 - warped, out=canvas, where=warped > 0)
+    return m
+
+
+def _ink(crop: np.ndarray, mask: np.ndarray, contrast: float) -> np.ndarray:
+    """How much a print darkens the platen where it touches (0 elsewhere)."""
+    return (255.0 - crop.astype(np.float32)) * contrast * mask
+
+
+def _placed_points(mask: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """(x, y) on the slap of a crop's mask pixels, under the affine map ``m`` of :func:`_place`."""
     ys, xs = np.nonzero(mask)
-    pts = np.column_stack([xs, ys]).astype(np.float64) @ m[:, :2].T + m[:, 2]
-    return m, pts
+    return np.column_stack([xs, ys]).astype(np.float64) @ m[:, :2].T + m[:, 2]
 
 
 def _truth_boxes(placed: list[tuple[np.ndarray, float]]) -> list[np.ndarray]:
@@ -290,11 +299,10 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
     placed = []
     for k in range(len(order)):
         angle = theta + spreads[k]
-        m, _ = _place(canvas, crops[k], masks[k], centre + offsets[k], angle, contrasts[k])
+        m = _place(canvas, crops[k], masks[k], centre + offsets[k], angle, contrasts[k])
         # the truth is the contact the slap shows (before 2026-12-07: the whole contact, however faint)
         seen = _visible(crops[k], masks[k], contrasts[k], float(params["background"]), float(params.get("noise", 0)))
-        ys, xs = np.nonzero(seen)
-        placed.append((np.column_stack([xs, ys]).astype(np.float64) @ m[:, :2].T + m[:, 2], angle))
+        placed.append((_placed_points(seen, m), angle))
     fingers = [ComposedFinger(position=p, corners=box, angle=a) for p, box, (_, a) in
                zip(order, _truth_boxes(placed), placed, strict=True)]
     image = np.clip(canvas, 0, 255).astype(np.uint8)
