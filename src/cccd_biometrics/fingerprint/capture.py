@@ -324,9 +324,7 @@ def load_fingerprint(
         return fingerprint_from_decoded(decoded.image, decoded.source, ppi, estimate_resolution=estimate_resolution)
     check_array_size(source, max_pixels, name)
     gray = array_to_gray(source, name)
-    # a FingerImage freezes its pixels: never the caller's own array (nor a view of it that would change under us)
-    gray = gray.copy() if np.shares_memory(gray, source) else gray
-    return _finger_image(gray, name, None, None, ppi, estimate_resolution)
+    return _finger_image(gray, name, None, None, ppi, estimate_resolution, borrowed=np.shares_memory(gray, source))
 
 
 def fingerprint_from_decoded(im: Image.Image, name: str, ppi: float | None = None, *,
@@ -337,7 +335,9 @@ def fingerprint_from_decoded(im: Image.Image, name: str, ppi: float | None = Non
 
 
 def _finger_image(gray: np.ndarray, name: str, fmt: str | None, meta_ppi: float | None, ppi: Any,
-                  estimate_resolution: bool) -> FingerImage:
+                  estimate_resolution: bool, borrowed: bool = False) -> FingerImage:
+    """The FingerImage of ``gray``; ``borrowed``: ``gray`` is (a view of) the caller's array, which the image must
+    neither freeze nor share (copied only when neither resampling nor contiguity made a new array)."""
     original_ppi, ppi_source = _decide_ppi(gray, ppi, meta_ppi, estimate_resolution, name)
     pixels = resample_to_working_ppi(gray, original_ppi)
     if min(pixels.shape) < MIN_FINGER_SIZE:
@@ -346,8 +346,11 @@ def _finger_image(gray: np.ndarray, name: str, fmt: str | None, meta_ppi: float 
             f"(minimum {MIN_FINGER_SIZE}x{MIN_FINGER_SIZE})",
             source=name,
         )
+    pixels = np.ascontiguousarray(pixels)
+    if borrowed and np.shares_memory(pixels, gray):
+        pixels = pixels.copy()
     return FingerImage(
-        pixels=np.ascontiguousarray(pixels),
+        pixels=pixels,
         original_ppi=original_ppi,
         ppi_source=ppi_source,
         original_shape=(int(gray.shape[0]), int(gray.shape[1])),
