@@ -28,7 +28,6 @@ and gives one verdict: ``accept``, ``recapture`` or ``supervisor``.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ._shared.jsonsafe import json_safe
-from .errors import CccdBiometricsError, EnrolmentRecordError, InputNotFoundError
+from .errors import CccdBiometricsError, EnrolmentRecordError, RecordFormatError
 from .face.capture import load_portrait
 from .face.icao import check_portrait
 from .findings import CODES, Finding, Severity
@@ -49,6 +48,7 @@ from .fingerprint.quality import assess_fingerprint
 from .fingerprint.slap import SLAP_FINGERS, segment_slap
 from .images import WORKING_PPI, FingerImage, Portrait
 from .records.files import read_record_file, record_kind, write_record_file
+from .records.manifest import read_manifest
 from .records.model import FingerCapture, PortraitCapture, RecordImages, SlapCapture
 
 __all__ = [
@@ -261,58 +261,24 @@ class EnrolmentRecord:
 
         The manifest is JSON: ``{"fingers": {"1": "file", ...}, "slaps": {"13": "file"}, "absent":
         {"7": "amputated"}, "portrait": "file"}``, plus an optional ``"ppi"`` and ``"id"``. File names are
-        relative to the manifest's folder.
+        relative to the manifest's folder and may not leave it (:mod:`cccd_biometrics.records.manifest`).
 
         Raises
         ------
         InputNotFoundError
             The folder, the manifest or a file it names does not exist.
         EnrolmentRecordError
-            The manifest is not valid JSON or not of that shape.
+            The manifest is not valid JSON, not of that shape, or names a file outside its folder.
         """
-        p = Path(path)
-        manifest = p / "manifest.json" if p.is_dir() else p
-        if not manifest.is_file():
-            raise InputNotFoundError("no manifest.json (an enrolment record folder needs one)", source=str(p))
         try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise EnrolmentRecordError(f"manifest is not valid JSON: {exc}", source=str(manifest)) from None
-        if not isinstance(data, dict):
-            raise EnrolmentRecordError("manifest must be a JSON object", source=str(manifest))
-        unknown = sorted(set(data) - {"fingers", "slaps", "absent", "portrait", "ppi", "id"})
-        if unknown:
-            raise EnrolmentRecordError(f"unknown manifest keys {unknown}", source=str(manifest))
-        base = manifest.parent
-
-        def files(key: str) -> dict[Any, Path]:
-            section = data.get(key) or {}
-            if not isinstance(section, dict) or not all(isinstance(v, str) for v in section.values()):
-                raise EnrolmentRecordError(f'"{key}" must map positions to file names', source=str(manifest))
-            out = {k: base / v for k, v in section.items()}
-            for f in out.values():
-                if not f.is_file():
-                    raise InputNotFoundError("file named in the manifest does not exist", source=str(f))
-            return out
-
-        portrait = data.get("portrait")
-        if portrait is not None:
-            if not isinstance(portrait, str):
-                raise EnrolmentRecordError('"portrait" must be a file name', source=str(manifest))
-            portrait = base / portrait
-            if not portrait.is_file():
-                raise InputNotFoundError("portrait named in the manifest does not exist", source=str(portrait))
-        absent = data.get("absent") or {}
-        if not isinstance(absent, dict):
-            raise EnrolmentRecordError('"absent" must map positions to reasons', source=str(manifest))
-        ppi = data.get("ppi")
-        if ppi is not None and not isinstance(ppi, (int, float)):
-            raise EnrolmentRecordError('"ppi" must be a number', source=str(manifest))
+            m = read_manifest(path)
+        except RecordFormatError as exc:  # the enrolment API's own error type for a bad manifest
+            raise EnrolmentRecordError(str(exc)) from None
         try:
-            return cls(fingers=files("fingers"), slaps=files("slaps"), absent=absent, portrait=portrait, ppi=ppi,
-                       source=str(manifest.parent))
+            return cls(fingers=m.fingers, slaps=m.slaps, absent=m.absent, portrait=m.portrait, ppi=m.ppi,
+                       source=str(m.folder))
         except EnrolmentRecordError as exc:
-            raise EnrolmentRecordError(str(exc), source=str(manifest)) from None
+            raise EnrolmentRecordError(str(exc), source=str(m.path)) from None
 
     @classmethod
     def load(cls, *paths: str | Path) -> EnrolmentRecord:

@@ -69,3 +69,47 @@ def test_an_incomplete_slap_row_is_flagged_with_its_finding():
     row = _member_row(member_path(EXAMPLE, "slap-13"), "slap", lambda: _slap_fields(pixels, 13, 500.0, {}))
     assert row.status == "flagged" and row.codes == ("SLAP_INCOMPLETE",)
     assert row.findings[0]["severity"] == "error" and row.details == {"found": 1, "expected": 4}
+
+
+CITIZEN = ROOT / "sample_data" / "enrolment" / "citizen_errors"
+
+
+def _copy_citizen(dest: Path) -> Path:
+    import shutil
+
+    shutil.copytree(CITIZEN, dest)
+    return dest
+
+
+def test_a_record_folder_is_one_input_checked_by_position(tmp_path):
+    # a slap is segmented as a slap, not checked as one huge fingerprint (it was, before record folders were inputs)
+    parent = tmp_path / "archive"
+    parent.mkdir()
+    record = _copy_citizen(parent / "citizen")
+    (parent / "loose.png").write_bytes((ROOT / "sample_data" / "fingerprints" / "nist_sd4_f0001_01.png").read_bytes())
+    from cccd_biometrics.batch.inputs import iter_inputs
+
+    assert list(iter_inputs([parent], recursive=True)) == [str(parent / "loose.png"), str(record / "manifest.json")]
+    assert list(iter_inputs([record])) == [str(record / "manifest.json")]  # named directly: the same input
+    rows = check_record_file(record / "manifest.json")
+    names = [r.path.split("#")[1] for r in rows]
+    assert names == [f"finger-{p:02d}" for p in range(1, 11)] + ["slap-13", "slap-14", "slap-15", "portrait"]
+    assert [r.kind for r in rows[10:13]] == ["slap"] * 3 and all(r.details["found"] == r.details["expected"]
+                                                                 for r in rows[10:13])
+    assert all(r.status != "error" for r in rows) and rows[-1].kind == "portrait"
+
+    out = tmp_path / "rows.jsonl"
+    assert run_batch([str(parent)], output=out, executor="inline", recursive=True).stats.checked == 15
+    again = run_batch([str(parent)], output=out, executor="inline", recursive=True, resume=True)
+    assert again.stats.checked == 0 and again.stats.skipped == 2  # the loose print and the record
+
+
+def test_a_folder_whose_manifest_is_something_else_is_walked_as_images(tmp_path):
+    from cccd_biometrics.batch.inputs import iter_inputs
+
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    (folder / "a.png").write_bytes((ROOT / "sample_data" / "fingerprints" / "nist_sd4_f0001_01.png").read_bytes())
+    for other in ('{"name": "my dataset", "files": 1}', "not json", '{"fingers": {}}', "[1, 2]"):
+        (folder / "manifest.json").write_text(other)
+        assert list(iter_inputs([folder])) == [str(folder / "a.png")], other

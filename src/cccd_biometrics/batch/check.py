@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from .._shared.jsonsafe import json_safe
-from .._shared.record_names import RECORD_SUFFIXES, member_path
+from .._shared.record_names import MANIFEST_NAME, RECORD_SUFFIXES, member_path
 from ..errors import CccdBiometricsError
 from ..face.capture import portrait_from_decoded
 from ..face.detect import detect_faces
@@ -287,17 +287,21 @@ def check_path(path: str | os.PathLike, *, kind: str = "auto", ppi: float | None
 
 
 def is_record_file(path: str | os.PathLike) -> bool:
-    """Whether ``path`` names a standard record file (ANSI/NIST-ITL, ISO/IEC 19794-4/-5, ICAO DG2/DG3) by suffix."""
-    return os.path.splitext(os.fspath(path))[1].lower() in RECORD_SUFFIXES
+    """Whether ``path`` names a record: a standard record file (ANSI/NIST-ITL, ISO/IEC 19794-4/-5, ICAO DG2/DG3) by
+    its suffix, or a record folder's ``manifest.json``."""
+    p = os.fspath(path)
+    return os.path.basename(p) == MANIFEST_NAME or os.path.splitext(p)[1].lower() in RECORD_SUFFIXES
 
 
 def check_record_file(path: str | os.PathLike, *, ppi: float | None = None) -> list[CheckRow]:
-    """Check every image a standard record file carries: one row per finger, slap and portrait.
+    """Check every image a record carries: one row per finger, slap and portrait.
 
-    Rows are named ``RECORD#finger-NN``, ``RECORD#slap-NN`` and ``RECORD#portrait``
-    (:func:`cccd_biometrics._shared.record_names.member_path`), so a resumed run knows the record is done. Fingers are
-    assessed at the resolution their record declares (``ppi`` overrides it); a slap row says how many fingers
-    :func:`~cccd_biometrics.fingerprint.slap.segment_slap` found; a record that cannot be read is one error row.
+    ``path`` is a standard record file or a record folder's ``manifest.json``
+    (:mod:`cccd_biometrics.records.manifest`). Rows are named ``RECORD#finger-NN``, ``RECORD#slap-NN`` and
+    ``RECORD#portrait`` (:func:`cccd_biometrics._shared.record_names.member_path`), so a resumed run knows the
+    record is done. Fingers are assessed at the resolution their record declares (``ppi`` overrides it); a slap
+    row says how many fingers :func:`~cccd_biometrics.fingerprint.slap.segment_slap` found; a record that cannot
+    be read is one error row.
 
     Examples
     --------

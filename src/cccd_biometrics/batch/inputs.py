@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
-from .._shared.record_names import RECORD_SUFFIXES
+from .._shared.record_names import MANIFEST_NAME, RECORD_SUFFIXES, is_record_folder
 from ..io.decode import IMAGE_SUFFIXES
 
 _INPUT_SUFFIXES = IMAGE_SUFFIXES | RECORD_SUFFIXES  # image files, and record files (one row per image inside)
@@ -59,10 +59,17 @@ def _scan(folder: str, dirs: list[str]) -> Iterator[str]:
 
 
 def _walk(folder: str, recursive: bool, on_error: OnError) -> Iterator[str]:
-    """Depth-first, files of a folder before its sub-folders; an explicit stack, so depth is unbounded."""
+    """Depth-first, files of a folder before its sub-folders; an explicit stack, so depth is unbounded.
+
+    A record folder (a ``manifest.json`` naming its images, :func:`~cccd_biometrics._shared.record_names.
+    is_record_folder`) is one input, its manifest: its images are checked as the positions the manifest gives
+    them (a slap segmented, not taken for one finger), and nothing below it is walked."""
     stack = [folder]
     while stack:
         current = stack.pop()
+        if is_record_folder(current):
+            yield os.path.join(current, MANIFEST_NAME)
+            continue
         dirs: list[str] = []
         try:
             yield from _scan(current, dirs)
@@ -122,7 +129,8 @@ def iter_inputs(
     Notes
     -----
     Files named explicitly are yielded whatever their suffix (the check will say if they are not images);
-    in folders only known image suffixes are taken. Paths that do not exist are yielded as-is so that the
+    in folders only known image and record suffixes are taken, and a record folder is one input (its
+    ``manifest.json``). Paths that do not exist are yielded as-is so that the
     check reports them.
     """
     handler = on_error or _raise

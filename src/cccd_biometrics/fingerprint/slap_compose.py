@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -398,8 +399,10 @@ def _quantised(pixels: np.ndarray, levels: int = 16) -> np.ndarray:
 
 
 def write_citizen(folder: str | Path, *, seed: int, plant: tuple[str, ...] = (),
-                  portrait: str | None = None) -> dict[str, Any]:
+                  portrait: str | Path | None = None) -> dict[str, Any]:
     """Write a synthetic citizen (ten fingers, three slaps, manifest.json) made with the project's generator.
+
+    ``portrait`` is an existing portrait file, copied into the folder (a record folder is self-contained).
 
     ``plant`` may hold ``"duplicate"`` (finger 2 captured again as 7) and ``"swap"`` (fingers 3 and 4
     exchanged). Images are 500 ppi PNG with 16 grey levels on a flat platen, so the folder stays small.
@@ -434,7 +437,9 @@ def write_citizen(folder: str | Path, *, seed: int, plant: tuple[str, ...] = (),
         manifest["slaps"][str(pos)] = name
         truth[f"slap_{pos}"] = slap.to_dict()
     if portrait is not None:
-        manifest["portrait"] = portrait
+        name = "portrait" + Path(portrait).suffix.lower()
+        shutil.copyfile(portrait, out / name)
+        manifest["portrait"] = name
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     (out / "truth.json").write_text(json.dumps(json_safe(truth), indent=1) + "\n")
     return manifest
@@ -444,6 +449,6 @@ if __name__ == "__main__":  # pragma: no cover - regenerates sample_data/enrolme
     import sys
 
     base = Path(sys.argv[1] if len(sys.argv) > 1 else "sample_data/enrolment")
-    write_citizen(base / "citizen_clean", seed=5100, portrait="../../portraits/frl_london_024_neutral.jpg")
+    write_citizen(base / "citizen_clean", seed=5100, portrait=base / "../portraits/frl_london_024_neutral.jpg")
     write_citizen(base / "citizen_errors", seed=5200, plant=("duplicate", "swap"),
-                  portrait="../../portraits/frl_london_042_neutral.jpg")
+                  portrait=base / "../portraits/frl_london_042_neutral.jpg")

@@ -1,9 +1,8 @@
 """Record files by kind: ANSI/NIST-ITL, ISO 19794-4/-5, DG2/DG3, or a folder of images with a manifest.
 
 The kind follows the suffix (``.an2``/``.eft``/``.nist``/``.an``, ``.fir``, ``.fac``, ``.dg2``, ``.dg3``; a
-folder or a ``manifest.json`` path for the folder form) or, for other names, the first bytes. The folder form's
-``manifest.json`` is ``{"fingers": {"1": "file", ...}, "slaps": {"13": "file"}, "absent": {"7": "amputated"},
-"portrait": "file"}`` with file names relative to the folder.
+folder or a ``manifest.json`` path for the folder form) or, for other names, the first bytes. The folder form
+is read by :mod:`.manifest`.
 
 Converting drops what the target cannot hold (a 19794-5 record holds no fingers...): :func:`write_record_file`
 returns what it left out, so that the caller can say so.
@@ -25,6 +24,7 @@ from .ansi_nist import read_transaction, write_transaction
 from .icao_dg import read_dg2, read_dg3, write_dg2, write_dg3
 from .iso19794_4 import read_iso19794_4, write_iso19794_4
 from .iso19794_5 import read_iso19794_5, write_iso19794_5
+from .manifest import read_manifest
 from .model import (
     ABSENCE_CODES,
     FINGER_POSITIONS,
@@ -150,12 +150,13 @@ def write_record_file(rec: RecordImages, path: str | os.PathLike, **kwargs: Any)
 # ------------------------------------------------------------------------------------------- folder form
 
 
-def _load_gray(path: Path) -> tuple[np.ndarray, float, str, bytes | None]:
+def _load_gray(path: Path, default_ppi: float | None) -> tuple[np.ndarray, float, str, bytes | None]:
     data = _file_bytes(path)
     im = decode_image(data).image
     fmt = (im.format or "").upper()
     dpi = im.info.get("dpi", (0, 0))[0] if isinstance(im.info.get("dpi"), tuple) else 0
-    ppi = float(round(dpi)) if fmt != "WSQ" and 250 <= float(dpi or 0) <= 2000 else 500.0
+    plausible = fmt != "WSQ" and 250 <= float(dpi or 0) <= 2000
+    ppi = float(round(dpi)) if plausible else (default_ppi or 500.0)
     pixels = np.asarray(im.convert("L"), dtype=np.uint8)
     if fmt == "WSQ":
         return pixels, ppi, "WSQ", data
@@ -174,61 +175,29 @@ def _load_portrait(path: Path) -> PortraitCapture:
     return PortraitCapture(rgb, "JPEG")
 
 
-def _inside(root: Path, name: str) -> Path:
-    """``root / name``, refused when the name leaves the folder (a manifest names files of its own folder)."""
-    path = (root / name).resolve()
-    if not path.is_relative_to(root.resolve()):
-        raise RecordFormatError(f"manifest entry {name!r} points outside the folder", source=str(root))
-    return path
-
-
-def _positions(entries: Any, allowed: tuple[int, ...], what: str) -> dict[int, str]:
-    if not isinstance(entries, dict):
-        raise RecordFormatError(f"manifest '{what}' must be an object of position -> value")
-    out = {}
-    for key, value in entries.items():
-        if not str(key).isdigit() or int(key) not in allowed or not isinstance(value, str):
-            raise RecordFormatError(f"manifest '{what}': bad entry {key!r}: {value!r}")
-        out[int(key)] = value
-    return out
-
-
 def read_folder(folder: str | os.PathLike) -> RecordImages:
-    """Read a folder with a ``manifest.json`` (see the module docstring) into a :class:`RecordImages`.
+    """Read a record folder (:mod:`cccd_biometrics.records.manifest`) into a :class:`RecordImages`.
 
     Finger and slap files in any format the library reads; WSQ files are kept as they are, others will be
-    stored as WSQ; resolution from the file's metadata when plausible (250-2000 ppi), else 500 ppi.
+    stored as WSQ; resolution from the file's metadata when plausible (250-2000 ppi), else the manifest's
+    ``ppi``, else 500 ppi.
     """
-    root = Path(folder)
-    manifest_path = root / "manifest.json"
-    try:
-        manifest = json.loads(_file_bytes(manifest_path))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RecordFormatError(f"manifest.json is not valid JSON ({exc})", source=str(manifest_path)) from exc
-    if not isinstance(manifest, dict) or set(manifest) - {"fingers", "slaps", "absent", "portrait"}:
-        raise RecordFormatError("manifest.json must be an object with fingers, slaps, absent and portrait only",
-                                source=str(manifest_path))
+    m = read_manifest(folder)
     try:
         fingers = {}
-        for p, name in _positions(manifest.get("fingers", {}), FINGER_POSITIONS, "fingers").items():
-            px, ppi, comp, enc = _load_gray(_inside(root, name))
+        for p, f in m.fingers.items():
+            px, ppi, comp, enc = _load_gray(f, m.ppi)
             fingers[p] = FingerCapture(px, ppi, comp, encoded=enc)
         slaps = {}
-        for p, name in _positions(manifest.get("slaps", {}), SLAP_POSITIONS, "slaps").items():
-            px, ppi, comp, enc = _load_gray(_inside(root, name))
+        for p, f in m.slaps.items():
+            px, ppi, comp, enc = _load_gray(f, m.ppi)
             slaps[p] = SlapCapture(px, ppi, comp, encoded=enc)
-        absent = _positions(manifest.get("absent", {}), FINGER_POSITIONS, "absent")
-        portrait = manifest.get("portrait")
-        if portrait is not None and not isinstance(portrait, str):
-            raise RecordFormatError("manifest 'portrait' must be a file name")
-        return RecordImages(fingers=fingers, slaps=slaps, absent=absent,
-                            portrait=_load_portrait(_inside(root, portrait)) if portrait else None)
-    except RecordFormatError:
-        raise
+        return RecordImages(fingers=fingers, slaps=slaps, absent=m.absent,
+                            portrait=_load_portrait(m.portrait) if m.portrait else None)
     except CccdBiometricsError as exc:
-        if isinstance(exc, InputNotFoundError):
+        if isinstance(exc, (InputNotFoundError, RecordFormatError)):
             raise
-        raise RecordFormatError(str(exc), source=str(root)) from exc
+        raise RecordFormatError(str(exc), source=str(m.folder)) from exc
 
 
 def _stored_bytes(cap: FingerCapture | SlapCapture) -> tuple[bytes, str]:
