@@ -22,7 +22,7 @@ import numpy as np
 
 from cccd_biometrics.face.geometry import Landmark
 from cccd_biometrics.face.icao import check_portrait, locate_face
-from cccd_biometrics.face.measures import CANON_IED, _canonical
+from cccd_biometrics.face.measures.canon import CANON_IED, canonical_face
 from face_defect_rates import json_arguments, neutral_frames, print_json, smiling_frames
 
 
@@ -30,7 +30,7 @@ def _features(rgb: np.ndarray) -> tuple[float, float, float] | None:
     geo, _ = locate_face(rgb)
     if geo is None:
         return None
-    p = _canonical(rgb, geo).pts
+    p = canonical_face(rgb, geo).pts
     width = float(np.hypot(*(p[Landmark.MOUTH_LEFT] - p[Landmark.MOUTH_RIGHT])))
     face_w = float(np.hypot(*(p[Landmark.FACE_LEFT] - p[Landmark.FACE_RIGHT])))
     rise = (np.hypot(*(p[Landmark.RIGHT_LID_DOWN] - p[Landmark.MOUTH_RIGHT]))

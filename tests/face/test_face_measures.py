@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cccd_biometrics.face.measures import _HAIR_MIN_AB, _crown_pattern, _hair_cells, _hair_like, _segment_distance
+from cccd_biometrics.face.measures.background import _hair_cells, _segment_distance
+from cccd_biometrics.face.measures.head import _HAIR_MIN_AB, _crown_pattern, _hair_like
 
 
 def test_hair_colour_class_keeps_melanin_colours_and_refuses_green_and_blue():
@@ -65,3 +66,26 @@ def test_crown_pattern_is_high_for_stripes_and_low_for_crossing_strands():
     assert _crown_pattern(*_band(strands), bg) < 0.6
     # a flat (plain) crown holds no pattern
     assert _crown_pattern(*_band(np.full((100, 110), 30.0)), bg) == 0.0
+
+
+def test_each_measure_group_is_a_unit_and_together_they_are_compute_measures():
+    from pathlib import Path
+
+    from PIL import Image
+
+    from cccd_biometrics.face.detect import detect_faces, face_landmarks
+    from cccd_biometrics.face.geometry import face_geometry
+    from cccd_biometrics.face.measures import MEASURE_GROUPS, FaceInputs, compute_measures
+
+    path = Path(__file__).resolve().parents[2] / "sample_data" / "portraits" / "frl_london_002_neutral.jpg"
+    rgb = np.asarray(Image.open(path).convert("RGB"))
+    face = detect_faces(rgb)[0]
+    geo = face_geometry(face, face_landmarks(rgb, face))
+    everything = compute_measures(rgb, geo)
+    seen: list[str] = []
+    for name, group in MEASURE_GROUPS.items():
+        alone = group(FaceInputs(rgb, geo))  # a fresh input: no group relies on another having run
+        assert alone, name
+        assert all(everything[k] == m and m.name == k for k, m in alone.items()), name
+        seen += alone
+    assert seen == list(everything)  # every measure from exactly one group, in the registry's order
