@@ -108,13 +108,19 @@ class Images:
 # -------------------------------------------------------------------------------------- composed records
 
 
-def composed(images: Images, n_records: int, seed: int) -> dict[str, Any]:
+def composed(images: Images, n_records: int, seed: int, clean_only: bool = False) -> dict[str, Any]:
+    """Composed records; ``clean_only`` composes only the clean ones of the same numbering (record r is the same
+    record either way, so the clean records of a default run are among them)."""
     names = list(images.srcs)
     rows = []
     ious: list[dict[str, Any]] = []
-    for r in range(n_records):
+    r = -1
+    while len(rows) < n_records:
+        r += 1
         src = names[r % len(names)]
         error = ERROR_KINDS[(r // len(names) + names.index(src)) % len(ERROR_KINDS)]
+        if clean_only and error != "clean":
+            continue
         rng = np.random.default_rng([seed, r])
         perm = rng.permutation(10)  # position p holds finger perm[p - 1]
         a, b, c = (int(v) for v in rng.choice(8, 3, replace=False))
@@ -131,7 +137,12 @@ def composed(images: Images, n_records: int, seed: int) -> dict[str, Any]:
                      "findings": [(f.code, f.positions) for f in rep.findings if f.code.startswith("RECORD_")],
                      "image_errors": sorted({f.code for f in rep.findings if not f.code.startswith("RECORD_")
                                              and f.severity.value == "error"}),
-                     "timings": dict(rep.timings), "total_ms": total})
+                     "duplicates": [(f.positions, f.value, f.threshold) for f in
+                                    rep.findings_of("RECORD_DUPLICATE_FINGER")],
+                     "timings": dict(rep.timings), "total_ms": total, "record": r,
+                     # the duplicate and sequence decisions are functions of these scores alone
+                     "pairs": {f"{i},{j}": v for (i, j), v in rep.duplicates.items()},
+                     "sequence": {str(p): {str(q): v for q, v in row.items()} for p, row in rep.sequence.items()}})
         for pos, truth in comp.slaps.items():
             seg = rep.slaps[pos]
             for finger in truth.fingers:
@@ -143,7 +154,7 @@ def composed(images: Images, n_records: int, seed: int) -> dict[str, Any]:
                              "iou_best": box_iou(finger.corners, best.corners) if best else 0.0,
                              "label_of_best": best.position if best else None,
                              "rotation": truth.parameters["rotation"]})
-        print(f"  record {r + 1}/{n_records} {src} {error}: {rep.verdict} "
+        print(f"  record {len(rows)}/{n_records} (#{r}) {src} {error}: {rep.verdict} "
               f"{[c for c, _ in rows[-1]['findings'] if c not in ('RECORD_SEQUENCE_UNCONFIRMED',)]} "
               f"{total:.0f} ms", flush=True)
     return {"rows": rows, "ious": ious}
@@ -167,6 +178,9 @@ def report_composed(res: dict[str, Any]) -> list[str]:
          lambda r: _has(r, "RECORD_DUPLICATE_FINGER", set(r["positions"])))
     rate("records without a duplicate falsely alarmed (any DUPLICATE)", [r for r in rows if r["error"] != "duplicate"],
          lambda r: _has(r, "RECORD_DUPLICATE_FINGER"))
+    alarms = [f"#{r['record']} {r['source']} {r['error']} {p} {v:.4f}/{t}" for r in rows if r["error"] != "duplicate"
+              for p, v, t in r["duplicates"]]
+    out.append(f"  false duplicate findings (record, source, error, positions, value/threshold): {alarms}")
     rate("swaps recognised (RECORD_FINGERS_SWAPPED on the pair)", by["swap"],
          lambda r: _has(r, "RECORD_FINGERS_SWAPPED", set(r["positions"])))
     rate("swaps flagged (any error on either swapped position)", by["swap"],
@@ -343,15 +357,17 @@ def main() -> None:
                     help="composed records (default 252 = 14 sources x 18; 0 = virtual records only)")
     ap.add_argument("--virtual", type=int, default=1000, help="virtual records per source (default 1000)")
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--clean-only", action="store_true",
+                    help="compose only the clean records (--records of them): the duplicate false-alarm rate")
     ap.add_argument("--json", type=Path, default=None, help="also write every record's row and slap IoU here")
     args = ap.parse_args()
     images = Images(sources(shared_data()))
     cb.check_enrolment(cb.EnrolmentRecord(fingers={1: images.image(TUNING_SOURCE, 0, 0)}, ppi=500))  # warm-up
     lines = [f"# python benchmarks/enrolment_rates.py --records {args.records} --virtual {args.virtual} "
-             f"--seed {args.seed}   ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+             f"--seed {args.seed}{' --clean-only' if args.clean_only else ''}   ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
              f"thresholds: {DEFAULT_THRESHOLDS.to_dict()}"]
     print("\n".join(lines), flush=True)
-    res = composed(images, args.records, args.seed)
+    res = composed(images, args.records, args.seed, args.clean_only)
     if args.records:
         lines += report_composed(res)
     lines += virtual(images, args.virtual, args.seed)
