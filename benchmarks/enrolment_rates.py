@@ -273,8 +273,8 @@ def virtual(images: Images, n_per: int, seed: int) -> list[str]:
         return cache[key]
 
     false_by: dict[tuple[str, str, str], int] = {}
-    missed_by: dict[str, list[tuple[float, float, float]]] = {}
-    rule_names = {t.duplicate: "direct", t.duplicate_fused: "fused", t.duplicate_weakest: "weakest"}
+    missed_by: dict[str, list[tuple[float, float, float, float]]] = {}
+    rule_names = {t.duplicate: "direct", t.duplicate_llr: "llr"}
     counts = {k: [0, 0] for k in ("dup_found", "dup_false", "swap_found", "hand_found", "hand_false",
                                   "swap_false")}
     for src in images.srcs:
@@ -312,7 +312,7 @@ def virtual(images: Images, n_per: int, seed: int) -> list[str]:
                 if not hit:  # the three comparisons a duplicate makes genuine: pair, i and j vs i's segment
                     i, j = planted
                     missed_by.setdefault(src, []).append((pairs[(min(i, j), max(i, j))], sequence[i][i],
-                                                          sequence[j][i]))
+                                                          sequence[j][i], sequence[j][j]))
             else:
                 counts["dup_false"][1] += 1
                 counts["dup_false"][0] += bool(dups)
@@ -341,8 +341,11 @@ def virtual(images: Images, n_per: int, seed: int) -> list[str]:
     out.append(f"  false duplicate findings by (source, planted error, rule): {dict(sorted(false_by.items()))}")
     missed = {k: len(v) for k, v in sorted(missed_by.items(), key=lambda kv: -len(kv[1]))}
     out.append(f"  missed duplicates by source (of {n_per // 4} each): {missed}")
-    ev = np.array([e for v in missed_by.values() for e in v]).reshape(-1, 3)
+    ev4 = np.array([e for v in missed_by.values() for e in v]).reshape(-1, 4)
+    ev = ev4[:, :3]
     if len(ev):
+        out.append("  missed duplicates, median of (pair, original vs its segment, copy vs that segment, copy vs "
+                   f"its own position's segment): {tuple(round(float(x), 4) for x in np.median(ev4, axis=0))}")
         out.append("  missed duplicates, median of (pair, original vs its segment, copy vs that segment): "
                    f"{tuple(round(float(x), 4) for x in np.median(ev, axis=0))}; all three below the FMR 1 % "
                    f"point ({t.sequence_confirm}): {int((ev.max(axis=1) < t.sequence_confirm).sum())}/{len(ev)}; "
@@ -364,7 +367,8 @@ def main() -> None:
     images = Images(sources(shared_data()))
     cb.check_enrolment(cb.EnrolmentRecord(fingers={1: images.image(TUNING_SOURCE, 0, 0)}, ppi=500))  # warm-up
     lines = [f"# python benchmarks/enrolment_rates.py --records {args.records} --virtual {args.virtual} "
-             f"--seed {args.seed}{' --clean-only' if args.clean_only else ''}   ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+             f"--seed {args.seed}{' --clean-only' if args.clean_only else ''}"
+             f"   ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
              f"thresholds: {DEFAULT_THRESHOLDS.to_dict()}"]
     print("\n".join(lines), flush=True)
     res = composed(images, args.records, args.seed, args.clean_only)
