@@ -274,7 +274,9 @@ def virtual(images: Images, n_per: int, seed: int) -> list[str]:
 
     false_by: dict[tuple[str, str, str], int] = {}
     missed_by: dict[str, list[tuple[float, float, float, float]]] = {}
-    rule_names = {t.duplicate: "direct", t.duplicate_llr: "llr"}
+    # by threshold; getattr: the rules of earlier versions too (run with their src on PYTHONPATH)
+    rule_names = {getattr(t, k, None): "direct" if k == "duplicate" else k.removeprefix("duplicate_")
+                  for k in ("duplicate_fused", "duplicate_weakest", "duplicate_llr", "duplicate")}
     counts = {k: [0, 0] for k in ("dup_found", "dup_false", "swap_found", "hand_found", "hand_false",
                                   "swap_false")}
     for src in images.srcs:
