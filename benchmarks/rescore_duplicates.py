@@ -12,6 +12,7 @@ unchanged.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -21,14 +22,18 @@ from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, _duplicate_findings
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run", type=Path)
+    ap.add_argument("--duplicate-llr", type=float, default=None, help="another operating point of the ratio")
     args = ap.parse_args()
+    t = DEFAULT_THRESHOLDS
+    if args.duplicate_llr is not None:
+        t = dataclasses.replace(t, duplicate_llr=args.duplicate_llr)
     rows = json.loads(args.run.read_text())["rows"]
     found = dups = alarmed = clean = 0
     alarms = []
     for r in rows:
         pairs = {tuple(int(x) for x in k.split(",")): v for k, v in r["pairs"].items()}
         sequence = {int(p): {int(q): v for q, v in row.items()} for p, row in r["sequence"].items()}
-        out = _duplicate_findings(pairs, sequence, DEFAULT_THRESHOLDS)
+        out = _duplicate_findings(pairs, sequence, t)
         if r["error"] == "duplicate":
             dups += 1
             found += any(set(f.positions) == set(r["positions"]) for f in out)
