@@ -115,18 +115,19 @@ slaps composed of the sources' impressions (composition seeds 7101, 7102)."""
 
 DUPLICATE_LLR_THRESHOLD = 7.08
 """Duplicate evidence from the slap (:func:`_slap_llr`): the log-likelihood ratio "one finger captured twice"
-over "a clean record" of the pair's four comparisons with the slap segments, at FMR <= 0.01 % per finger pair.
-Calibrated on clean-record configurations alone (pair and cross comparisons impostors', the copy's own
-comparison genuine; no genuine pair, no planted record): the 14 citizen sources, 7,797,860 finger-pair
-configurations (both readings) and 280,000 random clean records. The higher of the FMR <= 0.01 % per pair
-point (4.96) and the point where at most 0.1 % of clean records alarm, the direct rule's fallback included
-(7.41; 45 pairs a record make the per-record budget the tighter one). Pooled 7.41: in-sample FMR 0.0014 % per
-pair, 0.100 % of clean records. Leave-one-source-out (ratios and threshold fitted on 13 sources): thresholds
-6.88-7.74, held-out FMR per pair mean 0.0019 %, worst 0.0165 %; held-out clean records alarmed mean 0.131 %,
-worst 1.16 % (FVC2002 DB1_B). In sample, 93.6 % of duplicate configurations of the same sources reach it: the
-comparator's genuine scores bound it (a tenth of captures against a composed segment of their own finger score
-below 0.022, of captures against another impression below 0.0355). ``benchmarks/calibrate_duplicate_fusion.py`` writes
-``benchmarks/results/duplicate_fusion.json``; recalibrate when the extractor, comparator or segmenter changes."""
+over "a clean record" and over "the two swapped" of the pair score and the two captures' comparisons with their
+own and each other's slap segments. Calibrated on clean-record configurations alone (pair and cross comparisons
+impostors', own comparisons genuine; no genuine pair, no planted record): the 14 citizen sources, 7,797,860
+finger-pair configurations (both readings) and 280,000 random clean records. The higher of the FMR <= 0.01 %
+per pair point (4.49) and the point where at most 0.1 % of clean records alarm, the direct rule's fallback
+included (7.08; 45 pairs a record make the per-record budget the tighter one). Pooled: in-sample FMR 0.0015 %
+per pair, 0.100 % of clean records. Leave-one-source-out (ratios and threshold fitted on 13 sources):
+thresholds 6.40-7.58, held-out FMR per pair mean 0.0020 %, worst 0.0131 %; held-out clean records alarmed mean
+0.120 %, worst 0.83 % (FVC2002 DB1_B, look-alike fingers). In sample, 92.5 % of duplicate configurations of the
+same sources reach it: the comparator's genuine scores bound it (a tenth of captures against a composed segment
+of their own finger score below 0.022, against another impression below 0.0355).
+``benchmarks/calibrate_duplicate_fusion.py`` writes ``benchmarks/results/duplicate_fusion.json``; recalibrate
+when the extractor, comparator or segmenter changes."""
 
 # cccd_biometrics.fingerprint.match.DECISION_THRESHOLDS (kept equal by a test; not imported, so that importing
 # this module stays light)
