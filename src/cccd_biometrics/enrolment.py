@@ -5,9 +5,9 @@ Each single-image check exists elsewhere; a record adds the errors no single ima
 * a finger missing with no reason declared (amputated and bandaged fingers must be declared);
 * the same finger captured twice (``RECORD_DUPLICATE_FINGER``): all 45 pairs of the ten fingers are compared
   with the comparator at its FMR <= 0.01 % operating point (:data:`DUPLICATE_THRESHOLD`); when slaps are
-  present, the two other comparisons a duplicate makes genuine (both captures against the original's segment)
-  are fused with the pair score at impostor-calibrated operating points, and two fingers the slap shows to be
-  distinct are never called one;
+  present, the pair score and the two captures' comparisons with their own and each other's slap segments are
+  combined into a log-likelihood ratio with an operating point calibrated on clean records (FMR <= 0.01 % per
+  pair), and two fingers the slap shows to be distinct are never called one;
 * fingers stored under the wrong position: the *sequence check* compares each individually captured finger
   with the slap segments (:func:`~cccd_biometrics.fingerprint.slap.segment_slap`): a finger that matches
   another position's segment rather than its own is a ``RECORD_SEQUENCE_MISMATCH``; two positions that match
@@ -90,20 +90,44 @@ gives FMR 0.0068 % (9 / 133,120) on U.are.U; fitted on U.are.U alone (0.0321) FM
 ``benchmarks/calibrate_duplicate_threshold.py`` writes ``benchmarks/results/duplicate_threshold.json`` with the
 data it came from; recalibrate when the extractor or comparator changes."""
 
-DUPLICATE_FUSED_THRESHOLD = 0.0581
-"""Duplicate evidence from the slap (:func:`_slap_evidence`): pair score + the weaker of the two captures against
-the original's segment, at FMR <= 0.01 % per finger pair. In a clean record that sum holds two impostor scores of
-the same two fingers (finger j's capture against two impressions of finger i, so correlated), and its null is
-sampled as such: impostor triples of the 14 citizen sources of ``benchmarks/enrolment_rates.py`` (FVC2000/2002
-DB1-4 B, six U.are.U people), 1,975,680 of them, both readings of the pair, all-impressions protocol. Pooled fit
-0.0581; leave-one-source-out fits 0.0562-0.0583, held-out FMR mean 0.0125 %, worst 0.099 % (FVC2002 DB1_B: one
-pair of its fingers looks alike). ``benchmarks/calibrate_duplicate_fusion.py`` writes
-``benchmarks/results/duplicate_fusion.json``."""
+DUPLICATE_LLR_SCORES: tuple[float, ...] = (
+    0.0, 0.006, 0.008, 0.01, 0.012, 0.014, 0.016, 0.018, 0.02, 0.022, 0.024, 0.026, 0.028, 0.03, 0.033, 0.036, 0.04,
+    0.045, 0.05, 0.06, 0.08,
+)
+"""Comparator scores at which the per-comparison log-likelihood ratios below are tabulated (linear in between,
+constant beyond the ends)."""
 
-DUPLICATE_WEAKEST_THRESHOLD = 0.0272
-"""The lowest of the three duplicate comparisons (pair, both captures against one segment) at FMR <= 0.01 % per
-finger pair, on the same impostor triples: pooled 0.0272, leave-one-source-out 0.0270-0.0273, held-out FMR mean
-0.0112 %, worst 0.038 % (U.are.U 012)."""
+DUPLICATE_LLR_PAIR: tuple[float, ...] = (
+    -7.22, -5.44, -5.31, -5.05, -4.64, -4.1, -3.33, -2.33, -1.23, 0.28, 1.14, 2.0, 2.85, 3.73, 5.04, 6.3, 8.0, 8.0,
+    8.0, 8.0, 8.0,
+)
+"""``log g(s) / f(s)`` of a capture-versus-capture score ``s`` at :data:`DUPLICATE_LLR_SCORES`: ``g`` the genuine
+(same finger, other impression), ``f`` the impostor (another finger of the same citizen source) density, from
+the 14 citizen sources of ``benchmarks/enrolment_rates.py`` (kernel densities, the impostor tail past its 99th
+percentile exponential; non-decreasing, clipped to +-8). ``benchmarks/calibrate_duplicate_fusion.py``."""
+
+DUPLICATE_LLR_SEGMENT: tuple[float, ...] = (
+    -3.23, -3.23, -3.23, -3.23, -3.17, -2.91, -2.36, -1.49, -0.49, 0.41, 2.08, 2.29, 2.46, 2.63, 2.94, 3.33, 3.79,
+    4.27, 4.88, 6.11, 8.0,
+)
+"""As :data:`DUPLICATE_LLR_PAIR`, for a capture against a slap segment: segments cut by ``segment_slap`` from
+slaps composed of the sources' impressions (composition seeds 7101, 7102)."""
+
+DUPLICATE_LLR_THRESHOLD = 7.08
+"""Duplicate evidence from the slap (:func:`_slap_llr`): the log-likelihood ratio "one finger captured twice"
+over "a clean record" and over "the two swapped" of the pair score and the two captures' comparisons with their
+own and each other's slap segments. Calibrated on clean-record configurations alone (pair and cross comparisons
+impostors', own comparisons genuine; no genuine pair, no planted record): the 14 citizen sources, 7,797,860
+finger-pair configurations (both readings) and 280,000 random clean records. The higher of the FMR <= 0.01 %
+per pair point (4.49) and the point where at most 0.1 % of clean records alarm, the direct rule's fallback
+included (7.08; 45 pairs a record make the per-record budget the tighter one). Pooled: in-sample FMR 0.0015 %
+per pair, 0.100 % of clean records. Leave-one-source-out (ratios and threshold fitted on 13 sources):
+thresholds 6.40-7.58, held-out FMR per pair mean 0.0020 %, worst 0.0131 %; held-out clean records alarmed mean
+0.120 %, worst 0.83 % (FVC2002 DB1_B, look-alike fingers). In sample, 92.5 % of duplicate configurations of the
+same sources reach it: the comparator's genuine scores bound it (a tenth of captures against a composed segment
+of their own finger score below 0.022, against another impression below 0.0355).
+``benchmarks/calibrate_duplicate_fusion.py`` writes ``benchmarks/results/duplicate_fusion.json``; recalibrate
+when the extractor, comparator or segmenter changes."""
 
 # cccd_biometrics.fingerprint.match.DECISION_THRESHOLDS (kept equal by a test; not imported, so that importing
 # this module stays light)
@@ -375,12 +399,10 @@ class EnrolmentThresholds:
     swap_pair:
         Two fingers each matching the other's segment at least this well (and better than their own) are
         swapped (FMR 0.1 %).
-    duplicate_fused:
-        Pair score + the weaker of the two captures against the original's slap segment: at least this is a
-        duplicate (FMR <= 0.01 % per pair on impostor triples, :data:`DUPLICATE_FUSED_THRESHOLD`).
-    duplicate_weakest:
-        The lowest of the pair score and the two captures against one segment: at least this is a duplicate
-        (FMR <= 0.01 % per pair on impostor triples).
+    duplicate_llr:
+        The log-likelihood ratio "one finger captured twice" over "clean" of a pair's score and its comparisons
+        with the slap segments (:func:`_slap_llr`): at least this is a duplicate (FMR <= 0.01 % per pair on
+        clean-record configurations with composed slap segments, :data:`DUPLICATE_LLR_THRESHOLD`).
     distinct_own:
         Two fingers each confirmed by their own segment at least this well are distinct (FMR 0.1 %).
     hand_swap_fingers:
@@ -393,8 +415,7 @@ class EnrolmentThresholds:
     sequence_confirm: float = _FMR_1
     sequence_cross: float = DUPLICATE_THRESHOLD
     swap_pair: float = _FMR_01
-    duplicate_fused: float = DUPLICATE_FUSED_THRESHOLD
-    duplicate_weakest: float = DUPLICATE_WEAKEST_THRESHOLD
+    duplicate_llr: float = DUPLICATE_LLR_THRESHOLD
     distinct_own: float = _FMR_01
     hand_swap_fingers: int = 3
     portrait_profile: str = "icao"
@@ -404,10 +425,9 @@ class EnrolmentThresholds:
                 "sequence_confirm": self.sequence_confirm, "sequence_confirm_operating_point": "FMR 1 %",
                 "sequence_cross": self.sequence_cross, "sequence_cross_operating_point": "FMR <= 0.01 %",
                 "swap_pair": self.swap_pair, "swap_pair_operating_point": "FMR 0.1 %",
-                "duplicate_fused": self.duplicate_fused,
-                "duplicate_fused_operating_point": "FMR <= 0.01 % per pair (impostor triples)",
-                "duplicate_weakest": self.duplicate_weakest,
-                "duplicate_weakest_operating_point": "FMR <= 0.01 % per pair (impostor triples)",
+                "duplicate_llr": self.duplicate_llr,
+                "duplicate_llr_operating_point":
+                    "FMR <= 0.01 % per pair, <= 0.1 % of clean records (composed slap segments)",
                 "distinct_own": self.distinct_own, "distinct_own_operating_point": "FMR 0.1 %",
                 "hand_swap_fingers": self.hand_swap_fingers, "portrait_profile": self.portrait_profile}
 
@@ -768,59 +788,66 @@ def _distinct(i: int, j: int, best: Mapping[int, int], sequence: Mapping[int, Ma
             and sequence.get(j, {}).get(j, 0.0) >= t.distinct_own)
 
 
-def _slap_evidence(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, float]],
-                   t: EnrolmentThresholds) -> tuple[float, float]:
-    """(fused, weakest) duplicate evidence of the pair from the slap, over both readings "j is a second capture
-    of i" and the reverse. When j is i captured again, three comparisons are genuine: the pair, i against its
-    own segment, and j against i's segment; in a clean record only the middle one is.
+def _llr(score: float, table: tuple[float, ...]) -> float:
+    """Tabulated log-likelihood ratio at ``score`` (:data:`DUPLICATE_LLR_SCORES`; linear between knots)."""
+    xs = DUPLICATE_LLR_SCORES
+    if score <= xs[0]:
+        return table[0]
+    for k in range(1, len(xs)):
+        if score <= xs[k]:
+            w = (score - xs[k - 1]) / (xs[k] - xs[k - 1])
+            return table[k - 1] + w * (table[k] - table[k - 1])
+    return table[-1]
 
-    * ``fused``: pair score + the weaker of the two captures against the original's segment, and only when
-      the copy matches the original's segment better than its own and its own segment matches no capture at
-      ``t.sequence_confirm`` (in a clean record both are genuine comparisons; these conditions only lower the
-      false-alarm rate below the impostor-calibrated one);
-    * ``weakest``: the lowest of the three scores.
 
-    Both are impostor-bounded in a clean record (at most one of the three is genuine), so their operating points
-    come from impostor triples alone (``benchmarks/calibrate_duplicate_fusion.py``)."""
-    fused = weakest = 0.0
-    for a, b in ((i, j), (j, i)):  # b is the second capture of a, k = a's segment
-        sa, sb = sequence.get(a, {}), sequence.get(b, {})
-        if a not in sa:
+def _slap_llr(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, float]]) -> float | None:
+    """Log-likelihood ratio "one finger captured twice" over "clean" and over "swapped" of the pair, from the slap.
+
+    Reading "b is a captured again" (segments k of a, m of b): the pair, b against k and a against k are
+    genuine if so; b against m and a against m impostors'. In a clean record b against k is an impostor's and b
+    against m genuine (a against k, a against m alike under both), so the ratio over "clean" is
+    ``L_pair(pair) + L_seg(b vs k) - L_seg(b vs m)``. If a and b were swapped, b against k and m would read as
+    in a duplicate, but a against k would be an impostor's and a against m genuine: the ratio over "swapped" is
+    ``L_pair(pair) + L_seg(a vs k) - L_seg(a vs m)``. The reading's value is the smaller (a duplicate must beat
+    both); the pair's, the larger reading. None when a segment of the two is missing.
+    """
+    best: float | None = None
+    for a, b in ((i, j), (j, i)):
+        ra, rb = sequence.get(a, {}), sequence.get(b, {})
+        if not (a in ra and b in ra and a in rb and b in rb):
             continue
-        cross = sb.get(a, 0.0)
-        both = min(sa[a], cross)
-        weakest = max(weakest, min(score, both))
-        orphan = max((row.get(b, 0.0) for row in sequence.values()), default=0.0) < t.sequence_confirm
-        if cross > sb.get(b, 0.0) and orphan:
-            fused = max(fused, score + both)
-    return fused, weakest
+        seg = {k: {m: _llr(v, DUPLICATE_LLR_SEGMENT) for m, v in row.items() if m in (a, b)}
+               for k, row in ((a, ra), (b, rb))}
+        value = _llr(score, DUPLICATE_LLR_PAIR) + min(seg[b][a] - seg[b][b], seg[a][a] - seg[a][b])
+        best = value if best is None else max(best, value)
+    return best
 
 
 def _duplicate_findings(pairs: Mapping[tuple[int, int], float], sequence: Mapping[int, Mapping[int, float]],
                         t: EnrolmentThresholds) -> list[RecordFinding]:
     """Pairs of fingers that are one finger.
 
-    Direct: the two score at least ``t.duplicate`` (FMR <= 0.01 %). With slaps, the evidence of the three
-    comparisons a duplicate makes genuine (:func:`_slap_evidence`) is combined: pair + the weaker capture
-    against the original's segment at least ``t.duplicate_fused``, or all three at least
-    ``t.duplicate_weakest`` (each FMR <= 0.01 % per pair on impostor triples). None of them fires when the slaps
-    show two distinct fingers (:func:`_distinct`): the score is then an impostor's tail.
+    With the slap segments of the two fingers, the pair score and the captures' comparisons with their own and
+    each other's segments are combined into a log-likelihood ratio (:func:`_slap_llr`): at least
+    ``t.duplicate_llr`` is a duplicate (FMR <= 0.01 % per pair and <= 0.1 % of clean records, on clean-record
+    configurations). The ratio holds the pair score's own evidence, so a high pair score whose copy is confirmed
+    by its own segment is no longer called a duplicate on the score alone. Without those segments (no slaps, a
+    finger missing from the slap): the two score at least ``t.duplicate`` (FMR <= 0.01 %). Neither fires when the
+    slaps show two distinct fingers (:func:`_distinct`): the score is then an impostor's tail.
     """
     best = _best_segments(sequence, t)
     out = []
     for (i, j), score in sorted(pairs.items()):
         if sequence and _distinct(i, j, best, sequence, t):
             continue
-        fused, weakest = _slap_evidence(i, j, score, sequence, t) if sequence else (0.0, 0.0)
-        if score >= t.duplicate:
-            how, threshold = "", t.duplicate
-        elif fused >= t.duplicate_fused:
-            how, threshold = " (their score and the slap segment they both match, combined)", t.duplicate_fused
-        elif weakest >= t.duplicate_weakest:
-            how, threshold = " (they match each other and one slap segment)", t.duplicate_weakest
+        llr = _slap_llr(i, j, score, sequence) if sequence else None
+        if llr is None and score >= t.duplicate:
+            how, value, threshold = "", score, t.duplicate
+        elif llr is not None and llr >= t.duplicate_llr:
+            how, value, threshold = (" (their score and their slap segments combined: log-likelihood ratio)",
+                                     llr, t.duplicate_llr)
         else:
             continue
-        value = score if not how else (fused if threshold == t.duplicate_fused else weakest)
         out.append(_record_finding(
             "RECORD_DUPLICATE_FINGER", (i, j),
             f"The fingers captured as {FINGER_NAMES[i]} ({i}) and {FINGER_NAMES[j]} ({j}) are the same "

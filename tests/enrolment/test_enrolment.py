@@ -264,7 +264,7 @@ def test_duplicate_found_from_slap_evidence_below_the_direct_threshold():
     assert pairs[(1, 2)] < t.duplicate
     found = en._duplicate_findings(pairs, seq, t)
     assert [f.positions for f in found] == [(1, 2)]
-    assert found[0].threshold in (t.duplicate_fused, t.duplicate_weakest)
+    assert found[0].threshold == t.duplicate_llr and found[0].value >= t.duplicate_llr
     # the same pair score without the slap's support is no duplicate
     pairs, seq = _scores(0.028, {1: 0.045, 2: 0.013, 3: 0.09}, {})
     assert en._duplicate_findings(pairs, seq, t) == []
@@ -284,8 +284,70 @@ def test_duplicate_fusion_thresholds_match_their_calibration():
     if not stored.is_file():
         pytest.skip("no calibration result")
     data = json.loads(stored.read_text())
-    assert data["fused"]["threshold"] == en.DUPLICATE_FUSED_THRESHOLD
-    assert data["weakest"]["threshold"] == en.DUPLICATE_WEAKEST_THRESHOLD
+    assert data["threshold"] == en.DUPLICATE_LLR_THRESHOLD == en.DEFAULT_THRESHOLDS.duplicate_llr
+    assert tuple(data["knot_scores"]) == en.DUPLICATE_LLR_SCORES
+    assert tuple(data["knots"]["pair"]) == en.DUPLICATE_LLR_PAIR
+    assert tuple(data["knots"]["seg"]) == en.DUPLICATE_LLR_SEGMENT
+
+
+def _four(pair: float, own1: float, own2: float, cross21: float, cross12: float = 0.012):
+    """Fingers 1 and 2 (and an unrelated 3): the pair score and the four capture-versus-segment scores."""
+    pairs = {(1, 2): pair, (1, 3): 0.012, (2, 3): 0.012}
+    seq = {1: {1: own1, 2: cross12, 3: 0.012}, 2: {1: cross21, 2: own2, 3: 0.012}, 3: {1: 0.012, 2: 0.012, 3: 0.09}}
+    return pairs, seq
+
+
+def test_llr_tables_interpolate_and_rise():
+    xs, pair, seg = en.DUPLICATE_LLR_SCORES, en.DUPLICATE_LLR_PAIR, en.DUPLICATE_LLR_SEGMENT
+    assert len(xs) == len(pair) == len(seg)
+    assert all(b >= a for a, b in zip(pair, pair[1:])) and all(b >= a for a, b in zip(seg, seg[1:]))
+    assert en._llr(xs[3], pair) == pair[3]
+    mid = en._llr((xs[9] + xs[10]) / 2, seg)
+    assert mid == pytest.approx((seg[9] + seg[10]) / 2)
+    assert en._llr(-1.0, pair) == pair[0] and en._llr(2.0, pair) == pair[-1]
+
+
+def test_duplicate_found_from_all_four_comparisons_that_the_fused_rules_missed():
+    t = en.DEFAULT_THRESHOLDS
+    # finger 2 is finger 1 again: the pair and both captures against segment 1 near the FMR 0.1 % point, and
+    # neither capture matching segment 2 (the real finger 2 was never captured). The fused rules of the earlier
+    # version missed it (pair + weaker 0.056 < 0.0581; weakest 0.026 < 0.0272)
+    pairs, seq = _four(0.026, own1=0.030, own2=0.011, cross21=0.030, cross12=0.011)
+    found = en._duplicate_findings(pairs, seq, t)
+    assert [f.positions for f in found] == [(1, 2)]
+    assert found[0].value == pytest.approx(en._slap_llr(1, 2, 0.026, seq))
+    # the same scores, but finger 2 matches its own segment: two fingers
+    pairs, seq = _four(0.026, own1=0.030, own2=0.03, cross21=0.030, cross12=0.011)
+    assert en._duplicate_findings(pairs, seq, t) == []
+
+
+def test_weak_own_segment_match_keeps_two_lookalike_fingers_apart():
+    t = en.DEFAULT_THRESHOLDS
+    # a clean record's look-alike pair (the composed seed-2029 alarm's shape): pair 0.0279, both captures at
+    # least that against segment 1, finger 2 confirmed by its own segment only weakly (below the veto's 0.0266).
+    # The earlier "weakest" rule (all three >= 0.0272) called it a duplicate
+    pairs, seq = _four(0.0279, own1=0.030, own2=0.024, cross21=0.029)
+    assert en._duplicate_findings(pairs, seq, t) == []
+
+
+def test_a_swap_is_not_a_duplicate():
+    t = en.DEFAULT_THRESHOLDS
+    # fingers 1 and 2 swapped: each capture matches the other's segment, not its own; the pair is an impostor's
+    pairs, seq = _four(0.026, own1=0.012, own2=0.012, cross21=0.06, cross12=0.06)
+    assert en._duplicate_findings(pairs, seq, t) == []
+    assert en._slap_llr(1, 2, 0.026, seq) < 0
+
+
+def test_high_pair_score_needs_the_slap_when_segments_exist():
+    t = en.DEFAULT_THRESHOLDS
+    # pair at FMR < 0.01 %, but capture 2 does not match segment 1 and does match its own weakly: with both
+    # segments the ratio decides (the earlier version alarmed on the pair score alone)
+    pairs, seq = _four(t.duplicate + 0.003, own1=0.05, own2=0.024, cross21=0.012)
+    assert en._duplicate_findings(pairs, seq, t) == []
+    # finger 2's segment missing (cut out of the slap): the direct rule decides
+    seq_missing = {p: {q: v for q, v in row.items() if q != 2} for p, row in seq.items()}
+    assert [f.positions for f in en._duplicate_findings(pairs, seq_missing, t)] == [(1, 2)]
+    assert en._slap_llr(1, 2, pairs[(1, 2)], seq_missing) is None
 
 
 def test_unconfirmed_warning_dropped_when_another_error_explains_it():

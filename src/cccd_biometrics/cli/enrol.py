@@ -105,7 +105,9 @@ def _table(rows: list[dict[str, Any]]) -> str:
                  f"{counts['supervisor']} supervisor, {errors} errors")
     thresholds = next((r["thresholds"] for r in rows if r.get("thresholds")), None)
     if thresholds:
-        lines.append(f"duplicates at comparator score >= {thresholds['duplicate']} (FMR <= 0.01 %), sequence "
+        llr = (f"; with both slap segments, log-likelihood ratio >= {thresholds['duplicate_llr']}"
+               if "duplicate_llr" in thresholds else "")
+        lines.append(f"duplicates at comparator score >= {thresholds['duplicate']} (FMR <= 0.01 %{llr}), sequence "
                      f"confirmed >= {thresholds['sequence_confirm']} (FMR 1 %)")
     return "\n".join(lines) + "\n"
 
