@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -300,7 +301,7 @@ def _four(pair: float, own1: float, own2: float, cross21: float, cross12: float 
 def test_llr_tables_interpolate_and_rise():
     xs, pair, seg = en.DUPLICATE_LLR_SCORES, en.DUPLICATE_LLR_PAIR, en.DUPLICATE_LLR_SEGMENT
     assert len(xs) == len(pair) == len(seg)
-    assert all(b >= a for a, b in zip(pair, pair[1:])) and all(b >= a for a, b in zip(seg, seg[1:]))
+    assert all(b >= a for a, b in itertools.pairwise(pair)) and all(b >= a for a, b in itertools.pairwise(seg))
     assert en._llr(xs[3], pair) == pair[3]
     mid = en._llr((xs[9] + xs[10]) / 2, seg)
     assert mid == pytest.approx((seg[9] + seg[10]) / 2)
