@@ -199,3 +199,16 @@ def test_fingers_off_the_platen_are_not_made_up_by_splitting_the_others(cut, fou
     for s in seg.segments:  # each a whole finger of the uncut slap (the last one may be cut short)
         same = whole.segment(s.position)
         assert same is not None and box_iou(same.corners, s.corners) >= (0.8 if s is not seg.segments[-1] else 0.3)
+
+
+@pytest.mark.parametrize(("position", "drop"), [(13, 3), (13, 4), (14, 8), (14, 9)])
+def test_compositor_lifted_finger_leaves_its_place_and_is_labelled(position, drop):
+    # the fingers beside a lifted one stay where they are on the hand: the gap between them is about two
+    # fingertip pitches (before: they closed up, and no segmenter could tell which finger was missing)
+    truth = _slap(position, seed=40 + drop, rotation=0.0, drop=(drop,))
+    x = np.array([f.corners.mean(axis=0)[0] for f in truth.fingers])
+    gaps = np.diff(x)
+    k = [f.position for f in truth.fingers].index(SLAP_FINGERS[position][SLAP_FINGERS[position].index(drop) + 1])
+    assert gaps[k - 1] > 1.6 * np.delete(gaps, k - 1).min(), gaps
+    seg = segment_slap(truth.image, position, assess=False)
+    assert [s.position for s in seg.segments] == [f.position for f in truth.fingers]
