@@ -331,7 +331,7 @@ def _faint_in_row(regions: list[_Region], faint: list[_Region], across: np.ndarr
     row = float(np.mean(centres @ along))
     xs = centres @ across
     pitch = float(np.ptp(xs)) / (len(xs) - 1)
-    out = []
+    out: list[_Region] = []
     for f in sorted(faint, key=lambda r: -len(r.points)):
         c = f.centroid
         if len(f.points) < 0.25 * np.median([len(r.points) for r in regions]):
