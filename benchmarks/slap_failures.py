@@ -13,7 +13,12 @@ Per truth finger below IoU 0.7 the failure is put in one class, first that appli
 * ``split``: two segments overlap it (IoU >= 0.2 each);
 * ``label``: a segment with IoU >= 0.7 exists, with another label;
 * ``box``: the segment is the right finger with a poor box; its errors are reported in the truth finger's
-  frame: angle (deg), centre offset along / across the axis (px), length and width ratio (segment / truth).
+  frame: angle (deg), centre offset along / across the axis (px), length and width ratio (segment / truth),
+  and each edge's offset (the midpoint of the segment's tip, base, left and right edge against the truth's,
+  along or across the truth's axis: positive = beyond the truth, the box too long or too wide there). Each box
+  failure is also put under the edge whose error, relative to the truth box's length or width, is largest
+  (with ``+angle`` when the axis is off by more than 8 degrees), and counted by source and by pressure
+  (the compositor's contrast).
 
 Two oracles show how much each box error costs: the same regions' boxes built on the *true* axis of each finger
 (``--oracle``: "oracle angle"), and the true box moved to the segment's centre ("oracle centre IoU").
@@ -59,6 +64,20 @@ def _frame_of(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float
     along = tip_mid - base_mid
     length = float(np.linalg.norm(along))
     return corners.mean(axis=0), along / max(length, 1e-9), length, float(np.linalg.norm(corners[1] - corners[0]))
+
+
+def _edge_errors(truth: np.ndarray, seg: np.ndarray) -> dict[str, float]:
+    """Offsets (px) of the segment's tip, base, left and right edge midpoints from the truth's, in the truth's
+    frame; positive = the segment's edge lies beyond the truth's (outwards)."""
+    _, along, _, _ = _frame_of(truth)
+    across = np.array([-along[1], along[0]])
+
+    def mids(c: np.ndarray) -> tuple[float, float, float, float]:
+        return (float((c[0] + c[1]) @ along / 2), float((c[2] + c[3]) @ along / 2),
+                float((c[0] + c[3]) @ across / 2), float((c[1] + c[2]) @ across / 2))
+
+    t, s = mids(truth), mids(seg)
+    return {"e_tip": s[0] - t[0], "e_base": t[1] - s[1], "e_left": t[2] - s[2], "e_right": s[3] - t[3]}
 
 
 def _angle(along: np.ndarray) -> float:
@@ -133,6 +152,7 @@ def analyse(images: Images, n_records: int, seed: int, oracle: bool) -> list[dic
                                 "d_across": float(d @ tx), "len_ratio": sl / tl, "wid_ratio": sw / tw,
                                 "truth_len": tl, "truth_wid": tw,
                                 "truth_angle_rel": _angle(ta) - truth.parameters["rotation"]})
+                    row.update(_edge_errors(f.corners, seg_box.corners))
                     # what the centre error alone costs: the true box moved to the segment's centre
                     row["oracle_centre"] = S.box_iou(f.corners + d, f.corners)
                 if f.position in orc:
@@ -195,6 +215,17 @@ def report(rows: list[dict[str, Any]]) -> list[str]:
                 for c in causes or ["none>thresholds"]:
                     dom[c] += 1
             out.append(f"  box failure causes (a failure may have several): {dict(dom.most_common())}")
+            out.append("  edge offsets (px, + = box beyond the truth), 10/50/90 %: " + "; ".join(
+                f"{e} {q('e_' + e)}" for e in ("tip", "base", "left", "right")))
+            out.append(f"  largest edge error per failure (relative to the truth's length / width): "
+                       f"{dict(Counter(_dominant_edge(x) for x in sel).most_common())}")
+            out.append(f"  box failures by source: {dict(Counter(x['source'] for x in sel).most_common())}")
+            for lo, hi in ((0.5, 0.65), (0.65, 0.8), (0.8, 1.01)):
+                n_all = sum(1 for x in comp if lo <= x["contrast"] < hi)
+                band = [x for x in sel if lo <= x["contrast"] < hi]
+                n_part = sum(1 for x in band if x["partial"] < 1)
+                out.append(f"  pressure (contrast) {lo:.2f}-{min(hi, 1.0):.2f}: {len(band)} box failures of {n_all} "
+                           f"fingers ({n_part} of them partial contacts)")
     lab = [x for x in comp if x["iou_best"] >= 0.5]
     right = sum(1 for x in lab if x["label_of_best"] == x["position"])
     out.append(f"right label among found (IoU >= 0.5): {right}/{len(lab)}")
@@ -202,6 +233,14 @@ def report(rows: list[dict[str, Any]]) -> list[str]:
              if x["label_of_best"] != x["position"]]
     out.append(f"  wrong labels: {wrong}")
     return out
+
+
+def _dominant_edge(x: dict[str, Any]) -> str:
+    """The edge with the largest error relative to the truth box ("tip out" = the box too long at the tip)."""
+    rel = {"tip": x["e_tip"] / x["truth_len"], "base": x["e_base"] / x["truth_len"],
+           "left": x["e_left"] / x["truth_wid"], "right": x["e_right"] / x["truth_wid"]}
+    edge = max(rel, key=lambda k: abs(rel[k]))
+    return f"{edge} {'out' if rel[edge] > 0 else 'in'}" + (" +angle" if abs(x["angle_err"]) > 8 else "")
 
 
 def main() -> None:

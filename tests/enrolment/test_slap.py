@@ -199,3 +199,48 @@ def test_fingers_off_the_platen_are_not_made_up_by_splitting_the_others(cut, fou
     for s in seg.segments:  # each a whole finger of the uncut slap (the last one may be cut short)
         same = whole.segment(s.position)
         assert same is not None and box_iou(same.corners, s.corners) >= (0.8 if s is not seg.segments[-1] else 0.3)
+
+
+@pytest.mark.parametrize(("position", "drop"), [(13, 3), (13, 4), (14, 8), (14, 9)])
+def test_compositor_lifted_finger_leaves_its_place_and_is_labelled(position, drop):
+    # the fingers beside a lifted one stay where they are on the hand: the gap between them is about two
+    # fingertip pitches (before: they closed up, and no segmenter could tell which finger was missing)
+    truth = _slap(position, seed=40 + drop, rotation=0.0, drop=(drop,))
+    x = np.array([f.corners.mean(axis=0)[0] for f in truth.fingers])
+    gaps = np.diff(x)
+    k = [f.position for f in truth.fingers].index(SLAP_FINGERS[position][SLAP_FINGERS[position].index(drop) + 1])
+    assert gaps[k - 1] > 1.6 * np.delete(gaps, k - 1).min(), gaps
+    seg = segment_slap(truth.image, position, assess=False)
+    assert [s.position for s in seg.segments] == [f.position for f in truth.fingers]
+
+
+def _block(x0: float, x1: float, y0: float, y1: float, energy: float = 20.0):
+    from cccd_biometrics.fingerprint.slap import _Region
+
+    xs, ys = np.meshgrid(np.arange(x0, x1, 8.0), np.arange(y0, y1, 8.0))
+    return _Region(np.column_stack([xs.ravel(), ys.ravel()]), energy)
+
+
+def test_two_pairs_of_touching_fingers_are_split_into_four():
+    # two regions, each two fingertips side by side (wider than long, no valley): neither is wider than the
+    # other, but each is a pair (before: left as two fingers, the slap called incomplete)
+    from cccd_biometrics.fingerprint.slap import _split_merged
+
+    across = np.array([1.0, 0.0])
+    regions = [_block(0, 480, 0, 400), _block(560, 1040, 0, 400)]
+    out = _split_merged(regions, across, 4)
+    assert len(out) == 4
+    # one fingertip each, longer than wide, beside a lone one: not split
+    single = [_block(0, 240, 0, 400), _block(320, 560, 0, 400)]
+    assert len(_split_merged(single, across, 4)) == 2
+
+
+def test_a_faint_finger_in_the_row_is_kept_and_a_latent_print_off_it_is_not():
+    from cccd_biometrics.fingerprint.slap import _faint_in_row
+
+    across, along = np.array([1.0, 0.0]), np.array([0.0, -1.0])
+    fingers = [_block(0, 240, 0, 360), _block(560, 800, 0, 360), _block(840, 1080, 0, 360)]
+    in_row = _block(290, 510, 20, 360, energy=2.0)
+    below = _block(290, 510, 700, 1000, energy=2.0)  # a latent print under the fingers
+    over = _block(600, 760, 40, 300, energy=2.0)  # on a finger's place
+    assert _faint_in_row(fingers, [below, in_row, over], across, along) == [in_row]

@@ -20,6 +20,7 @@ moisture between touching fingers, and the statistics of real hand placement.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import shutil
@@ -48,6 +49,8 @@ SLAP_SIZE = (1500, 1600)
 # tip height along the hand (fraction of the mean fingertip height) and spread (degrees clockwise), by finger
 _ARC = {"index": 0.7, "middle": 1.0, "ring": 0.85, "little": 0.35, "thumb": 0.5}
 _SPREAD = {"index": -6.0, "middle": 0.0, "ring": 5.0, "little": 11.0, "thumb": 12.0}
+_MEAN_GAP = 0.12
+"""Mean gap between fingertips, in fingertip widths (the four-finger slap's gaps are drawn from -0.06 to 0.3)."""
 _NAMES = {1: "thumb", 2: "index", 3: "middle", 4: "ring", 5: "little",
           6: "thumb", 7: "index", 8: "middle", 9: "ring", 10: "little"}
 
@@ -163,13 +166,15 @@ def _background(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.nd
     return bg, {"background": round(level, 1), "noise": round(noise, 2), "shading": round(amp, 2)}
 
 
-def _layout(sizes: list[tuple[int, int]], names: list[str], rng: np.random.Generator, position: int
-            ) -> tuple[list[np.ndarray], list[float], list[float]]:
+def _layout(sizes: list[tuple[int, int]], names: list[str], rng: np.random.Generator, position: int,
+            skipped: list[int] | None = None) -> tuple[list[np.ndarray], list[float], list[float]]:
     """Centres (x across, y up) in the hand frame, spread angles and gaps of the fingers, left to right.
 
     The fingers of a hand fan out from the palm: on the right slap (index on the left) the index leans left and
     the little finger right; the left slap is its mirror image (little finger on the left, leaning left), so its
-    spreads change sign. The two thumbs lean towards each other (tips converging)."""
+    spreads change sign. The two thumbs lean towards each other (tips converging). ``skipped[k]`` fingers of
+    the slap are not placed between finger ``k - 1`` and ``k``: the others stay where they are on the hand, so
+    each leaves its place (a mean fingertip width and gap) empty."""
     thumbs = position == 15
     heights = np.array([s[0] for s in sizes], float)
     widths = np.array([s[1] for s in sizes], float)
@@ -181,6 +186,9 @@ def _layout(sizes: list[tuple[int, int]], names: list[str], rng: np.random.Gener
             gap = float(rng.uniform(120, 320)) if thumbs else float(rng.uniform(-0.06, 0.3)) * widths[k]
             gaps.append(gap)
             x += (widths[k - 1] + widths[k]) / 2 + gap
+            if skipped and skipped[k]:
+                # before 2026-12-07 the fingers beside a lifted one closed up as if it did not exist
+                x += skipped[k] * (1.0 + _MEAN_GAP) * float(widths.mean())
         # before 2026-12-07 the left slap took the right hand's signs: its fingers converged towards the tips
         mirror = (thumbs and k == 1) or position == 14
         spread = _SPREAD[name] * (-1 if mirror else 1)
@@ -276,7 +284,9 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
         crops.append(crop)
         masks.append(mask)
     names = [_NAMES[p] for p in order]
-    centres, spreads, gaps = _layout([c.shape for c in crops], names, rng, position)
+    full = SLAP_FINGERS[position]
+    skipped = [0] + [full.index(b) - full.index(a) - 1 for a, b in itertools.pairwise(order)]
+    centres, spreads, gaps = _layout([c.shape for c in crops], names, rng, position, skipped)
     t = math.radians(theta)
     rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
     # hand frame (x across, y up) -> image offsets (x right, y down), rotated clockwise by theta
