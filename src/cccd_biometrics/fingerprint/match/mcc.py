@@ -136,12 +136,14 @@ class MatcherConfig:
 
 DEFAULT_MATCHER = MatcherConfig()
 
-#: Score thresholds of the default comparator ("match" when score >= threshold): the lowest scores whose FMR is
-#: at most 1 % / 0.1 % over the 23,040 impostor pairs of the eight FVC2000/2002 B dev DBs pooled, with this
-#: library's extractor (``cccd-bio bench`` with default options, scores.csv of the eight runs pooled), rounded up.
-#: On MINDTCT minutiae the same thresholds are conservative (FMR 0.28 % / 0.009 %).
-#: They depend on the extractor: recalibrate with ``cccd-bio bench`` when it changes.
-DECISION_THRESHOLDS: dict[str, float] = {"fmr_1%": 0.0208, "fmr_0.1%": 0.0266}
+#: Score thresholds of the default comparator ("match" when score >= threshold): the lowest 4-decimal scores whose
+#: FMR is at most 1 % / 0.1 % over the 23,040 impostor pairs of the eight FVC2000/2002 B dev DBs pooled, with this
+#: library's extractor (FVC2002 DB2 at its 569 ppi), ``benchmarks/calibrate_duplicate_threshold.py``
+#: (``decision_thresholds`` in ``benchmarks/results/duplicate_threshold.json``): FVC FMR 0.97 % / 0.095 %,
+#: TMR 95.6 % / 92.5 %; out of sample on U.are.U FMR 0.71 % / 0.062 % of 133,120 impostor pairs.
+#: On MINDTCT minutiae the same thresholds are conservative (FMR 0.22 % / 0.017 %).
+#: They depend on the extractor and the comparator: recalibrate with that script when either changes.
+DECISION_THRESHOLDS: dict[str, float] = {"fmr_1%": 0.0098, "fmr_0.1%": 0.0140}
 
 
 @dataclass(frozen=True, eq=False)
