@@ -85,9 +85,9 @@ DUPLICATE_THRESHOLD = 0.0170
 finger). Fitted on the 156,160 impostor pairs of the eight FVC2000/2002 B dev DBs (23,040) and the U.are.U sample
 DB (133,120; 17,920 of them two fingers of one person) pooled, all-pairs protocol within each DB, this library's
 extractor and comparator with default settings: the lowest 4-decimal score above all but 15 impostor scores
-(in-sample FMR 0.0090 %, TMR 93.47 % of 4,060 genuine pairs). Out of sample: fitted on FVC alone (0.0181) it
+(in-sample FMR 0.0090 %, TMR 93.50 % of 4,060 genuine pairs). Out of sample: fitted on FVC alone (0.0181) it
 gives FMR 0.0038 % (5 / 133,120) and TMR 97.25 % on U.are.U; fitted on U.are.U alone (0.0167) FMR 0.0304 %
-(7 / 23,040) and TMR 90.63 % on FVC.
+(7 / 23,040) and TMR 90.62 % on FVC.
 ``benchmarks/calibrate_duplicate_threshold.py`` writes ``benchmarks/results/duplicate_threshold.json`` with the
 data it came from; recalibrate when the extractor or comparator changes."""
 

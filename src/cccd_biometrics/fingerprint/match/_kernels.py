@@ -27,7 +27,7 @@ TWO_PI = 2.0 * math.pi
 C_RADIUS, C_SIGMA_S, C_SIGMA_D, C_MU_PSI, C_OMEGA, C_MIN_VC, C_MIN_M = range(7)
 S_MAX_ROT, S_MIN_ME, S_N_REL, S_W_R, S_MU1, S_TAU1, S_MU2, S_TAU2, S_MU3, S_TAU3 = range(10)
 S_MIN_P, S_MAX_P, S_MU_P, S_TAU_P = range(10, 14)
-S_GT_POWER, S_GT_DIST, S_GT_ANGLE, S_GT_FLOOR, S_GT_ANCHORS = range(14, 19)
+S_GT_POWER, S_GT_DIST, S_GT_ANGLE, S_GT_FLOOR, S_GT_ANCHORS, S_GT_CAP = range(14, 20)
 # columns of a prepared template's per-cylinder geometry array (see cylinder_geometry); G_HULL is the cylinder's
 # place on the convex hull of the template's cylinders (counter-clockwise), -1 inside it
 G_X, G_Y, G_T, G_COS, G_SIN, G_ROOT, G_FULL, G_HULL = range(8)
@@ -583,12 +583,13 @@ def transform_mates(ga, gb, rows, cols, lam, n_pairs, p, used_b, tf, best_tf, hx
 
 
 @njit(cache=True, nogil=True, inline="always")
-def transform_share(m, o_a, o_b, floor):
-    """min(1, m / sqrt(max(oA, f) max(oB, f))): the share of the overlapping minutiae that one transform brings
-    together. The floor ``f`` keeps a tiny overlap from making a few chance mates a full share. A genuine pair
-    brings most of its overlapping minutiae together under one transform; an impostor pair's best local
-    matches rarely agree on one."""
-    return min(1.0, m / math.sqrt(max(o_a, floor) * max(o_b, floor)))
+def transform_share(m, o_a, o_b, floor, cap):
+    """min(1, m / sqrt(clip(oA, f, c) clip(oB, f, c))): the share of the overlapping minutiae that one transform
+    brings together. A genuine pair brings most of its overlapping minutiae together under one transform; an
+    impostor pair's best local matches rarely agree on one. The floor ``f`` keeps a tiny overlap from making a
+    few chance mates a full share; the cap ``c`` keeps a template crowded with false minutiae (another
+    extractor's on a noisy capture) from diluting a genuine pair's mates."""
+    return min(1.0, m / math.sqrt(min(max(o_a, floor), cap) * min(max(o_b, floor), cap)))
 
 @njit(cache=True, nogil=True)
 def n_pairs_for(n_min, p):
@@ -620,7 +621,7 @@ def pair_score(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p, w
     score, m, o_a, o_b = pair_components(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p, ws)
     if p[S_GT_POWER] == 0.0 or score == 0.0:
         return score
-    return score * transform_share(m, o_a, o_b, p[S_GT_FLOOR]) ** p[S_GT_POWER]
+    return score * transform_share(m, o_a, o_b, p[S_GT_FLOOR], p[S_GT_CAP]) ** p[S_GT_POWER]
 
 
 @njit(cache=True, nogil=True)
