@@ -5,9 +5,10 @@
 Our minutiae (``extract_minutiae``, FVC2002 DB2 at its true 569 ppi as in ``lodo.py``) of the eight FVC2000/2002
 B DBs and the U.are.U sample DB, all i<j pairs of each DB. For every comparison the compiled comparator gives the
 LSS-R score and the global-transform stage's counts (``_kernels.pair_components``: ``m`` minutiae brought onto a
-mate by the best rigid transform, ``oA``/``oB`` in the other template's hull) for each distance / angle
-tolerance of the grid; the floor, the power and the cap are applied afterwards (``score = LSS-R * share ** power``,
-``transform_share``), so the whole grid costs one comparison pass per tolerance. The grid is searched with the
+mate by the best rigid transform, within a distance that may grow away from the transform's centre; ``oA``/``oB``
+in the other template's hull) for each distance / angle / growth tolerance of the grid; the floor, the power and
+the cap are applied afterwards (``score = LSS-R * share ** power``, ``transform_share``), so the whole grid costs
+one comparison pass per tolerance. The grid is searched with the
 shipped cap on the overlap counts; the cap itself is chosen on MINDTCT's and FingerJet's minutiae of the same
 images (last table), where some templates are crowded with false minutiae.
 
@@ -42,7 +43,10 @@ from cccd_biometrics.fingerprint.match.mcc import DEFAULT_MATCHER, prepare_galle
 from cccd_biometrics.fingerprint.template.types import Template
 from lodo import DBS, SHORT, TRUE_PPI, _reference_templates, db_images, identity_of
 
-TOLERANCES = ((8.0, 15.0), (10.0, 15.0), (10.0, 20.0), (12.0, 15.0), (12.0, 20.0), (14.0, 20.0), (12.0, 25.0))
+# (distance px, angle deg, growth of the distance per px from the transform's centre)
+TOLERANCES = ((8.0, 15.0, 0.0), (10.0, 15.0, 0.0), (10.0, 20.0, 0.0), (12.0, 15.0, 0.0), (12.0, 20.0, 0.0),
+              (14.0, 20.0, 0.0), (12.0, 25.0, 0.0), (6.0, 15.0, 0.08), (6.0, 20.0, 0.04), (6.0, 20.0, 0.08),
+              (8.0, 20.0, 0.04), (8.0, 20.0, 0.08), (10.0, 20.0, 0.04))
 FLOORS = (8.0, 10.0, 12.0, 16.0)
 POWERS = (0.5, 1.0, 1.5, 2.0)
 
@@ -80,9 +84,9 @@ def _all_components(offsets, gg, gbits, gvalid, gkeys, nd, min_matchable, p):  #
     return out
 
 
-def components(tpls: dict[str, list[Template]], dist: float, angle: float) -> dict[str, np.ndarray]:
+def components(tpls: dict[str, list[Template]], dist: float, angle: float, grow: float) -> dict[str, np.ndarray]:
     config = dataclasses.replace(DEFAULT_MATCHER, transform_power=1.0, transform_dist=dist,
-                                 transform_angle_deg=angle)
+                                 transform_angle_deg=angle, transform_grow=grow)
     out = {}
     for db, ts in tpls.items():
         g = prepare_gallery(ts, config)
@@ -116,8 +120,8 @@ def cap_table(tpls: dict[str, list[Template]], genuine: dict[str, np.ndarray], e
     """The cap on the overlap counts, chosen on the other extractors' minutiae (not on ours): mean EER and pooled
     FNMR at FMR 0.01 % of the shipped tolerances, floor and power for each cap, per minutiae source."""
     sources = {"ours": tpls, **reference_templates(tpls)}
-    parts = {name: components(ts, DEFAULT_MATCHER.transform_dist, DEFAULT_MATCHER.transform_angle_deg)
-             for name, ts in sources.items()}
+    parts = {name: components(ts, DEFAULT_MATCHER.transform_dist, DEFAULT_MATCHER.transform_angle_deg,
+                              DEFAULT_MATCHER.transform_grow) for name, ts in sources.items()}
     emit("\nCap on the overlap counts (shipped tolerances, floor, power), per minutiae source: mean EER % over the "
          "nine DBs / pooled FNMR % at FMR 0.01 %; the cap is chosen on MINDTCT's and FingerJet's minutiae "
          "(their sum of the two figures), where false minutiae crowd some templates")
@@ -125,14 +129,14 @@ def cap_table(tpls: dict[str, list[Template]], genuine: dict[str, np.ndarray], e
     for cap in (np.inf, 60.0, 50.0, 45.0, 40.0, 30.0):
         cells, cost = "", 0.0
         for name in sources:
-            s = Setting((0.0, 0.0, 0.0, 1.0), {db: score(parts[name][db], DEFAULT_MATCHER.transform_floor,
+            s = Setting((0.0, 0.0, 0.0, 0.0, 1.0), {db: score(parts[name][db], DEFAULT_MATCHER.transform_floor,
                                                          DEFAULT_MATCHER.transform_power, cap) for db in DBS}, genuine)
             gen, imp = s.pooled(DBS)
             mean_eer, f01 = float(np.mean(list(s.eer.values()))), metrics.fnmr_at_fmr(gen, imp, 1e-4)
             cells += f"{100 * mean_eer:>12.2f} / {100 * f01:6.2f}"
             cost += (mean_eer + f01) if name != "ours" else 0.0
         emit(f"{cap:>8g}{cells}{100 * cost:>20.2f}")
-    base = {name: Setting((0.0, 0.0, 0.0, 0.0), {db: parts[name][db][:, 0] for db in DBS}, genuine)
+    base = {name: Setting((0.0, 0.0, 0.0, 0.0, 0.0), {db: parts[name][db][:, 0] for db in DBS}, genuine)
             for name in sources}
     emit(f"{'LSS-R':>8}" + "".join(
         f"{100 * np.mean(list(b.eer.values())):>12.2f} / {100 * metrics.fnmr_at_fmr(*b.pooled(DBS), 1e-4):6.2f}"
@@ -142,7 +146,7 @@ def cap_table(tpls: dict[str, list[Template]], genuine: dict[str, np.ndarray], e
 class Setting:
     """One grid point's scores on every DB, and the figures the choice and the report need."""
 
-    def __init__(self, key: tuple[float, float, float, float], scores: dict[str, np.ndarray],
+    def __init__(self, key: tuple[float, ...], scores: dict[str, np.ndarray],
                  genuine: dict[str, np.ndarray]) -> None:
         self.key, self.scores, self.genuine = key, scores, genuine
         self.eer = {db: metrics.eer(*self.split(db)) for db in scores}
@@ -170,9 +174,11 @@ class Setting:
         return row
 
 
-def label(key: tuple[float, float, float, float]) -> str:
-    dist, angle, floor, power = key
-    return "LSS-R alone (power 0)" if power == 0.0 else f"{dist:g} px {angle:g} deg floor {floor:g} power {power:g}"
+def label(key: tuple[float, ...]) -> str:
+    dist, angle, grow, floor, power = key
+    if power == 0.0:
+        return "LSS-R alone (power 0)"
+    return f"{dist:g}+{grow:g}r px {angle:g} deg floor {floor:g} power {power:g}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,21 +199,22 @@ def main(argv: list[str] | None = None) -> int:
         ident = np.array([identity_of(key) for key, _ in db_images(db)])
         i, j = np.triu_indices(ident.size, 1)
         genuine[db] = ident[i] == ident[j]
-    settings: dict[tuple[float, float, float, float], Setting] = {}
-    for dist, angle in TOLERANCES:
-        parts = components(tpls, dist, angle)
+    settings: dict[tuple[float, ...], Setting] = {}
+    for dist, angle, grow in TOLERANCES:
+        parts = components(tpls, dist, angle, grow)
         for floor, power in itertools.product(FLOORS, POWERS):
-            key = (dist, angle, floor, power)
+            key = (dist, angle, grow, floor, power)
             settings[key] = Setting(key, {db: score(parts[db], floor, power) for db in DBS}, genuine)
-        if (dist, angle) == TOLERANCES[0]:
-            base = Setting((0.0, 0.0, 0.0, 0.0), {db: parts[db][:, 0] for db in DBS}, genuine)
-        print(f"  tolerance {dist:g} px {angle:g} deg done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
-    shipped_key = (DEFAULT_MATCHER.transform_dist, DEFAULT_MATCHER.transform_angle_deg,
+        if (dist, angle, grow) == TOLERANCES[0]:
+            base = Setting((0.0, 0.0, 0.0, 0.0, 0.0), {db: parts[db][:, 0] for db in DBS}, genuine)
+        print(f"  tolerance {dist:g}+{grow:g}r px {angle:g} deg done ({time.perf_counter() - t0:.0f} s)",
+              file=sys.stderr)
+    shipped_key = (DEFAULT_MATCHER.transform_dist, DEFAULT_MATCHER.transform_angle_deg, DEFAULT_MATCHER.transform_grow,
                    DEFAULT_MATCHER.transform_floor, DEFAULT_MATCHER.transform_power)
     shipped = settings[shipped_key]
     emit("Global-transform stage of the comparator, our minutiae, all i<j pairs of the nine dev DBs "
          "(benchmarks/matcher_transform.py)")
-    emit(f"grid: tolerances {TOLERANCES} (px, deg), floors {FLOORS}, powers {POWERS}; anchors "
+    emit(f"grid: tolerances {TOLERANCES} (px, deg, px per px), floors {FLOORS}, powers {POWERS}; anchors "
          f"{DEFAULT_MATCHER.transform_anchors}; cost = mean EER + pooled FNMR at FMR 0.01 %")
     emit("\nIn-sample (all nine DBs), the 6 lowest costs, the shipped setting and LSS-R alone; EER % per DB")
     emit(f"{'setting':40}{'cost %':>8}" + "".join(f"{SHORT[d]:>7}" for d in DBS) + f"{'mean':>7}")

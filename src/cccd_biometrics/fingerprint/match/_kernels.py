@@ -27,7 +27,7 @@ TWO_PI = 2.0 * math.pi
 C_RADIUS, C_SIGMA_S, C_SIGMA_D, C_MU_PSI, C_OMEGA, C_MIN_VC, C_MIN_M = range(7)
 S_MAX_ROT, S_MIN_ME, S_N_REL, S_W_R, S_MU1, S_TAU1, S_MU2, S_TAU2, S_MU3, S_TAU3 = range(10)
 S_MIN_P, S_MAX_P, S_MU_P, S_TAU_P = range(10, 14)
-S_GT_POWER, S_GT_DIST, S_GT_ANGLE, S_GT_FLOOR, S_GT_ANCHORS, S_GT_CAP = range(14, 20)
+S_GT_POWER, S_GT_DIST, S_GT_ANGLE, S_GT_FLOOR, S_GT_ANCHORS, S_GT_CAP, S_GT_GROW = range(14, 21)
 # columns of a prepared template's per-cylinder geometry array (see cylinder_geometry); G_HULL is the cylinder's
 # place on the convex hull of the template's cylinders (counter-clockwise), -1 inside it
 G_X, G_Y, G_T, G_COS, G_SIN, G_ROOT, G_FULL, G_HULL = range(8)
@@ -460,11 +460,12 @@ def _refine(ga, gb, rows, cols, n_pairs, anchor, d2, cos_tol, out):
 
 
 @njit(cache=True, nogil=True)
-def _count_mates(ga, gb, tf, d2, cos_tol, max_rot, used_b):
+def _count_mates(ga, gb, tf, dist, grow, cos_tol, max_rot, used_b):
     """How many minutiae of A the transform ``tf`` brings onto a minutia of B (one-to-one: each A minutia, in
-    order, takes the nearest B minutia not yet taken). B is sorted by direction, so only the circular run of
-    B minutiae whose direction is within ``max_rot`` of A's moved direction is visited (as in
-    :func:`local_similarities`)."""
+    order, takes the nearest B minutia not yet taken). A mate must lie within ``dist + grow * r`` pixels, ``r``
+    the A minutia's distance from the transform's centre: skin stretches, so a rigid transform fits less well
+    the farther it reaches. B is sorted by direction, so only the circular run of B minutiae whose direction is
+    within ``max_rot`` of A's moved direction is visited (as in :func:`local_similarities`)."""
     ax, ay, bx, by, c, s = tf[0], tf[1], tf[2], tf[3], tf[4], tf[5]
     rot = math.atan2(s, c)
     nb = gb.shape[0]
@@ -480,8 +481,9 @@ def _count_mates(ga, gb, tf, d2, cos_tol, max_rot, used_b):
                 lo = mid + 1
             else:
                 hi = mid
-        j, in_run, best, best_j = lo, False, d2, -1
         dx, dy = ga[i, G_X] - ax, ga[i, G_Y] - ay
+        reach = dist + grow * math.sqrt(dx * dx + dy * dy)
+        j, in_run, best, best_j = lo, False, reach * reach, -1
         px, py = bx + c * dx - s * dy, by + s * dx + c * dy
         ca, sa = ga[i, G_COS] * c - ga[i, G_SIN] * s, ga[i, G_SIN] * c + ga[i, G_COS] * s
         for _ in range(nb):
@@ -557,8 +559,9 @@ def transform_mates(ga, gb, rows, cols, lam, n_pairs, p, used_b, tf, best_tf, hx
 
     A rigid transform is fitted from each of the ``S_GT_ANCHORS`` pairs of highest relaxed similarity ``lam``
     (:func:`_refine`); the one that brings most minutiae of A onto a minutia of B (``m``, within ``S_GT_DIST``
-    pixels and ``S_GT_ANGLE``) is kept, with the numbers of minutiae of A and of B that fall inside the other
-    template's convex hull under it (``oA``, ``oB``; :func:`_overlap`). ``lam`` is left as it was."""
+    pixels, growing by ``S_GT_GROW`` per pixel from the transform's centre, and ``S_GT_ANGLE``) is kept, with the
+    numbers of minutiae of A and of B that fall inside the other template's convex hull under it (``oA``, ``oB``;
+    :func:`_overlap`). ``lam`` is left as it was."""
     if n_pairs == 0:
         return 0, 0, 0
     d2 = p[S_GT_DIST] * p[S_GT_DIST]
@@ -571,7 +574,7 @@ def transform_mates(ga, gb, rows, cols, lam, n_pairs, p, used_b, tf, best_tf, hx
                 anchor = r
         lam[anchor] = -1.0 - lam[anchor]  # taken; restored below
         _refine(ga, gb, rows, cols, n_pairs, anchor, d2, cos_tol, tf)
-        m = _count_mates(ga, gb, tf, d2, cos_tol, p[S_GT_ANGLE], used_b)
+        m = _count_mates(ga, gb, tf, p[S_GT_DIST], p[S_GT_GROW], cos_tol, p[S_GT_ANGLE], used_b)
         if m > best_m:
             best_m = m
             best_tf[:] = tf
