@@ -26,7 +26,9 @@ from cccd_biometrics.bench.datasets import (
 )
 from cccd_biometrics.fingerprint.match.mcc import DEFAULT_MATCHER, MatcherConfig, compare_one_to_many, prepare_gallery
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# ../shared/data beside the project (a CI clone), or two levels up (a worktree under /work/wt)
+DATA = next((base / "shared" / "data" for base in Path(__file__).resolve().parents[2:4]
+             if (base / "shared" / "data").is_dir()), Path(__file__).resolve().parents[1].parent / "shared" / "data")
 DBS = [f"fvc{y}_b/DB{d}_B" for y in (2000, 2002) for d in (1, 2, 3, 4)]
 
 

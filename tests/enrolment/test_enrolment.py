@@ -252,22 +252,23 @@ def test_dev_database_citizen_with_planted_duplicate():
 
 
 def _scores(pair: float, own: dict[int, float], cross: dict[tuple[int, int], float]):
-    """A 3-finger score table: impostor background 0.012, own segments and chosen cross scores set."""
-    pairs = {(1, 2): pair, (1, 3): 0.012, (2, 3): 0.012}
-    seq = {p: {q: (own[p] if p == q else cross.get((p, q), 0.012)) for q in (1, 2, 3)} for p in (1, 2, 3)}
+    """A 3-finger score table: impostor background 0.004 (below the comparator's FMR 1 % point), own segments and
+    chosen cross scores set."""
+    pairs = {(1, 2): pair, (1, 3): 0.004, (2, 3): 0.004}
+    seq = {p: {q: (own[p] if p == q else cross.get((p, q), 0.004)) for q in (1, 2, 3)} for p in (1, 2, 3)}
     return pairs, seq
 
 
 def test_duplicate_found_from_slap_evidence_below_the_direct_threshold():
     t = en.DEFAULT_THRESHOLDS
     # finger 2 is finger 1 captured again: weak pair score, both match segment 1, segment 2 matches nobody
-    pairs, seq = _scores(0.028, {1: 0.045, 2: 0.013, 3: 0.09}, {(2, 1): 0.035})
+    pairs, seq = _scores(0.012, {1: 0.05, 2: 0.005, 3: 0.09}, {(2, 1): 0.05})
     assert pairs[(1, 2)] < t.duplicate
     found = en._duplicate_findings(pairs, seq, t)
     assert [f.positions for f in found] == [(1, 2)]
     assert found[0].threshold == t.duplicate_llr and found[0].value >= t.duplicate_llr
     # the same pair score without the slap's support is no duplicate
-    pairs, seq = _scores(0.028, {1: 0.045, 2: 0.013, 3: 0.09}, {})
+    pairs, seq = _scores(0.012, {1: 0.05, 2: 0.005, 3: 0.09}, {})
     assert en._duplicate_findings(pairs, seq, t) == []
 
 

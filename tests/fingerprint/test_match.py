@@ -177,3 +177,46 @@ def test_template_caches_its_prepared_form():
         assert clone == t and "_derived_cache" not in clone.__dict__
         assert prepare_template(clone) is not p1
         assert np.array_equal(prepare_template(clone).bits, p1.bits)
+
+
+def _split_copy(t: Template) -> Template:
+    """The template's right half moved 45 px down and turned 20 degrees: each half is locally the same print,
+    but no single rigid transform brings both halves onto the original."""
+    right = Template(tuple(m for m in t.minutiae if m.x >= t.width / 2), width=t.width, height=t.height)
+    moved = transformed(right, 20, 0, 45)
+    return Template(tuple(m for m in t.minutiae if m.x < t.width / 2) + moved.minutiae, width=t.width,
+                    height=t.height)
+
+
+@pytest.mark.parametrize("seed", [20, 22, 23])
+def test_global_transform_stage_keeps_mates_and_discounts_inconsistent_matches(seed):
+    from cccd_biometrics.fingerprint.match.mcc import MatcherConfig
+
+    lss_only = MatcherConfig(transform_power=0.0)
+    a = random_template(seed, n=50)
+    mate = transformed(a, 12, 8, -6, jitter=2.0, seed=4, drop=6)
+    # a genuine pair: its overlapping minutiae agree on one transform, the LSS-R score is kept
+    assert cb.compare_templates(a, mate) >= 0.95 * cb.compare_templates(a, mate, lss_only)
+    # locally alike but globally inconsistent: the best transform brings only one half together
+    split = _split_copy(a)
+    assert cb.compare_templates(a, split) < 0.8 * cb.compare_templates(a, split, lss_only)
+
+
+def test_global_transform_stage_never_raises_the_lss_score_and_caps_crowded_overlaps():
+    from cccd_biometrics.fingerprint.match.mcc import MatcherConfig
+
+    lss_only = MatcherConfig(transform_power=0.0)
+    templates = [random_template(s) for s in range(40, 46)] + [transformed(random_template(40), 5, 3, 3, 2.0, 1, 5)]
+    for i, x in enumerate(templates):
+        for y in templates[i + 1:]:
+            assert cb.compare_templates(x, y) <= cb.compare_templates(x, y, lss_only)
+    # a mate crowded with 70 false minutiae: capping the overlap counts at 50 keeps its mates from being diluted
+    a = random_template(20, n=50)
+    rng = np.random.default_rng(20)
+    false = tuple(Minutia(float(x), float(y), float(t)) for x, y, t in
+                  zip(rng.uniform(20, 280, 70), rng.uniform(20, 380, 70), rng.uniform(0, 360, 70), strict=True))
+    crowded = Template(transformed(a, 12, 8, -6, jitter=2.0, seed=4, drop=6).minutiae + false, width=300,
+                       height=400)
+    capped, uncapped = cb.compare_templates(a, crowded), cb.compare_templates(a, crowded,
+                                                                               MatcherConfig(transform_cap=1e9))
+    assert capped > 1.2 * uncapped

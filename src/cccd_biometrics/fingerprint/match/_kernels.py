@@ -8,7 +8,9 @@ Cylinder bits are stored slice by slice: every one of the ``nd`` angular slices 
 applies to every slice.
 
 References: R. Cappelli, M. Ferrara, D. Maltoni, "Minutia Cylinder-Code: a new representation and matching
-technique for fingerprint recognition", IEEE TPAMI 32(12), 2010 (cylinders, bit similarity, LSS-R).
+technique for fingerprint recognition", IEEE TPAMI 32(12), 2010 (cylinders, bit similarity, LSS-R). The
+global-transform stage (:func:`consistent_share`) is ours: one rigid transform fitted to the best relaxed pairs,
+and the share of the overlapping minutiae it brings onto a minutia of the other template.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ TWO_PI = 2.0 * math.pi
 C_RADIUS, C_SIGMA_S, C_SIGMA_D, C_MU_PSI, C_OMEGA, C_MIN_VC, C_MIN_M = range(7)
 S_MAX_ROT, S_MIN_ME, S_N_REL, S_W_R, S_MU1, S_TAU1, S_MU2, S_TAU2, S_MU3, S_TAU3 = range(10)
 S_MIN_P, S_MAX_P, S_MU_P, S_TAU_P = range(10, 14)
-# columns of a prepared template's per-cylinder geometry array (see cylinder_geometry)
-G_X, G_Y, G_T, G_COS, G_SIN, G_ROOT, G_FULL = range(7)
-N_GEOMETRY = 7
+S_GT_POWER, S_GT_DIST, S_GT_ANGLE, S_GT_FLOOR, S_GT_ANCHORS, S_GT_CAP, S_GT_GROW = range(14, 21)
+# columns of a prepared template's per-cylinder geometry array (see cylinder_geometry); G_HULL is the cylinder's
+# place on the convex hull of the template's cylinders (counter-clockwise), -1 inside it
+G_X, G_Y, G_T, G_COS, G_SIN, G_ROOT, G_FULL, G_HULL = range(8)
+N_GEOMETRY = 8
 
 
 @intrinsic
@@ -186,9 +190,15 @@ def build_cylinders(x, y, theta, cell_u, cell_v, nd, wps, params):
 @njit(cache=True, nogil=True)
 def cylinder_geometry(x, y, theta, bits, valid, n_cells):
     """Per cylinder, what every comparison needs: x, y, direction, its cos and sin, the square root of its
-    number of set bits, and 1.0 when all its disc cells are valid (so no masking is needed)."""
+    number of set bits, 1.0 when all its disc cells are valid (so no masking is needed), and its place on the
+    convex hull of all the cylinders (-1 inside)."""
     n = x.size
     geom = np.zeros((n, N_GEOMETRY))
+    geom[:, G_HULL] = -1.0
+    if n > 0:
+        hull = convex_hull(x, y)
+        for h in range(hull.size):
+            geom[hull[h], G_HULL] = h
     for i in range(n):
         count, n_valid = 0, 0
         for w in range(bits.shape[1]):
@@ -400,6 +410,190 @@ def relaxed_score(ga, gb, values, rows, cols, n_pairs, n_p, p, sel, dist_gap, rh
     return total / n_p
 
 
+# ---------------------------------------------------------------------------------- global-transform stage
+@njit(cache=True, nogil=True, inline="always")
+def _fits(ga, gb, i, j, ax, ay, bx, by, c, s, d2, cos_tol):
+    """True when minutia i of A, moved by the rigid transform (rotation (c, s) about (ax, ay), then onto
+    (bx, by)), lies within sqrt(d2) of minutia j of B with a direction within the angle whose cosine is
+    ``cos_tol``."""
+    dx, dy = ga[i, G_X] - ax, ga[i, G_Y] - ay
+    ex, ey = gb[j, G_X] - (bx + c * dx - s * dy), gb[j, G_Y] - (by + s * dx + c * dy)
+    if ex * ex + ey * ey >= d2:
+        return False
+    return (ga[i, G_COS] * c - ga[i, G_SIN] * s) * gb[j, G_COS] + (ga[i, G_SIN] * c + ga[i, G_COS] * s) * \
+        gb[j, G_SIN] >= cos_tol
+
+
+@njit(cache=True, nogil=True)
+def _refine(ga, gb, rows, cols, n_pairs, anchor, d2, cos_tol, out):
+    """Rigid transform A -> B from one anchor pair (its positions and direction difference), refitted twice by
+    least squares (2-D Procrustes) on the selected pairs it brings within 1.5x the tolerance. Writes
+    (ax, ay, bx, by, cos, sin) into ``out``: rotate about (ax, ay), then move (ax, ay) onto (bx, by)."""
+    a0, b0 = rows[anchor], cols[anchor]
+    rot = gb[b0, G_T] - ga[a0, G_T]
+    c, s = math.cos(rot), math.sin(rot)
+    ax, ay, bx, by = ga[a0, G_X], ga[a0, G_Y], gb[b0, G_X], gb[b0, G_Y]
+    loose = 2.25 * d2
+    for _ in range(2):
+        sxa, sya, sxb, syb, count = 0.0, 0.0, 0.0, 0.0, 0
+        for r in range(n_pairs):
+            if _fits(ga, gb, rows[r], cols[r], ax, ay, bx, by, c, s, loose, cos_tol):
+                sxa += ga[rows[r], G_X]
+                sya += ga[rows[r], G_Y]
+                sxb += gb[cols[r], G_X]
+                syb += gb[cols[r], G_Y]
+                count += 1
+        if count < 3:
+            break
+        mxa, mya, mxb, myb = sxa / count, sya / count, sxb / count, syb / count
+        dot, cross = 0.0, 0.0
+        for r in range(n_pairs):
+            if _fits(ga, gb, rows[r], cols[r], ax, ay, bx, by, c, s, loose, cos_tol):
+                ux, uy = ga[rows[r], G_X] - mxa, ga[rows[r], G_Y] - mya
+                vx, vy = gb[cols[r], G_X] - mxb, gb[cols[r], G_Y] - myb
+                dot += ux * vx + uy * vy
+                cross += ux * vy - uy * vx
+        angle = math.atan2(cross, dot)
+        c, s = math.cos(angle), math.sin(angle)
+        ax, ay, bx, by = mxa, mya, mxb, myb
+    out[0], out[1], out[2], out[3], out[4], out[5] = ax, ay, bx, by, c, s
+
+
+@njit(cache=True, nogil=True)
+def _count_mates(ga, gb, tf, dist, grow, cos_tol, max_rot, used_b):
+    """How many minutiae of A the transform ``tf`` brings onto a minutia of B (one-to-one: each A minutia, in
+    order, takes the nearest B minutia not yet taken). A mate must lie within ``dist + grow * r`` pixels, ``r``
+    the A minutia's distance from the transform's centre: skin stretches, so a rigid transform fits less well
+    the farther it reaches. B is sorted by direction, so only the circular run of B minutiae whose direction is
+    within ``max_rot`` of A's moved direction is visited (as in :func:`local_similarities`)."""
+    ax, ay, bx, by, c, s = tf[0], tf[1], tf[2], tf[3], tf[4], tf[5]
+    rot = math.atan2(s, c)
+    nb = gb.shape[0]
+    used_b[:nb] = False
+    mates = 0
+    for i in range(ga.shape[0]):
+        start = ga[i, G_T] + rot - max_rot
+        start -= TWO_PI * math.floor(start / TWO_PI)
+        lo, hi = 0, nb
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if gb[mid, G_T] < start:
+                lo = mid + 1
+            else:
+                hi = mid
+        dx, dy = ga[i, G_X] - ax, ga[i, G_Y] - ay
+        reach = dist + grow * math.sqrt(dx * dx + dy * dy)
+        j, in_run, best, best_j = lo, False, reach * reach, -1
+        px, py = bx + c * dx - s * dy, by + s * dx + c * dy
+        ca, sa = ga[i, G_COS] * c - ga[i, G_SIN] * s, ga[i, G_SIN] * c + ga[i, G_COS] * s
+        for _ in range(nb):
+            if j == nb:
+                j = 0
+            if ca * gb[j, G_COS] + sa * gb[j, G_SIN] < cos_tol:
+                if in_run:
+                    break
+                j += 1
+                continue
+            in_run = True
+            if not used_b[j]:
+                ex, ey = gb[j, G_X] - px, gb[j, G_Y] - py
+                e2 = ex * ex + ey * ey
+                if e2 < best:
+                    best, best_j = e2, j
+            j += 1
+        if best_j >= 0:
+            used_b[best_j] = True
+            mates += 1
+    return mates
+
+
+@njit(cache=True, nogil=True)
+def _hull_of(g, hx, hy):
+    """The template's hull vertices (counter-clockwise) gathered from the G_HULL column; returns their number."""
+    n = 0
+    for r in range(g.shape[0]):
+        h = int(g[r, G_HULL])
+        if h >= 0:
+            hx[h], hy[h] = g[r, G_X], g[r, G_Y]
+            n = max(n, h + 1)
+    return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _in_convex(px, py, hx, hy, n):
+    """True when (px, py) lies inside or on the counter-clockwise convex polygon of ``n`` vertices ``hx``/``hy``
+    (:func:`_near_hull` with no margin, without its distances: a cross product per edge, left at the first
+    edge the point is outside of)."""
+    if n < 3:
+        return _near_hull(px, py, hx[:n], hy[:n], 0.0)
+    for i in range(n):
+        j = i + 1 if i + 1 < n else 0
+        if (hx[j] - hx[i]) * (py - hy[i]) - (hy[j] - hy[i]) * (px - hx[i]) < 0:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _overlap(ga, gb, tf, hx, hy):
+    """How many minutiae of A the transform ``tf`` moves inside B's convex hull, and how many of B its inverse
+    moves inside A's."""
+    ax, ay, bx, by, c, s = tf[0], tf[1], tf[2], tf[3], tf[4], tf[5]
+    n_hull = _hull_of(gb, hx, hy)
+    in_b = 0
+    for i in range(ga.shape[0]):
+        dx, dy = ga[i, G_X] - ax, ga[i, G_Y] - ay
+        if _in_convex(bx + c * dx - s * dy, by + s * dx + c * dy, hx, hy, n_hull):
+            in_b += 1
+    n_hull = _hull_of(ga, hx, hy)
+    in_a = 0
+    for j in range(gb.shape[0]):
+        dx, dy = gb[j, G_X] - bx, gb[j, G_Y] - by
+        if _in_convex(ax + c * dx + s * dy, ay - s * dx + c * dy, hx, hy, n_hull):
+            in_a += 1
+    return in_b, in_a
+
+
+@njit(cache=True, nogil=True)
+def transform_mates(ga, gb, rows, cols, lam, n_pairs, p, used_b, tf, best_tf, hx, hy):
+    """The global-transform stage's counts: ``(m, oA, oB)``.
+
+    A rigid transform is fitted from each of the ``S_GT_ANCHORS`` pairs of highest relaxed similarity ``lam``
+    (:func:`_refine`); the one that brings most minutiae of A onto a minutia of B (``m``, within ``S_GT_DIST``
+    pixels, growing by ``S_GT_GROW`` per pixel from the transform's centre, and ``S_GT_ANGLE``) is kept, with the
+    numbers of minutiae of A and of B that fall inside the other template's convex hull under it (``oA``, ``oB``;
+    :func:`_overlap`). ``lam`` is left as it was."""
+    if n_pairs == 0:
+        return 0, 0, 0
+    d2 = p[S_GT_DIST] * p[S_GT_DIST]
+    cos_tol = math.cos(p[S_GT_ANGLE])
+    best_m = -1
+    for _ in range(min(int(p[S_GT_ANCHORS]), n_pairs)):
+        anchor = -1  # the next highest relaxed similarity (ties: the earlier pair)
+        for r in range(n_pairs):
+            if lam[r] >= 0.0 and (anchor < 0 or lam[r] > lam[anchor]):
+                anchor = r
+        lam[anchor] = -1.0 - lam[anchor]  # taken; restored below
+        _refine(ga, gb, rows, cols, n_pairs, anchor, d2, cos_tol, tf)
+        m = _count_mates(ga, gb, tf, p[S_GT_DIST], p[S_GT_GROW], cos_tol, p[S_GT_ANGLE], used_b)
+        if m > best_m:
+            best_m = m
+            best_tf[:] = tf
+    for r in range(n_pairs):
+        if lam[r] < 0.0:
+            lam[r] = -1.0 - lam[r]
+    in_b, in_a = _overlap(ga, gb, best_tf, hx, hy)
+    return best_m, in_b, in_a
+
+
+@njit(cache=True, nogil=True, inline="always")
+def transform_share(m, o_a, o_b, floor, cap):
+    """min(1, m / sqrt(clip(oA, f, c) clip(oB, f, c))): the share of the overlapping minutiae that one transform
+    brings together. A genuine pair brings most of its overlapping minutiae together under one transform; an
+    impostor pair's best local matches rarely agree on one. The floor ``f`` keeps a tiny overlap from making a
+    few chance mates a full share; the cap ``c`` keeps a template crowded with false minutiae (another
+    extractor's on a noisy capture) from diluting a genuine pair's mates."""
+    return min(1.0, m / math.sqrt(min(max(o_a, floor), cap) * min(max(o_b, floor), cap)))
+
 @njit(cache=True, nogil=True)
 def n_pairs_for(n_min, p):
     """nP: how many pairs the global score averages, growing with the smaller template (MCC)."""
@@ -418,24 +612,40 @@ def make_workspace(max_n, n_words):
             np.zeros(cap, np.int64),
             np.zeros(max_n), np.zeros(max_n, np.int64), np.zeros(max_n, np.int64), np.zeros(max_n, np.bool_),
             np.zeros(max_n, np.bool_), np.zeros((max_n, 10)), np.zeros(max_n), np.zeros((max_n, max_n)),
-            np.zeros((max_n, max_n), np.int64), np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n))
+            np.zeros((max_n, max_n), np.int64), np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n),
+            np.zeros(6), np.zeros(6), np.zeros(max_n), np.zeros(max_n))
 
 
 @njit(cache=True, nogil=True)
 def pair_score(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p, ws):
-    """Score in [0, 1] of two prepared templates (valid cylinders only). With tied similarities the order of
-    the two templates can matter: callers order them canonically."""
+    """Score in [0, 1] of two prepared templates (valid cylinders only): the LSS-R score times the
+    global-transform stage's share (:func:`transform_share`) to the power ``S_GT_POWER`` (0: LSS-R alone).
+    With tied similarities the order of the two templates can matter: callers order them canonically."""
+    score, m, o_a, o_b = pair_components(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p, ws)
+    if p[S_GT_POWER] == 0.0 or score == 0.0:
+        return score
+    return score * transform_share(m, o_a, o_b, p[S_GT_FLOOR], p[S_GT_CAP]) ** p[S_GT_POWER]
+
+
+@njit(cache=True, nogil=True)
+def pair_components(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p, ws):
+    """The parts of a comparison's score: the LSS-R score and, unless ``S_GT_POWER`` is 0 or that score is 0,
+    the global-transform stage's ``(m, oA, oB)`` (:func:`transform_mates`; zeros otherwise)."""
     na, nb = ga.shape[0], gb.shape[0]
     if na == 0 or nb == 0:
-        return 0.0
+        return 0.0, 0, 0, 0
     (roots, sims, si, sj, buckets, order, values, rows, cols, used_a, used_b, sel, dist_gap, rho, adj, n_adj, lam,
-     tmp) = ws
+     tmp, tf, best_tf, hx, hy) = ws
     n = local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], roots, sims,
                            si, sj)
     n_min = min(na, nb)
     n_sel = greedy_pairs(sims, si, sj, n, n_min, buckets, order, values, rows, cols, used_a[:na], used_b[:nb])
-    return relaxed_score(ga, gb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, sel, dist_gap, rho, adj,
-                         n_adj, lam, tmp)
+    score = relaxed_score(ga, gb, values, rows, cols, n_sel, n_pairs_for(n_min, p), p, sel, dist_gap, rho, adj,
+                          n_adj, lam, tmp)
+    if p[S_GT_POWER] == 0.0 or score == 0.0:
+        return score, 0, 0, 0
+    m, o_a, o_b = transform_mates(ga, gb, rows, cols, lam, n_sel, p, used_b, tf, best_tf, hx, hy)
+    return score, m, o_a, o_b
 
 
 @njit(cache=True, nogil=True)
