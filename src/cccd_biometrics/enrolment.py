@@ -99,8 +99,8 @@ DUPLICATE_LLR_SCORES: tuple[float, ...] = (
 constant beyond the ends)."""
 
 DUPLICATE_LLR_PAIR: tuple[float, ...] = (
-    -7.22, -5.44, -5.31, -5.05, -4.64, -4.1, -3.33, -2.33, -1.23, 0.28, 1.14, 2.0, 2.85, 3.73, 5.04, 6.3, 8.0, 8.0,
-    8.0, 8.0, 8.0,
+    -5.05, -3.46, -2.21, 0.36, 1.76, 3.06, 4.39, 5.82, 7.13, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0,
+    8.0,
 )
 """``log g(s) / f(s)`` of a capture-versus-capture score ``s`` at :data:`DUPLICATE_LLR_SCORES`: ``g`` the genuine
 (same finger, other impression), ``f`` the impostor (another finger of the same citizen source) density, from
@@ -108,25 +108,26 @@ the 14 citizen sources of ``benchmarks/enrolment_rates.py`` (kernel densities, t
 percentile exponential; non-decreasing, clipped to +-8). ``benchmarks/calibrate_duplicate_fusion.py``."""
 
 DUPLICATE_LLR_SEGMENT: tuple[float, ...] = (
-    -3.23, -3.23, -3.23, -3.23, -3.17, -2.91, -2.36, -1.49, -0.49, 0.41, 2.08, 2.29, 2.46, 2.63, 2.94, 3.33, 3.79,
-    4.27, 4.88, 6.11, 8.0,
+    -2.89, -2.4, -1.3, 1.89, 2.19, 2.45, 2.74, 3.06, 3.39, 3.71, 4.01, 4.29, 4.6, 4.95, 5.46, 5.95, 6.56, 7.4, 8.0,
+    8.0, 8.0,
 )
 """As :data:`DUPLICATE_LLR_PAIR`, for a capture against a slap segment: segments cut by ``segment_slap`` from
 slaps composed of the sources' impressions (composition seeds 7101, 7102)."""
 
-DUPLICATE_LLR_THRESHOLD = 7.08
+DUPLICATE_LLR_THRESHOLD = 6.82
 """Duplicate evidence from the slap (:func:`_slap_llr`): the log-likelihood ratio "one finger captured twice"
 over "a clean record" and over "the two swapped" of the pair score and the two captures' comparisons with their
 own and each other's slap segments. Calibrated on clean-record configurations alone (pair and cross comparisons
-impostors', own comparisons genuine; no genuine pair, no planted record): the 14 citizen sources, 7,797,860
-finger-pair configurations (both readings) and 280,000 random clean records. The higher of the FMR <= 0.01 %
-per pair point (4.49) and the point where at most 0.1 % of clean records alarm, the direct rule's fallback
-included (7.08; 45 pairs a record make the per-record budget the tighter one). Pooled: in-sample FMR 0.0015 %
-per pair, 0.100 % of clean records. Leave-one-source-out (ratios and threshold fitted on 13 sources):
-thresholds 6.40-7.58, held-out FMR per pair mean 0.0020 %, worst 0.0131 %; held-out clean records alarmed mean
-0.120 %, worst 0.83 % (FVC2002 DB1_B, look-alike fingers). In sample, 92.5 % of duplicate configurations of the
-same sources reach it: the comparator's genuine scores bound it (a tenth of captures against a composed segment
-of their own finger score below 0.022, against another impression below 0.0355).
+impostors', own comparisons genuine; no genuine pair, no planted record): the 14 citizen sources, 7,818,783
+finger-pair configurations (both readings) and 280,000 random clean records, with the comparator's
+global-transform stage and the fourth round's slap segmenter. The higher of the FMR <= 0.01 % per pair point
+(4.06) and the point where at most 0.1 % of clean records alarm (6.82; 45 pairs a record make the per-record
+budget the tighter one). Pooled: in-sample FMR 0.0020 % per pair, 0.085 % of clean records (0.099 % with the
+direct rule's fallback). Leave-one-source-out (ratios and threshold fitted on 13 sources): thresholds 6.16-7.2,
+held-out FMR per pair mean 0.0026 %, worst 0.0159 %; held-out clean records alarmed mean 0.112 % (0.126 % with
+the direct fallback), worst 0.675 % (FVC2002 DB4_B, synthetic look-alike fingers). In sample, 94.95 % of
+duplicate configurations of the same sources reach it (held out: mean 95.03 %, lowest 86.82 %, FVC2000 DB3_B):
+the comparator's genuine scores bound it.
 ``benchmarks/calibrate_duplicate_fusion.py`` writes ``benchmarks/results/duplicate_fusion.json``; recalibrate
 when the extractor, comparator or segmenter changes."""
 

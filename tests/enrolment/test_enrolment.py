@@ -292,10 +292,16 @@ def test_duplicate_fusion_thresholds_match_their_calibration():
     assert tuple(data["knots"]["seg"]) == en.DUPLICATE_LLR_SEGMENT
 
 
-def _four(pair: float, own1: float, own2: float, cross21: float, cross12: float = 0.012):
+# Scores of the hand-made cases below, on the comparator's scale (global-transform stage: FMR 1 % 0.0091,
+# FMR 0.1 % 0.0126, FMR 0.01 % 0.0163): an impostor's 0.005, a genuine's 0.03-0.06
+_IMPOSTOR = 0.005
+
+
+def _four(pair: float, own1: float, own2: float, cross21: float, cross12: float = _IMPOSTOR):
     """Fingers 1 and 2 (and an unrelated 3): the pair score and the four capture-versus-segment scores."""
-    pairs = {(1, 2): pair, (1, 3): 0.012, (2, 3): 0.012}
-    seq = {1: {1: own1, 2: cross12, 3: 0.012}, 2: {1: cross21, 2: own2, 3: 0.012}, 3: {1: 0.012, 2: 0.012, 3: 0.09}}
+    i = _IMPOSTOR
+    pairs = {(1, 2): pair, (1, 3): i, (2, 3): i}
+    seq = {1: {1: own1, 2: cross12, 3: i}, 2: {1: cross21, 2: own2, 3: i}, 3: {1: i, 2: i, 3: 0.09}}
     return pairs, seq
 
 
@@ -303,7 +309,7 @@ def test_llr_tables_interpolate_and_rise():
     xs, pair, seg = en.DUPLICATE_LLR_SCORES, en.DUPLICATE_LLR_PAIR, en.DUPLICATE_LLR_SEGMENT
     assert len(xs) == len(pair) == len(seg)
     assert all(b >= a for a, b in itertools.pairwise(pair)) and all(b >= a for a, b in itertools.pairwise(seg))
-    assert en._llr(xs[3], pair) == pair[3]
+    assert en._llr(xs[3], pair) == pytest.approx(pair[3], abs=1e-12)  # at a knot (interpolated: rounding)
     mid = en._llr((xs[9] + xs[10]) / 2, seg)
     assert mid == pytest.approx((seg[9] + seg[10]) / 2)
     assert en._llr(-1.0, pair) == pair[0] and en._llr(2.0, pair) == pair[-1]
@@ -313,38 +319,41 @@ def test_duplicate_found_from_all_four_comparisons_that_the_fused_rules_missed()
     t = en.DEFAULT_THRESHOLDS
     # finger 2 is finger 1 again: the pair and both captures against segment 1 near the FMR 0.1 % point, and
     # neither capture matching segment 2 (the real finger 2 was never captured). The fused rules of the earlier
-    # version missed it (pair + weaker 0.056 < 0.0581; weakest 0.026 < 0.0272)
-    pairs, seq = _four(0.026, own1=0.030, own2=0.011, cross21=0.030, cross12=0.011)
+    # version missed this shape (on the LSS-R scale: pair + weaker 0.056 < 0.0581; weakest 0.026 < 0.0272)
+    pair = en._FMR_01
+    pairs, seq = _four(pair, own1=0.014, own2=_IMPOSTOR, cross21=0.014)
     found = en._duplicate_findings(pairs, seq, t)
     assert [f.positions for f in found] == [(1, 2)]
-    assert found[0].value == pytest.approx(en._slap_llr(1, 2, 0.026, seq))
+    assert found[0].value == pytest.approx(en._slap_llr(1, 2, pair, seq), abs=1e-4)  # reported to 4 decimals
     # the same scores, but finger 2 matches its own segment: two fingers
-    pairs, seq = _four(0.026, own1=0.030, own2=0.03, cross21=0.030, cross12=0.011)
+    pairs, seq = _four(pair, own1=0.014, own2=0.014, cross21=0.014)
     assert en._duplicate_findings(pairs, seq, t) == []
 
 
 def test_weak_own_segment_match_keeps_two_lookalike_fingers_apart():
     t = en.DEFAULT_THRESHOLDS
-    # a clean record's look-alike pair (the composed seed-2029 alarm's shape): pair 0.0279, both captures at
-    # least that against segment 1, finger 2 confirmed by its own segment only weakly (below the veto's 0.0266).
-    # The earlier "weakest" rule (all three >= 0.0272) called it a duplicate
-    pairs, seq = _four(0.0279, own1=0.030, own2=0.024, cross21=0.029)
+    # a clean record's look-alike pair (the composed seed-2029 alarm's shape): pair between the FMR 0.1 % and
+    # 0.01 % points, both captures at least that against segment 1, finger 2 confirmed by its own segment only
+    # weakly (below the veto's FMR 0.1 % point). The earlier "weakest" rule called it a duplicate
+    pairs, seq = _four(0.014, own1=0.0145, own2=0.0115, cross21=0.0143)
+    assert en._FMR_01 < 0.014 < t.duplicate and t.distinct_own > 0.0115
     assert en._duplicate_findings(pairs, seq, t) == []
 
 
 def test_a_swap_is_not_a_duplicate():
     t = en.DEFAULT_THRESHOLDS
     # fingers 1 and 2 swapped: each capture matches the other's segment, not its own; the pair is an impostor's
-    pairs, seq = _four(0.026, own1=0.012, own2=0.012, cross21=0.06, cross12=0.06)
+    pairs, seq = _four(en._FMR_01, own1=_IMPOSTOR, own2=_IMPOSTOR, cross21=0.03, cross12=0.03)
     assert en._duplicate_findings(pairs, seq, t) == []
-    assert en._slap_llr(1, 2, 0.026, seq) < 0
+    assert en._slap_llr(1, 2, en._FMR_01, seq) < 0
 
 
 def test_high_pair_score_needs_the_slap_when_segments_exist():
     t = en.DEFAULT_THRESHOLDS
     # pair at FMR < 0.01 %, but capture 2 does not match segment 1 and does match its own weakly: with both
     # segments the ratio decides (the earlier version alarmed on the pair score alone)
-    pairs, seq = _four(t.duplicate + 0.003, own1=0.05, own2=0.024, cross21=0.012)
+    pairs, seq = _four(t.duplicate + 0.003, own1=0.05, own2=0.0115, cross21=_IMPOSTOR)
+    assert t.distinct_own > 0.0115  # not the distinct-fingers veto: the ratio decides
     assert en._duplicate_findings(pairs, seq, t) == []
     # finger 2's segment missing (cut out of the slap): the direct rule decides
     seq_missing = {p: {q: v for q, v in row.items() if q != 2} for p, row in seq.items()}
