@@ -206,8 +206,9 @@ def report_composed(res: dict[str, Any]) -> list[str]:
          lambda r: _has(r, "RECORD_SLAP_INCOMPLETE", {r["positions"][0]}))
     rate("complete slaps falsely called incomplete (per record)", [r for r in rows if r["error"] != "incomplete_slap"],
          lambda r: _has(r, "RECORD_SLAP_INCOMPLETE"))
-    rate("swap records falsely alarmed as swap elsewhere / mismatch (any)", [r for r in rows if r["error"] in
-         ("clean", "missing", "duplicate")], lambda r: _has(r, "RECORD_FINGERS_SWAPPED"))
+    rate("records without a swap falsely alarmed as swapped (clean, missing, duplicate)",
+         [r for r in rows if r["error"] in ("clean", "missing", "duplicate")],
+         lambda r: _has(r, "RECORD_FINGERS_SWAPPED"))
     for k in ERROR_KINDS:
         verdicts = {v: sum(r["verdict"] == v for r in by[k]) for v in ("accept", "recapture", "supervisor")}
         out.append(f"  verdicts on {k:16s} {verdicts}")
