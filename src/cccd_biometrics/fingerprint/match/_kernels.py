@@ -212,6 +212,20 @@ def cylinder_geometry(x, y, theta, bits, valid, n_cells):
     return geom
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _first_direction_at(gb, start):
+    """First row of ``gb`` (sorted by direction ``G_T``) whose direction is at least ``start`` (``len(gb)`` if
+    none): where the circular run of directions near ``start`` begins, found by bisection."""
+    lo, hi = 0, gb.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if gb[mid, G_T] < start:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 @njit(cache=True, nogil=True)
 def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, max_rot, roots, sims, si, sj):
     """Bit-based MCC local similarities of every cylinder pair; the non-zero ones are written to ``sims`` with
@@ -234,13 +248,7 @@ def local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchab
         start = ga[i, G_T] - max_rot
         if start < 0.0:
             start += TWO_PI
-        lo, hi = 0, nb
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if gb[mid, G_T] < start:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = _first_direction_at(gb, start)
         j, in_run = lo, False
         for _ in range(nb):
             if j == nb:
@@ -474,13 +482,7 @@ def _count_mates(ga, gb, tf, dist, grow, cos_tol, max_rot, used_b):
     for i in range(ga.shape[0]):
         start = ga[i, G_T] + rot - max_rot
         start -= TWO_PI * math.floor(start / TWO_PI)
-        lo, hi = 0, nb
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if gb[mid, G_T] < start:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = _first_direction_at(gb, start)
         dx, dy = ga[i, G_X] - ax, ga[i, G_Y] - ay
         reach = dist + grow * math.sqrt(dx * dx + dy * dy)
         j, in_run, best, best_j = lo, False, reach * reach, -1
