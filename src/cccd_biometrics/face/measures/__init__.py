@@ -71,6 +71,12 @@ class FaceInputs:
         """The canonical crop (:func:`~.canon.canonical_face`)."""
         return canonical_face(self.rgb, self.geo)
 
+    @cached_property
+    def natural_colour(self) -> Measure:
+        """The skin's distance from natural skin colour: a measure of its own, and what tells the head-covering
+        test that a colour cast is there."""
+        return natural_colour(self.canon)
+
 
 def _named(*measures: Measure) -> dict[str, Measure]:
     return {m.name: m for m in measures}
@@ -78,7 +84,7 @@ def _named(*measures: Measure) -> dict[str, Measure]:
 
 def _head_covering(x: FaceInputs) -> dict[str, Measure]:
     # a colour cast (natural_colour) turns dark hair blue: the hue rule for hair is off under one
-    return head_covering(x.canon, background_colour(x.rgb, x.geo), natural_colour(x.canon).value)
+    return head_covering(x.canon, background_colour(x.rgb, x.geo), x.natural_colour.value)
 
 
 MEASURE_GROUPS: dict[str, Callable[[FaceInputs], dict[str, Measure]]] = {
@@ -87,7 +93,7 @@ MEASURE_GROUPS: dict[str, Callable[[FaceInputs], dict[str, Measure]]] = {
     "illumination_uniformity": lambda x: _named(illumination_uniformity(x.canon)),
     "sharpness": lambda x: _named(sharpness(x.canon)),
     "compression": lambda x: _named(*blockiness(x.rgb, x.geo)),
-    "natural_colour": lambda x: _named(natural_colour(x.canon)),
+    "natural_colour": lambda x: _named(x.natural_colour),
     "eyes": lambda x: eyes(x.canon),
     "mouth": lambda x: mouth(x.canon),
     "face_occlusion": lambda x: _named(face_occlusion(x.canon)),
