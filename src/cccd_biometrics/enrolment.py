@@ -35,6 +35,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from ._shared.jsonsafe import json_safe
 from .errors import CccdBiometricsError, EnrolmentRecordError, RecordFormatError
 from .face.capture import load_portrait
@@ -791,15 +793,9 @@ def _distinct(i: int, j: int, best: Mapping[int, int], sequence: Mapping[int, Ma
 
 
 def _llr(score: float, table: tuple[float, ...]) -> float:
-    """Tabulated log-likelihood ratio at ``score`` (:data:`DUPLICATE_LLR_SCORES`; linear between knots)."""
-    xs = DUPLICATE_LLR_SCORES
-    if score <= xs[0]:
-        return table[0]
-    for k in range(1, len(xs)):
-        if score <= xs[k]:
-            w = (score - xs[k - 1]) / (xs[k] - xs[k - 1])
-            return table[k - 1] + w * (table[k] - table[k - 1])
-    return table[-1]
+    """Tabulated log-likelihood ratio at ``score`` (:data:`DUPLICATE_LLR_SCORES`; linear between knots, constant
+    beyond the ends: ``np.interp``, as the calibration reads its knots)."""
+    return float(np.interp(score, DUPLICATE_LLR_SCORES, table))
 
 
 def _slap_llr(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, float]]) -> float | None:
