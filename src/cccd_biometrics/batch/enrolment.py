@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from .._shared.record_names import MANIFEST_NAME
 from ..enrolment import EnrolmentRecord, EnrolmentReport, check_enrolment
 from ..errors import CccdBiometricsError
 from .check import CheckRow
@@ -104,7 +105,7 @@ def check_record_chunk(paths: list[str], kind: str = "auto", ppi: float | None =
 def manifest_path(record: str | os.PathLike) -> str:
     """A record's input identity: its ``manifest.json`` path (a folder is taken to hold one)."""
     p = Path(record)
-    return str(p / "manifest.json") if p.is_dir() else str(p)
+    return str(p / MANIFEST_NAME) if p.is_dir() else str(p)
 
 
 def run_enrolment_batch(records: Iterable[str | os.PathLike], *, output: str | os.PathLike, fmt: str | None = None,

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .._shared.record_names import MANIFEST_NAME
 from . import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE
 
 
@@ -63,7 +64,7 @@ def _records(paths: list[str], recursive: bool) -> Iterator[Path]:
     for raw in paths:
         p = Path(raw)
         if recursive and p.is_dir():
-            found = sorted(m.parent for m in p.rglob("manifest.json"))
+            found = sorted(m.parent for m in p.rglob(MANIFEST_NAME))
             yield from found
             if not found:
                 yield p
@@ -114,7 +115,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 def _summary_row(row: dict[str, Any]) -> dict[str, Any]:
     """The printed row of a record from its batch row (the report it carries)."""
-    record = str(Path(row["path"]).parent) if row["path"].endswith("manifest.json") else row["path"]
+    record = str(Path(row["path"]).parent) if row["path"].endswith(MANIFEST_NAME) else row["path"]
     if row["status"] == "error":
         return {"record": record, "status": "error", "verdict": None, "error": row["error"],
                 "error_type": row["error_type"]}

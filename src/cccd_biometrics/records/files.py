@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._shared.record_names import RECORD_KIND_BY_SUFFIX, RECORD_SUFFIXES, container_of, member_path
+from .._shared.record_names import MANIFEST_NAME, RECORD_KIND_BY_SUFFIX, RECORD_SUFFIXES, container_of, member_path
 from ..errors import CccdBiometricsError, InputNotFoundError, RecordFormatError, UnsupportedFormatError
 from ..io.decode import decode_image
 from .ansi_nist import read_transaction, write_transaction
@@ -47,7 +47,7 @@ _STORED_SUFFIX = {"WSQ": ".wsq", "PNG": ".png", "JPEG2000": ".jp2", "JPEG": ".jp
 def record_kind(path: str | os.PathLike, *, for_writing: bool = False) -> str:
     """The kind of record ``path`` names (see the module docstring); content decides for unknown suffixes."""
     p = Path(path)
-    if p.name == "manifest.json" or p.is_dir() or (for_writing and p.suffix == "" and not p.exists()):
+    if p.name == MANIFEST_NAME or p.is_dir() or (for_writing and p.suffix == "" and not p.exists()):
         return "folder"
     kind = RECORD_KIND_BY_SUFFIX.get(p.suffix.lower())
     if kind or for_writing:
@@ -91,7 +91,7 @@ def read_record_file(path: str | os.PathLike) -> RecordImages:
     p = Path(path)
     kind = record_kind(p)
     if kind == "folder":
-        return read_folder(p.parent if p.name == "manifest.json" else p)
+        return read_folder(p)  # the folder or its manifest
     data = _file_bytes(p)
     try:
         if kind == "ansi_nist":
@@ -121,7 +121,7 @@ def write_record_file(rec: RecordImages, path: str | os.PathLike, **kwargs: Any)
         write_transaction(rec, p, **kwargs)
         return []
     if kind == "folder":
-        write_folder(rec, p.parent if p.name == "manifest.json" else p)
+        write_folder(rec, p.parent if p.name == MANIFEST_NAME else p)
         lost = [f"{len(rec.templates)} minutiae templates" if rec.templates else "",
                 "Type-2 text" if rec.text else "",
                 "slap segments" if any(s.segments for s in rec.slaps.values()) else "",
@@ -176,7 +176,7 @@ def _load_portrait(path: Path) -> PortraitCapture:
 
 
 def read_folder(folder: str | os.PathLike) -> RecordImages:
-    """Read a record folder (:mod:`cccd_biometrics.records.manifest`) into a :class:`RecordImages`.
+    """Read a record folder or its manifest (:mod:`cccd_biometrics.records.manifest`) into a :class:`RecordImages`.
 
     Finger and slap files in any format the library reads; WSQ files are kept as they are, others will be
     stored as WSQ; resolution from the file's metadata when plausible (250-2000 ppi), else the manifest's
@@ -234,6 +234,6 @@ def write_folder(rec: RecordImages, folder: str | os.PathLike) -> Path:
         name = "portrait" + _STORED_SUFFIX[c.compression]
         (root / name).write_bytes(data)
         manifest["portrait"] = name
-    out = root / "manifest.json"
+    out = root / MANIFEST_NAME
     out.write_text(json.dumps(manifest, indent=2) + "\n")
     return out
