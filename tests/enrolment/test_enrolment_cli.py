@@ -55,6 +55,24 @@ def test_table_recursive_and_exit_codes(tmp_path, capsys):
     assert main(["enrol"]) == 2
 
 
+def test_recursive_takes_record_folders_and_files_only(tmp_path, capsys):
+    """``-r`` walks as ``cccd-bio check`` does: record folders and record files are records; a folder whose
+    manifest.json is something else, and loose images, are not."""
+    shutil.copytree(CITIZENS / "citizen_clean", tmp_path / "day1" / "citizen_clean")
+    shutil.copy(ROOT / "sample_data" / "records" / "example_tenprint.an2", tmp_path / "day1" / "t.an2")
+    other = tmp_path / "day1" / "tool_output"
+    other.mkdir()
+    (other / "manifest.json").write_text(json.dumps({"version": 3, "files": ["a.png"]}))
+    shutil.copy(CITIZENS / "citizen_clean" / "portrait.jpg", other / "a.jpg")
+    main(["enrol", "check", str(tmp_path), "-r", "--format", "jsonl"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [Path(r["record"]).relative_to(tmp_path).as_posix() for r in rows] == ["day1/t.an2",
+                                                                                  "day1/citizen_clean"]
+    assert all(r.get("status") != "error" for r in rows)
+    assert main(["enrol", "check", str(other), "-r", "--format", "jsonl"]) == 1  # no record below: an error row
+    assert json.loads(capsys.readouterr().out)["status"] == "error"
+
+
 def test_console_script(tmp_path):
     exe = shutil.which("cccd-bio") or str(Path(sys.executable).with_name("cccd-bio"))
     proc = subprocess.run([exe, "enrol", "check", str(CITIZENS / "citizen_clean"), "--format", "jsonl"],

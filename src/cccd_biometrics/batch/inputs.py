@@ -16,7 +16,7 @@ from ..io.decode import IMAGE_SUFFIXES
 
 _INPUT_SUFFIXES = IMAGE_SUFFIXES | RECORD_SUFFIXES  # image files, and record files (one row per image inside)
 
-__all__ = ["STDIN", "count_inputs", "iter_inputs", "iter_path_list", "readable_twice"]
+__all__ = ["STDIN", "count_inputs", "iter_inputs", "iter_path_list", "iter_records", "readable_twice"]
 
 STDIN = "-"
 """The path that stands for "read the list of paths from standard input"."""
@@ -150,6 +150,32 @@ def iter_inputs(
     for list_path in from_lists:
         # listed paths are files, taken as given: no stat per path on the coordinator of a huge run
         yield from _iter_list_file(list_path, handler)
+
+
+def iter_records(folder: str | os.PathLike, *, on_error: OnError | None = None) -> Iterator[str]:
+    """Yield the records below ``folder``: record folders (their ``manifest.json``) and standard record files.
+
+    The same walk as :func:`iter_inputs` (recursive, sorted, a record folder is one input and nothing below it
+    is walked) with the loose image files left out: what ``cccd-bio enrol check --recursive`` takes. A folder
+    whose ``manifest.json`` is not a record manifest (:func:`~cccd_biometrics._shared.record_names.
+    is_record_folder`) is walked as an ordinary folder, as :func:`iter_inputs` does.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("a", "b/c", "other"):
+    ...     (root / name).mkdir(parents=True)
+    >>> _ = (root / "a" / "manifest.json").write_text(json.dumps({"fingers": {"1": "f1.png"}}))
+    >>> _ = (root / "other" / "manifest.json").write_text(json.dumps({"version": 3}))
+    >>> _ = (root / "b" / "c" / "t.an2").write_bytes(b"")
+    >>> _ = (root / "b" / "loose.png").write_bytes(b"")
+    >>> [pathlib.Path(p).relative_to(root).as_posix() for p in iter_records(root)]
+    ['a/manifest.json', 'b/c/t.an2']
+    """
+    for path in _walk(os.fspath(folder), True, on_error or _raise):
+        if os.path.basename(path) == MANIFEST_NAME or os.path.splitext(path)[1].lower() in RECORD_SUFFIXES:
+            yield path
 
 
 def count_inputs(

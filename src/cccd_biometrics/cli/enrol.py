@@ -2,8 +2,9 @@
 
 A RECORD is a folder with a ``manifest.json`` (see :meth:`cccd_biometrics.EnrolmentRecord.from_manifest`) or a
 standard record file: an ANSI/NIST-ITL transaction (.an2, .eft, .nist), ISO/IEC 19794-4/-5 (.fir, .fac) or an ICAO
-data group (.dg3, .dg2) (see :meth:`cccd_biometrics.EnrolmentRecord.load`); with ``--recursive`` every folder below
-the given ones that holds a manifest is a record. One row per record: the
+data group (.dg3, .dg2) (see :meth:`cccd_biometrics.EnrolmentRecord.load`); with ``--recursive`` every record
+below the given folders is taken — folders holding a record manifest and standard record files — walked as
+``cccd-bio check`` walks (:func:`cccd_biometrics.batch.inputs.iter_records`). One row per record: the
 verdict (accept, recapture, supervisor), what to capture again in order, and the record's finding codes.
 
 With ``--output`` the records go through the batch machinery (:mod:`cccd_biometrics.batch.enrolment`): a worker
@@ -40,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("records", nargs="+", metavar="RECORD",
                    help="record folders (or their manifest.json) or standard record files")
     c.add_argument("-r", "--recursive", action="store_true",
-                   help="every folder below RECORD that holds a manifest.json is a record")
+                   help="take every record below RECORD: folders holding a record manifest.json and "
+                        "standard record files")
     c.add_argument("--format", choices=("table", "json", "jsonl"), default=None,
                    help="output format (default: table on a terminal, jsonl otherwise)")
     c.add_argument("--profile", choices=("icao", "cccd"), default="icao", help="portrait profile (default icao)")
@@ -64,10 +66,11 @@ def _records(paths: list[str], recursive: bool) -> Iterator[Path]:
     for raw in paths:
         p = Path(raw)
         if recursive and p.is_dir():
-            found = sorted(m.parent for m in p.rglob(MANIFEST_NAME))
-            yield from found
-            if not found:
-                yield p
+            from ..batch.inputs import iter_records
+
+            found = [Path(r) for r in iter_records(p, on_error=lambda path, exc: None)]
+            # a record folder is named by the folder, as a user gives it; a folder with no record is an error row
+            yield from (r.parent if r.name == MANIFEST_NAME else r for r in found) if found else (p,)
         else:
             yield p
 
