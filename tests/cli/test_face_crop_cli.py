@@ -63,7 +63,10 @@ def test_cli_face_crop(tmp_path):
 def test_cli_face_check_unreadable(tmp_path):
     bad = tmp_path / "x.jpg"
     bad.write_text("not a jpeg")
-    assert _cli("face", "check", str(bad)).returncode == 2
+    unreadable = _cli("face", "check", str(bad))  # exists, cannot be decoded: the input's fault (as in `check`)
+    assert unreadable.returncode == 1 and unreadable.stderr.startswith("cccd-bio face check: ")
+    assert "Traceback" not in unreadable.stderr
+    assert _cli("face", "check", str(tmp_path / "none.jpg")).returncode == 2  # nothing named exists
 
 
 def test_check_command_reports_portraits(sample_data):

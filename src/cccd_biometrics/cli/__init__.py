@@ -1,7 +1,11 @@
 """``cccd-bio``: the command-line tool. Thin: it parses arguments, calls the library, prints.
 
-Exit codes: 0 all inputs passed, 1 some input was flagged (or could not be checked), 2 usage or I/O error.
-Each sub-command lives in its own module with a ``register(subparsers)`` function.
+Exit codes, one policy for every command (:func:`exit_code_for`): 0 every input passed; 1 some input was
+flagged, or exists but could not be read or checked (malformed, undecodable, no face: the input's fault, as an
+error row of a batch run); 2 the command could not do its work (bad arguments, nothing named exists, an output
+that cannot be written, models that cannot run). Each sub-command lives in its own module with a
+``register(subparsers)`` function; errors go to stderr as ``cccd-bio COMMAND: ErrorType: message``
+(:func:`report_error`).
 """
 
 from __future__ import annotations
@@ -65,6 +69,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit code of a command stopped by ``exc`` (see the module's policy).
+
+    Examples
+    --------
+    >>> from cccd_biometrics.errors import InputNotFoundError, InvalidImageError, ModelLoadError
+    >>> [exit_code_for(e("x")) for e in (InvalidImageError, InputNotFoundError, ModelLoadError, OSError)]
+    [1, 2, 2, 2]
+    """
+    from ..errors import CccdBiometricsError, InputNotFoundError, ModelLoadError
+
+    input_fault = isinstance(exc, CccdBiometricsError) and not isinstance(exc, (InputNotFoundError, ModelLoadError,
+                                                                                OSError))
+    return EXIT_FLAGGED if input_fault else EXIT_USAGE
+
+
+def report_error(command: str, exc: BaseException, what: str | None = None) -> int:
+    """Print ``cccd-bio COMMAND: [WHAT: ]ErrorType: message`` to stderr; return :func:`exit_code_for` ``exc``."""
+    message = str(exc)
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:  # no "[Errno 28]" noise
+        message = f"{exc.strerror}: {exc.filename}"
+    prefix = f"{what}: " if what else ""
+    print(f"cccd-bio {command}: {prefix}{type(exc).__name__}: {message}", file=sys.stderr)
+    return exit_code_for(exc)
 
 
 def _print_version(verbose: bool) -> int:

@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from . import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE
+from . import EXIT_OK, EXIT_USAGE, report_error
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,15 +44,8 @@ def run(args: argparse.Namespace) -> int:
         options = {"tot": args.tot, "ori": args.ori, "date": args.date} if kinds[1] == "ansi_nist" else \
             {"fir_edition": args.fir_edition} if kinds[1] == "iso19794_4" else {}
         dropped = write_record_file(rec, args.output, **options)
-    except InputNotFoundError as exc:
-        print(f"cccd-bio convert: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except CccdBiometricsError as exc:
-        print(f"cccd-bio convert: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_FLAGGED
-    except OSError as exc:
-        print(f"cccd-bio convert: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except (CccdBiometricsError, OSError) as exc:
+        return report_error("convert", exc)
     print(json.dumps({"input": str(args.input), "input_kind": kinds[0], "output": str(args.output),
                       "output_kind": kinds[1], "fingers": sorted(rec.fingers), "slaps": sorted(rec.slaps),
                       "absent": {str(k): v for k, v in sorted(rec.absent.items())},

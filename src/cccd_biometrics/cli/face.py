@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from . import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE
+from . import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE, report_error
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,8 +46,7 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         portrait = load_portrait(args.image)
     except CccdBiometricsError as exc:
-        print(f"cccd-bio face check: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return report_error("face check", exc)
     report = check_portrait(portrait, profile=args.profile)
     fmt = args.format or ("text" if sys.stdout.isatty() else "json")
     if fmt == "json":
@@ -60,13 +59,13 @@ def run_check(args: argparse.Namespace) -> int:
         try:
             save_image(draw_portrait_overlay(portrait.pixels, report), args.overlay)
         except (CccdBiometricsError, OSError) as exc:
-            print(f"cccd-bio face check: cannot write overlay: {exc}", file=sys.stderr)
+            report_error("face check", exc, "cannot write the overlay")
             return EXIT_USAGE
     return EXIT_OK if report.compliant else EXIT_FLAGGED
 
 
 def run_crop(args: argparse.Namespace) -> int:
-    from ..errors import CccdBiometricsError, NoFaceFoundError
+    from ..errors import CccdBiometricsError
     from ..face.capture import load_portrait
     from ..face.crop import crop_token_portrait
     from ..io.encode import save_image
@@ -75,12 +74,11 @@ def run_crop(args: argparse.Namespace) -> int:
         token = crop_token_portrait(load_portrait(args.image), width=args.width)
         jpeg = args.output.lower().endswith((".jpg", ".jpeg"))
         save_image(token, args.output, quality=95 if jpeg else None)
-    except NoFaceFoundError as exc:
-        print(f"cccd-bio face crop: {exc}", file=sys.stderr)
-        return EXIT_FLAGGED
-    except (CccdBiometricsError, OSError, ValueError) as exc:
+    except ValueError as exc:  # a --width below the smallest token: the command line's fault
         print(f"cccd-bio face crop: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (CccdBiometricsError, OSError) as exc:
+        return report_error("face crop", exc)
     h, w = token.shape
     print(f"{args.output}: {w}x{h} token portrait")
     return EXIT_OK

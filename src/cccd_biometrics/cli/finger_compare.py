@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from . import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE
+from . import EXIT_FLAGGED, EXIT_OK, report_error
 
 TEMPLATE_SUFFIXES = {".xyt", ".json", ".iso", ".ist", ".ansi", ".fmr", ".bir", ".min"}
 
@@ -77,8 +76,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         a, b = load_template(args.a, args.ppi), load_template(args.b, args.ppi)
     except CccdBiometricsError as exc:
-        print(f"cccd-bio finger compare: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return report_error("finger compare", exc)
     score = compare_templates(a, b)
     threshold = args.threshold if args.threshold is not None else DECISION_THRESHOLDS[args.fmr]
     match = score >= threshold
