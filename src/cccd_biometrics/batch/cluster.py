@@ -88,6 +88,80 @@ def _add(stats: BatchStats, counts: dict[str, float]) -> None:
     stats.check_seconds += float(counts["seconds"])
 
 
+def _open_output(folder: Path, resume: bool) -> set[str]:
+    """Create the output folder (refusing one that holds parts, unless resuming); the names of its parts."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputWriteError("exists and is not a folder of Parquet parts", source=str(folder))
+    if not resume and folder.is_dir() and any(folder.glob("part-*.parquet")):
+        raise OutputWriteError("already holds parts; pass --resume to continue it", source=str(folder))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputWriteError(f"cannot create the folder ({exc.strerror or exc})", source=str(folder)) from exc
+    return {p.name for p in folder.glob("part-*.parquet")}
+
+
+def _previous_rows(folder: Path, on_previous_row: Callable[[Row], None] | None) -> BatchStats:
+    previous = BatchStats()
+    for row in iter_result_rows(folder, "parquet"):
+        previous.add(row)
+        if on_previous_row is not None:
+            on_previous_row(row)
+    return previous
+
+
+class _ShardRun:
+    """The shards of one run on a Dask client: at most ``limit`` tasks in flight, each shard whose part exists
+    skipped, a task that failed for good turned into error rows written from here."""
+
+    def __init__(self, client: Any, shards: Iterator[list[str]], existing: set[str], folder: Path, kind: str,
+                 ppi: float | None, stats: BatchStats, on_progress: Callable[[int], None] | None) -> None:
+        from dask.distributed import as_completed
+
+        self.client, self.shards, self.existing, self.folder = client, shards, existing, folder
+        self.kind, self.ppi, self.stats, self.on_progress = kind, ppi, stats, on_progress
+        self.futures = as_completed(loop=client.loop)
+        self.pending: dict[Any, list[str]] = {}
+        self.written: list[str] = []
+
+    def _progress(self, n: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(n)
+
+    def submit(self) -> bool:
+        """Submit the next shard that has no part yet; False when none is left."""
+        for shard in self.shards:
+            if shard_part_name(shard) in self.existing:
+                self.stats.skipped += len(shard)
+                self._progress(len(shard))
+                continue
+            fut = self.client.submit(check_shard_to_part, shard, self.kind, self.ppi, str(self.folder), pure=False)
+            self.pending[fut.key] = shard
+            self.futures.add(fut)
+            return True
+        return False
+
+    def run(self, limit: int) -> list[str]:
+        """Run every shard; the names of the parts this run wrote."""
+        for _ in range(limit):
+            if not self.submit():
+                break
+        for fut in self.futures:
+            shard = self.pending.pop(fut.key)
+            try:
+                counts = fut.result()
+            except Exception as exc:  # the task failed for good: its files get error rows, written from here
+                rows = failed_task_rows(shard, exc)
+                _write_part(rows, str(self.folder), shard_part_name(shard))
+                counts = _counts(rows)
+            fut.release()
+            _add(self.stats, counts)
+            self.written.append(shard_part_name(shard))
+            self._progress(len(shard))
+            self.submit()
+        return self.written
+
+
 def run_partitioned(
     paths: Iterable[str | os.PathLike] = (),
     *,
@@ -110,25 +184,12 @@ def run_partitioned(
     back from the new parts at the end (streamed) for ``on_rows`` (reports); ``on_previous_row`` gets the
     rows of the parts found on ``resume``. ``on_progress`` is called with the number of inputs done or skipped.
     """
-    from dask.distributed import Client, as_completed
+    from dask.distributed import Client
 
     t0 = time.perf_counter()
     folder = Path(output)
-    if folder.exists() and not folder.is_dir():
-        raise OutputWriteError("exists and is not a folder of Parquet parts", source=str(folder))
-    if not resume and folder.is_dir() and any(folder.glob("part-*.parquet")):
-        raise OutputWriteError("already holds parts; pass --resume to continue it", source=str(folder))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputWriteError(f"cannot create the folder ({exc.strerror or exc})", source=str(folder)) from exc
-    existing = {p.name for p in folder.glob("part-*.parquet")}
-    previous, stats = BatchStats(), BatchStats()
-    for row in iter_result_rows(folder, "parquet"):
-        previous.add(row)
-        if on_previous_row is not None:
-            on_previous_row(row)
-
+    existing = _open_output(folder, resume)
+    previous, stats = _previous_rows(folder, on_previous_row), BatchStats()
     unlisted: list[Row] = []
 
     def unreadable(path: str, exc: OSError) -> None:
@@ -137,7 +198,6 @@ def run_partitioned(
 
     shards = _shards(iter_inputs(paths, recursive=recursive, from_lists=from_lists, on_error=unreadable),
                      max(1, shard_size))
-    written: list[str] = []
     try:
         client = Client(scheduler, set_as_default=False, timeout=DASK_CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
@@ -145,43 +205,10 @@ def run_partitioned(
     try:
         client.run(warm_up_worker, kind)
         limit = max_in_flight or 2 * max(1, sum(client.nthreads().values()))
-        futures = as_completed(loop=client.loop)
-        pending: dict[Any, list[str]] = {}
-
-        def submit() -> bool:
-            for shard in shards:
-                name = shard_part_name(shard)
-                if name in existing:
-                    stats.skipped += len(shard)
-                    if on_progress is not None:
-                        on_progress(len(shard))
-                    continue
-                fut = client.submit(check_shard_to_part, shard, kind, ppi, str(folder), pure=False)
-                pending[fut.key] = shard
-                futures.add(fut)
-                return True
-            return False
-
-        for _ in range(limit):
-            if not submit():
-                break
-        for fut in futures:
-            shard = pending.pop(fut.key)
-            try:
-                counts = fut.result()
-            except Exception as exc:  # the task failed for good: its files get error rows, written from here
-                rows = failed_task_rows(shard, exc)
-                _write_part(rows, str(folder), shard_part_name(shard))
-                counts = _counts(rows)
-            fut.release()
-            _add(stats, counts)
-            written.append(shard_part_name(shard))
-            if on_progress is not None:
-                on_progress(len(shard))
-            submit()
+        written = _ShardRun(client, shards, existing, folder, kind, ppi, stats, on_progress).run(limit)
     finally:
         client.close()
-    if unlisted:
+    if unlisted:  # folders that could not be listed: one part of error rows, written from here
         name = shard_part_name([r["path"] for r in unlisted])
         if name not in existing:
             _write_part(unlisted, str(folder), name)
@@ -191,4 +218,3 @@ def run_partitioned(
         for name in written:
             on_rows(list(iter_part_rows(folder / name)))
     return BatchResult(stats=stats, previous=previous, wall_seconds=time.perf_counter() - t0)
-
