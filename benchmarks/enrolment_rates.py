@@ -59,7 +59,13 @@ from typing import Any
 import numpy as np
 
 import cccd_biometrics as cb
-from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, _duplicate_findings, _sequence_findings
+from cccd_biometrics.enrolment import (
+    DEFAULT_THRESHOLDS,
+    _drop_duplicate_swaps,
+    _duplicate_findings,
+    _sequence_findings,
+    _uncertain_segments,
+)
 from cccd_biometrics.fingerprint.slap import box_iou
 from cccd_biometrics.fingerprint.slap_compose import ERROR_KINDS, compose_record
 
@@ -153,7 +159,8 @@ def composed(images: Images, n_records: int, seed: int, clean_only: bool = False
                      "timings": dict(rep.timings), "total_ms": total, "record": r,
                      # the duplicate and sequence decisions are functions of these scores alone
                      "pairs": {f"{i},{j}": v for (i, j), v in rep.duplicates.items()},
-                     "sequence": {str(p): {str(q): v for q, v in row.items()} for p, row in rep.sequence.items()}})
+                     "sequence": {str(p): {str(q): v for q, v in row.items()} for p, row in rep.sequence.items()},
+                     "uncertain": sorted(_uncertain_segments(rep.slaps))})
         for pos, truth in comp.slaps.items():
             seg = rep.slaps[pos]
             for finger in truth.fingers:
@@ -209,6 +216,16 @@ def report_composed(res: dict[str, Any]) -> list[str]:
     rate("records without a swap falsely alarmed as swapped (clean, missing, duplicate)",
          [r for r in rows if r["error"] in ("clean", "missing", "duplicate")],
          lambda r: _has(r, "RECORD_FINGERS_SWAPPED"))
+    rate("records without a swap falsely alarmed as swapped (incomplete slap)", by["incomplete_slap"],
+         lambda r: _has(r, "RECORD_FINGERS_SWAPPED"))
+    rate("records without a swap with a sequence mismatch (clean, missing)",
+         [r for r in rows if r["error"] in ("clean", "missing")], lambda r: _has(r, "RECORD_SEQUENCE_MISMATCH"))
+    swaps = [f"#{r['record']} {r['source']} {r['error']} {p}" for r in rows if r["error"] != "swap"
+             for c, p in r["findings"] if c == "RECORD_FINGERS_SWAPPED"]
+    out.append(f"  false swap findings (record, source, error, positions): {swaps}")
+    missed = [f"#{r['record']} {r['source']} {r['positions']}" for r in by["swap"]
+              if not _has(r, "RECORD_FINGERS_SWAPPED", set(r["positions"]))]
+    out.append(f"  swaps not recognised (record, source, positions): {missed}")
     for k in ERROR_KINDS:
         verdicts = {v: sum(r["verdict"] == v for r in by[k]) for v in ("accept", "recapture", "supervisor")}
         out.append(f"  verdicts on {k:16s} {verdicts}")
@@ -318,6 +335,7 @@ def virtual(images: Images, n_per: int, seed: int) -> list[str]:
             sequence = {p: {q: score(src, *ind[p], *seg[q]) for q in range(1, 11)} for p in range(1, 11)}
             dups = _duplicate_findings(pairs, sequence, t)
             seq, _ = _sequence_findings(sequence, t)
+            seq = _drop_duplicate_swaps(seq, dups)  # as check_enrolment does
             codes = {(f.code, f.positions) for f in dups + seq}
             if error == "duplicate":
                 counts["dup_found"][1] += 1
