@@ -833,13 +833,34 @@ def _hand_swap_llr(sequence: Mapping[int, Mapping[int, float]], uncertain: set[i
     return float(sum(values)), len(values)
 
 
+def _beats_duplicate(p: int, q: int, sequence: Mapping[int, Mapping[int, float]], uncertain: set[int],
+                     pairs: Mapping[tuple[int, int], float] | None) -> bool:
+    """The swap of p and q explains the scores better than either finger captured twice.
+
+    Swapped, the pair score is an impostor's and each capture matches the other's segment; if q were p captured
+    again, the pair would be genuine and p would match its own segment, not q's (q's comparisons read alike under
+    both). So swap over "q is p again" is ``L(p vs q) - L(p vs p) - L_pair(pair)`` (and alike with p, q
+    exchanged); both must be positive. A duplicate the duplicate check misses (its comparisons at the FMR 1 %
+    point) otherwise reads as a one-sided swap. Without the pair score (no pair table given) it holds.
+    """
+    score = None if pairs is None else pairs.get((min(p, q), max(p, q)))
+    if score is None:
+        return True
+    pair = _llr(score, DUPLICATE_LLR_PAIR)
+    sp, sq = sequence[p], sequence[q]
+    return (_seg_llr(sp[q], q in uncertain) - _seg_llr(sp[p], p in uncertain) - pair > 0
+            and _seg_llr(sq[p], p in uncertain) - _seg_llr(sq[q], q in uncertain) - pair > 0)
+
+
 def _sequence_findings(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresholds,
-                       uncertain: set[int] | None = None) -> tuple[list[RecordFinding], dict[int, int]]:
+                       uncertain: set[int] | None = None, pairs: Mapping[tuple[int, int], float] | None = None
+                       ) -> tuple[list[RecordFinding], dict[int, int]]:
     """Hand swap, swaps, mismatches and unconfirmed fingers from the finger-versus-segment scores.
 
     ``uncertain`` holds the segment positions of slaps whose labelling is uncertain. A hand swap is the hand-swap
     ratio at ``t.hand_swap_llr`` (:func:`_hand_swap_llr`); a swap, a pair's ratio at ``t.swap_llr``
-    (:func:`_swap_llr`), the strongest pairs first; what neither explains is a mismatch (a finger matching
+    (:func:`_swap_evidence`) that also beats "one finger captured twice" (:func:`_beats_duplicate`, with the
+    pair scores ``pairs``), the strongest pairs first; what neither explains is a mismatch (a finger matching
     another segment at FMR <= 0.01 % and not its own) or unconfirmed. Returns the findings and p -> the segment
     finger p matches instead of its own.
     """
@@ -858,7 +879,8 @@ def _sequence_findings(sequence: Mapping[int, Mapping[int, float]], t: Enrolment
     ratios = {(p, q): v for p in sequence for q in sequence
               if p < q and (v := _swap_evidence(p, q, sequence, uncertain, shifts)) is not None}
     for (p, q), value in sorted(ratios.items(), key=lambda kv: (-kv[1], kv[0])):
-        if value < t.swap_llr or p in explained or q in explained:
+        if value < t.swap_llr or p in explained or q in explained or not _beats_duplicate(p, q, sequence,
+                                                                                          uncertain, pairs):
             continue
         findings.append(_record_finding(
             "RECORD_FINGERS_SWAPPED", (p, q),
@@ -1115,7 +1137,7 @@ def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds 
     portrait = _check_portrait(record, thresholds.portrait_profile, clock)
     pairs, sequence = _score_table(fingers, seg_templates)
     clock.lap("comparisons")
-    seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps))
+    seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps), pairs)
     finger_findings, slap_findings = _finger_findings(record, fingers), _slap_findings(slaps, record.absent)
     seq_findings = _drop_explained(seq_findings, finger_findings + slap_findings, record.slaps)
     duplicates = _duplicate_findings(pairs, sequence, thresholds)

@@ -136,3 +136,19 @@ def test_a_duplicate_pair_is_not_also_a_swap():
     duplicate = en._record_finding("RECORD_DUPLICATE_FINGER", (3, 9), "x", 8.0, T.duplicate_llr)
     assert en._drop_duplicate_swaps([swap, other, mismatch], [duplicate]) == [other, mismatch]
     assert en._drop_duplicate_swaps([swap], []) == [swap]
+
+
+def test_a_duplicate_the_duplicate_check_misses_is_not_called_a_swap():
+    # finger 3 captured again as 4 (a poor first capture): the copy matches segment 3 clearly, the original
+    # matches nothing well, the pair sits between the FMR 1 % and 0.1 % points (genuine, but below the duplicate
+    # operating points). The four comparisons alone read as a one-sided swap; the pair score says otherwise
+    seq = _sequence(s3_3=0.003, s3_4=0.002, s4_3=_GENUINE, s4_4=0.002)
+    assert en._swap_llr(3, 4, seq, set()) > T.swap_llr
+    pairs = {(p, q): _IMPOSTOR for p in range(1, 11) for q in range(p + 1, 11)}
+    assert ("RECORD_FINGERS_SWAPPED", (3, 4)) in _codes(seq)  # without the pair scores
+    findings, _ = en._sequence_findings(seq, T, set(), {**pairs, (3, 4): 0.012})
+    assert not any(f.code == "RECORD_FINGERS_SWAPPED" for f in findings)
+    # the same comparisons with an impostor's pair score: a swap with one poor capture
+    findings, _ = en._sequence_findings(seq, T, set(), pairs)
+    assert [(f.code, f.positions) for f in findings if f.code == "RECORD_FINGERS_SWAPPED"] == [
+        ("RECORD_FINGERS_SWAPPED", (3, 4))]
