@@ -30,6 +30,7 @@ and gives one verdict: ``accept``, ``recapture`` or ``supervisor``.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -747,9 +748,17 @@ def _mismatches(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresho
 
 
 def _seg_llr(score: float, uncertain: bool) -> float:
-    """Tabulated log-likelihood ratio of a capture-versus-segment score (:data:`SWAP_LLR_SCORES`; ``np.interp``,
-    as the calibration reads its knots), from the table of uncertain segments when ``uncertain``."""
-    return float(np.interp(score, SWAP_LLR_SCORES, SWAP_LLR_UNCERTAIN if uncertain else SWAP_LLR_SEGMENT))
+    """Tabulated log-likelihood ratio of a capture-versus-segment score (:data:`SWAP_LLR_SCORES`; linear between
+    knots, constant beyond the ends, as ``np.interp`` that the calibration uses: a scalar ``np.interp`` costs more
+    than the rest of the decision), from the table of uncertain segments when ``uncertain``."""
+    table = SWAP_LLR_UNCERTAIN if uncertain else SWAP_LLR_SEGMENT
+    xs = SWAP_LLR_SCORES
+    if score <= xs[0]:
+        return table[0]
+    if score >= xs[-1]:
+        return table[-1]
+    i = bisect_right(xs, score)
+    return table[i - 1] + (table[i] - table[i - 1]) * (score - xs[i - 1]) / (xs[i] - xs[i - 1])
 
 
 def _swap_llr(p: int, q: int, sequence: Mapping[int, Mapping[int, float]], uncertain: set[int]) -> float | None:
