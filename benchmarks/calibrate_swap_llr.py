@@ -27,6 +27,10 @@ less. The swap statistic of a record is checked on every pair of captured
 fingers with both segments; the mirror property makes a swap configuration's statistic the negative of the clean
 configuration with the same images.
 
+Not modelled here: the swap's duplicate rival (``_beats_duplicate``: a swap must also beat "one finger captured
+twice", which needs the pair score); it only removes alarms, so the clean-record point holds, and its cost to
+detection is measured on records (``enrolment_rates.py``).
+
 What the check sees. Slap segments are cut by :func:`~cccd_biometrics.fingerprint.slap.segment_slap` from slaps
 composed (:func:`~cccd_biometrics.fingerprint.slap_compose.compose_slap`) of the sources' impressions, with
 composition seeds ``COMPOSE_SEEDS`` (never the benchmark seeds 2026-2037); each round places one impression of

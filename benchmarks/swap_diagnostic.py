@@ -11,8 +11,10 @@ box overlaps it most, IoU), segment and finger quality, the single-image errors,
 report decomposes, for every swap record, the four comparisons of the swapped pair (capture p vs segment q, q vs
 p, p vs p, q vs q) against the operating points, and says for each miss and each false swap what stood in the
 way (an uncertain slap, a mislabelled or missing segment, a low-quality capture, a weak cross comparison); and it
-judges the saved scores with the current decision code (``--load`` reruns only that, so a changed rule can be
-read on the same records in seconds).
+judges the saved scores with the current sequence decision (``--load`` reruns only that, so a changed rule can be
+read on the same records in seconds). Pair scores are not kept, so the swap's duplicate rival
+(``_beats_duplicate``) and the dropping of a duplicate pair's swap are not applied here; ``rescore_swaps.py`` on an
+``enrolment_rates.py --json`` run applies the whole rule.
 """
 
 from __future__ import annotations
