@@ -10,9 +10,10 @@ Each single-image check exists elsewhere; a record adds the errors no single ima
   pair), and two fingers the slap shows to be distinct are never called one;
 * fingers stored under the wrong position: the *sequence check* compares each individually captured finger
   with the slap segments (:func:`~cccd_biometrics.fingerprint.slap.segment_slap`): a finger that matches
-  another position's segment rather than its own is a ``RECORD_SEQUENCE_MISMATCH``; two positions that match
-  each other's segments are ``RECORD_FINGERS_SWAPPED``; fingers of one hand matching the other hand's segments
-  are ``RECORD_HAND_SWAPPED``;
+  another position's segment rather than its own is a ``RECORD_SEQUENCE_MISMATCH``; two positions whose
+  captures and segments read as exchanged are ``RECORD_FINGERS_SWAPPED`` and the two hands read as exchanged
+  ``RECORD_HAND_SWAPPED``: both are log-likelihood ratios of the four comparisons of each pair of captures with
+  their segments, with operating points calibrated on clean records (<= 0.1 % of them alarmed);
 * incomplete slaps and a non-compliant portrait.
 
 Every record finding has a stable code, the positions it concerns, the measured value, the threshold, and an
@@ -29,6 +30,7 @@ and gives one verdict: ``accept``, ``recapture`` or ``supervisor``.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +139,56 @@ when the extractor, comparator or segmenter changes."""
 # this module stays light)
 _FMR_1 = 0.0091
 _FMR_01 = 0.0126
+
+SWAP_LLR_SCORES: tuple[float, ...] = (
+    0.0, 0.002, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.01, 0.011, 0.012, 0.014, 0.016, 0.018, 0.02, 0.024,
+    0.028, 0.033, 0.04, 0.05, 0.06, 0.08,
+)
+"""Capture-versus-segment scores at which the swap decision's log-likelihood ratios are tabulated (linear in
+between, constant beyond the ends)."""
+
+SWAP_LLR_SEGMENT: tuple[float, ...] = (
+    -3.31, -3.31, -3.05, -2.72, -2.27, -1.68, -0.99, -0.26, 1.11, 1.59, 2.05, 2.99, 3.92, 4.82, 5.72, 7.58, 8.0,
+    8.0, 8.0, 8.0, 8.0, 8.0,
+)
+"""``log g(s) / f(s)`` of a capture-versus-segment score ``s`` at :data:`SWAP_LLR_SCORES`: ``g`` the genuine
+(the finger against its own segment, another impression), ``f`` the impostor (another finger of the same citizen
+source) density; segments cut by ``segment_slap`` from slaps composed of the 14 citizen sources' impressions
+(composition seeds 7201-7203), of slaps the segmenter did not mark uncertain. Kernel densities, the impostor tail
+past its 99th percentile exponential; non-decreasing, clipped to +-8. ``benchmarks/calibrate_swap_llr.py``."""
+
+SWAP_LLR_UNCERTAIN: tuple[float, ...] = (
+    -1.49, -1.49, -1.49, -1.49, -1.49, -1.33, -0.72, 0.18, 1.06, 1.71, 2.11, 2.8, 3.19, 3.19, 3.19, 3.19, 3.19,
+    3.57, 3.57, 3.57, 3.57, 4.23,
+)
+"""As :data:`SWAP_LLR_SEGMENT`, for segments of slaps the segmenter marked uncertain (fingers missing or extra
+regions): their labels may be shifted, so the "genuine" density holds the mislabelled segments and a score
+against such a segment weighs less."""
+
+SWAP_LLR_THRESHOLD = 5.78
+"""Swap evidence of two positions p, q (:func:`_swap_llr`): the log-likelihood ratio "p and q exchanged" over
+"clean" of the four comparisons of the two captures with the two segments, over the better of "clean" and the
+label shifts that move their segments (:func:`_swap_evidence`). Calibrated on clean-record configurations alone
+(no swap was looked at to choose it): the 14 citizen sources, 280,000 random clean records (per finger a capture
+and another impression's segment), all 45 pairs of each: the lowest 2-decimal value above all but 0.1 % of the
+records' largest pair value (in sample 0.100 % of clean records alarmed; the same records with two fingers of
+one hand exchanged found 97.38 %). Leave-one-source-out (tables and threshold fitted on 13 sources): thresholds
+5.46-6.02; held-out clean records alarmed mean 0.102 %, worst 0.91 % (FVC2002 DB4_B, synthetic look-alike
+fingers); held-out swaps found mean 97.45 %, lowest 89.84 % (FVC2002 DB3_B: both captures of the pair too poor
+to match anything; the comparator's genuine scores bound it).
+``benchmarks/calibrate_swap_llr.py`` writes ``benchmarks/results/swap_llr.json``; recalibrate when the extractor,
+comparator or segmenter changes."""
+
+HAND_SWAP_MIN_PAIRS = 3
+"""A hand swap needs the ratios of at least this many of the five pairs (p, p + 5): one slap's pairs alone cannot
+tell a hand swap from fingers swapped across the hands."""
+
+HAND_SWAP_LLR_THRESHOLD = 5.78
+"""Hand-swap evidence (:func:`_hand_swap_llr`): the sum of the swap ratios of the five pairs (p, p + 5). The clean
+records' sums lie far below zero (their 0.1 % point on the calibration's clean records is -40.31), so the operating
+point is the swap point: a hand swap must be evidence of an exchange at least as strong as one pair's. On the same
+records, in sample 0 of 280,000 clean records alarmed, hand swaps found 99.998 %; leave-one-source-out held-out
+clean records alarmed 0 %, hand swaps found mean 99.995 %, lowest 99.93 % (FVC2000 DB1_B)."""
 
 # Route "recapture": the operator fixes it at the station; "supervisor": the record needs someone who can look
 # into why (the station's hand labelling, the citizen's fingers); "": nothing to redo.
@@ -400,17 +452,19 @@ class EnrolmentThresholds:
     sequence_cross:
         A finger scoring at least this against another position's segment (and more than against its own)
         matches that segment (FMR <= 0.01 %).
-    swap_pair:
-        Two fingers each matching the other's segment at least this well (and better than their own) are
-        swapped (FMR 0.1 %).
+    swap_llr:
+        The log-likelihood ratio "exchanged" over "clean" of two fingers' four comparisons with their slap
+        segments (:func:`_swap_llr`): at least this is a swap (:data:`SWAP_LLR_THRESHOLD`: at most 0.1 % of clean
+        records alarmed, composed slap segments).
     duplicate_llr:
         The log-likelihood ratio "one finger captured twice" over "clean" of a pair's score and its comparisons
         with the slap segments (:func:`_slap_llr`): at least this is a duplicate (FMR <= 0.01 % per pair on
         clean-record configurations with composed slap segments, :data:`DUPLICATE_LLR_THRESHOLD`).
     distinct_own:
         Two fingers each confirmed by their own segment at least this well are distinct (FMR 0.1 %).
-    hand_swap_fingers:
-        At least this many fingers matching the other hand's segments make a hand swap.
+    hand_swap_llr:
+        The sum of the swap ratios of the five pairs (p, p + 5): at least this is a hand swap
+        (:data:`HAND_SWAP_LLR_THRESHOLD`: at most 0.1 % of clean records alarmed, composed slap segments).
     portrait_profile:
         Profile of :func:`~cccd_biometrics.face.icao.check_portrait`.
     """
@@ -418,22 +472,25 @@ class EnrolmentThresholds:
     duplicate: float = DUPLICATE_THRESHOLD
     sequence_confirm: float = _FMR_1
     sequence_cross: float = DUPLICATE_THRESHOLD
-    swap_pair: float = _FMR_01
+    swap_llr: float = SWAP_LLR_THRESHOLD
     duplicate_llr: float = DUPLICATE_LLR_THRESHOLD
     distinct_own: float = _FMR_01
-    hand_swap_fingers: int = 3
+    hand_swap_llr: float = HAND_SWAP_LLR_THRESHOLD
     portrait_profile: str = "icao"
 
     def to_dict(self) -> dict[str, Any]:
         return {"duplicate": self.duplicate, "duplicate_operating_point": "FMR <= 0.01 %",
                 "sequence_confirm": self.sequence_confirm, "sequence_confirm_operating_point": "FMR 1 %",
                 "sequence_cross": self.sequence_cross, "sequence_cross_operating_point": "FMR <= 0.01 %",
-                "swap_pair": self.swap_pair, "swap_pair_operating_point": "FMR 0.1 %",
+                "swap_llr": self.swap_llr,
+                "swap_llr_operating_point": "<= 0.1 % of clean records (composed slap segments)",
                 "duplicate_llr": self.duplicate_llr,
                 "duplicate_llr_operating_point":
                     "FMR <= 0.01 % per pair, <= 0.1 % of clean records (composed slap segments)",
                 "distinct_own": self.distinct_own, "distinct_own_operating_point": "FMR 0.1 %",
-                "hand_swap_fingers": self.hand_swap_fingers, "portrait_profile": self.portrait_profile}
+                "hand_swap_llr": self.hand_swap_llr,
+                "hand_swap_llr_operating_point": "<= 0.1 % of clean records (composed slap segments)",
+                "portrait_profile": self.portrait_profile}
 
 
 DEFAULT_THRESHOLDS = EnrolmentThresholds()
@@ -668,10 +725,6 @@ def _uncertain_segments(slaps: Mapping[int, Any]) -> set[int]:
     return out
 
 
-def _hand(position: int) -> int:
-    return 0 if position <= 5 else 1
-
-
 def _mismatches(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresholds, uncertain: set[int]
                 ) -> tuple[dict[int, int], list[int]]:
     """p -> the other segment q that finger p matches (and its own does not); and the unconfirmed fingers.
@@ -694,45 +747,154 @@ def _mismatches(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresho
     return matches, unconfirmed
 
 
-def _is_swap(p: int, q: int, sequence: Mapping[int, Mapping[int, float]], matches: Mapping[int, int],
-             t: EnrolmentThresholds) -> bool:
-    """Fingers p and q each match the other's segment better than their own: one clear match (FMR 0.01 %) and
-    the reverse at FMR 1 %, or both at FMR 0.1 %."""
+def _seg_llr(score: float, uncertain: bool) -> float:
+    """Tabulated log-likelihood ratio of a capture-versus-segment score (:data:`SWAP_LLR_SCORES`; linear between
+    knots, constant beyond the ends, as ``np.interp`` that the calibration uses: a scalar ``np.interp`` costs more
+    than the rest of the decision), from the table of uncertain segments when ``uncertain``."""
+    table = SWAP_LLR_UNCERTAIN if uncertain else SWAP_LLR_SEGMENT
+    xs = SWAP_LLR_SCORES
+    if score <= xs[0]:
+        return table[0]
+    if score >= xs[-1]:
+        return table[-1]
+    i = bisect_right(xs, score)
+    return table[i - 1] + (table[i] - table[i - 1]) * (score - xs[i - 1]) / (xs[i] - xs[i - 1])
+
+
+def _swap_llr(p: int, q: int, sequence: Mapping[int, Mapping[int, float]], uncertain: set[int]) -> float | None:
+    """Log-likelihood ratio "the captures of p and q were exchanged" over "clean".
+
+    Swapped, each capture matches the other's segment (genuine) and not its own (impostor); clean, the reverse.
+    The pair's own score is an impostor's under both, so the ratio is ``L(p vs q) + L(q vs p) - L(p vs p) -
+    L(q vs q)``: all four comparisons count, a capture too poor to match anything weighs little either way, and
+    a strong cross match whose own segment fails is evidence. Segments of uncertain slaps weigh less
+    (:data:`SWAP_LLR_UNCERTAIN`). None when a capture or a segment of the two is missing.
+
+    Examples
+    --------
+    >>> seq = {2: {2: 0.003, 3: 0.06}, 3: {2: 0.05, 3: 0.002}}
+    >>> _swap_llr(2, 3, seq, set()) > SWAP_LLR_THRESHOLD
+    True
+    """
     sp, sq = sequence.get(p, {}), sequence.get(q, {})
-    pq, qp = sp.get(q, 0.0), sq.get(p, 0.0)
-    if not (pq > sp.get(p, 0.0) and qp > sq.get(q, 0.0)):
-        return False
-    one_clear = (matches.get(p) == q and qp >= t.sequence_confirm) or (matches.get(q) == p
-                                                                      and pq >= t.sequence_confirm)
-    return one_clear or pq + qp >= 2 * t.swap_pair
+    if not (p in sp and q in sp and p in sq and q in sq):
+        return None
+    return (_seg_llr(sp[q], q in uncertain) + _seg_llr(sq[p], p in uncertain)
+            - _seg_llr(sp[p], p in uncertain) - _seg_llr(sq[q], q in uncertain))
+
+
+_HAND_ORDER: tuple[tuple[int, ...], ...] = ((2, 3, 4, 5), (7, 8, 9, 10))
+"""The fingers of the four-finger slaps, index to little."""
+
+
+def _shift_llrs(sequence: Mapping[int, Mapping[int, float]], uncertain: set[int]
+                ) -> list[tuple[frozenset[int], float]]:
+    """Label shifts of the four-finger slaps, each with its log-likelihood ratio over "clean".
+
+    A finger the segmenter lost, two it merged or an extra region it counted move the labels beyond it by one: the
+    segment labelled k holds finger k + 1 for every label from some k to the little finger (or k - 1 from some k to
+    the index), the label at the end holding no finger of the slap. Under a shift, capture k + 1 against segment k
+    is genuine and capture k against it an impostor's; the ratio sums ``L(k + 1 vs k) - L(k vs k)`` over the run.
+    """
+    labels = {q for row in sequence.values() for q in row}
+    out = []
+    for fingers in _HAND_ORDER:
+        for delta in (1, -1):
+            order = fingers if delta == 1 else fingers[::-1]
+            for start in range(len(order) - 1):
+                run = [k for k in order[start:] if k in labels]
+                if len(run) < 2:
+                    continue
+                total, shown = 0.0, 0
+                for k in run:
+                    if k + delta in fingers and k in sequence.get(k + delta, {}):
+                        moved = _seg_llr(sequence[k + delta][k], k in uncertain)
+                        total += moved
+                        shown += moved > 0
+                    if k in sequence.get(k, {}):
+                        total -= _seg_llr(sequence[k][k], k in uncertain)
+                # the run's last label holds no finger of the slap: absent (the finger the segmenter lost), or an
+                # extra region, which then moved at least three labels, two of them seen holding their neighbour
+                # (one is a swap's shape, with poor captures scoring low everywhere)
+                if order[-1] not in labels or (len(run) >= 3 and shown >= 2):
+                    out.append((frozenset(run), total))
+    return out
+
+
+def _swap_evidence(p: int, q: int, sequence: Mapping[int, Mapping[int, float]], uncertain: set[int],
+                   shifts: list[tuple[frozenset[int], float]]) -> float | None:
+    """The swap ratio of p and q over the better of "clean" and the label shifts that move p's or q's segment.
+
+    A swap whose one capture is too poor to match anything and a slap whose labels moved by one both show one
+    capture matching a neighbour's segment; the shift also predicts the next capture along the hand matching the
+    next segment, the swap does not. Ratios subtract: swap over shift = swap over clean - shift over clean.
+    """
+    value = _swap_llr(p, q, sequence, uncertain)
+    if value is None:
+        return None
+    rival = max((v for run, v in shifts if p in run or q in run), default=0.0)
+    return value - max(rival, 0.0)
+
+
+def _hand_swap_llr(sequence: Mapping[int, Mapping[int, float]], uncertain: set[int]) -> tuple[float, int]:
+    """The hand-swap ratio (the swap ratios of the pairs (p, p + 5) summed) and how many pairs it holds."""
+    values = [v for p in range(1, 6) if (v := _swap_llr(p, p + 5, sequence, uncertain)) is not None]
+    return float(sum(values)), len(values)
+
+
+def _beats_duplicate(p: int, q: int, sequence: Mapping[int, Mapping[int, float]], uncertain: set[int],
+                     pairs: Mapping[tuple[int, int], float] | None) -> bool:
+    """The swap of p and q explains the scores better than either finger captured twice.
+
+    Swapped, the pair score is an impostor's and each capture matches the other's segment; if q were p captured
+    again, the pair would be genuine and p would match its own segment, not q's (q's comparisons read alike under
+    both). So swap over "q is p again" is ``L(p vs q) - L(p vs p) - L_pair(pair)`` (and alike with p, q
+    exchanged); both must be positive. A duplicate the duplicate check misses (its comparisons at the FMR 1 %
+    point) otherwise reads as a one-sided swap. Without the pair score (no pair table given) it holds.
+    """
+    score = None if pairs is None else pairs.get((min(p, q), max(p, q)))
+    if score is None:
+        return True
+    pair = _llr(score, DUPLICATE_LLR_PAIR)
+    sp, sq = sequence[p], sequence[q]
+    return (_seg_llr(sp[q], q in uncertain) - _seg_llr(sp[p], p in uncertain) - pair > 0
+            and _seg_llr(sq[p], p in uncertain) - _seg_llr(sq[q], q in uncertain) - pair > 0)
 
 
 def _sequence_findings(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresholds,
-                       uncertain: set[int] | None = None) -> tuple[list[RecordFinding], dict[int, int]]:
+                       uncertain: set[int] | None = None, pairs: Mapping[tuple[int, int], float] | None = None
+                       ) -> tuple[list[RecordFinding], dict[int, int]]:
     """Hand swap, swaps, mismatches and unconfirmed fingers from the finger-versus-segment scores.
 
-    ``uncertain`` holds the segment positions of slaps whose labelling is uncertain. Returns the findings and
-    p -> the segment finger p matches instead of its own."""
-    matches, unconfirmed = _mismatches(sequence, t, uncertain or set())
+    ``uncertain`` holds the segment positions of slaps whose labelling is uncertain. A hand swap is the hand-swap
+    ratio at ``t.hand_swap_llr`` (:func:`_hand_swap_llr`); a swap, a pair's ratio at ``t.swap_llr``
+    (:func:`_swap_evidence`) that also beats "one finger captured twice" (:func:`_beats_duplicate`, with the
+    pair scores ``pairs``), the strongest pairs first; what neither explains is a mismatch (a finger matching
+    another segment at FMR <= 0.01 % and not its own) or unconfirmed. Returns the findings and p -> the segment
+    finger p matches instead of its own.
+    """
+    uncertain = uncertain or set()
+    matches, unconfirmed = _mismatches(sequence, t, uncertain)
     findings: list[RecordFinding] = []
     explained: set[int] = set()
-    cross = [p for p, q in matches.items() if _hand(p) != _hand(q)]
-    if len(cross) >= t.hand_swap_fingers:
+    hand, n_pairs = _hand_swap_llr(sequence, uncertain)
+    if n_pairs >= HAND_SWAP_MIN_PAIRS and hand >= t.hand_swap_llr:
         findings.append(_record_finding(
             "RECORD_HAND_SWAPPED", tuple(range(1, 11)),
-            f"{len(cross)} fingers match the other hand's slap segments: the left and right hands were exchanged.",
-            float(len(cross)), float(t.hand_swap_fingers)))
-        explained.update(cross)
-    candidates = sorted({(min(p, q), max(p, q)) for p, q in matches.items()}
-                        | {(p, q) for p in sequence for q in sequence if p < q})
-    for p, q in candidates:
-        if p in explained or q in explained or not _is_swap(p, q, sequence, matches, t):
+            f"The fingers of each hand match the other hand's slap segments ({n_pairs} finger pairs, "
+            "log-likelihood ratio): the left and right hands were exchanged.", hand, t.hand_swap_llr))
+        explained.update(p for p in range(1, 11) if p in sequence)
+    shifts = _shift_llrs(sequence, uncertain)
+    ratios = {(p, q): v for p in sequence for q in sequence
+              if p < q and (v := _swap_evidence(p, q, sequence, uncertain, shifts)) is not None}
+    for (p, q), value in sorted(ratios.items(), key=lambda kv: (-kv[1], kv[0])):
+        if value < t.swap_llr or p in explained or q in explained or not _beats_duplicate(p, q, sequence,
+                                                                                          uncertain, pairs):
             continue
-        score = min(sequence[p].get(q, 0.0), sequence[q].get(p, 0.0))
         findings.append(_record_finding(
             "RECORD_FINGERS_SWAPPED", (p, q),
             f"The fingers captured as {FINGER_NAMES[p]} ({p}) and {FINGER_NAMES[q]} ({q}) match each other's "
-            "slap segments.", score, t.sequence_confirm))
+            "slap segments (log-likelihood ratio of their four comparisons).", value, t.swap_llr))
         explained.update((p, q))
     for p, q in sorted(matches.items()):
         if p in explained:
@@ -749,6 +911,19 @@ def _sequence_findings(sequence: Mapping[int, Mapping[int, float]], t: Enrolment
                 f"The {FINGER_NAMES[p]} ({p}) does not match its slap segment clearly.", sequence[p].get(p),
                 t.sequence_confirm))
     return findings, matches
+
+
+def _drop_duplicate_swaps(seq_findings: list[RecordFinding], duplicates: list[RecordFinding]
+                          ) -> list[RecordFinding]:
+    """Without the ``RECORD_FINGERS_SWAPPED`` of a pair the duplicate check calls one finger.
+
+    A finger captured twice whose original matches its own segment poorly reads, in the four comparisons alone,
+    like a swap with one poor capture; the duplicate decision also weighs the pair's own score (genuine for a
+    duplicate, an impostor's for a swap) and already holds "swapped" as its rival, so it explains the pair.
+    """
+    one_finger = {tuple(sorted(f.positions)) for f in duplicates}
+    return [f for f in seq_findings if f.code != "RECORD_FINGERS_SWAPPED"
+            or tuple(sorted(f.positions)) not in one_finger]
 
 
 def _drop_explained(seq_findings: list[RecordFinding], others: list[RecordFinding],
@@ -971,11 +1146,12 @@ def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds 
     portrait = _check_portrait(record, thresholds.portrait_profile, clock)
     pairs, sequence = _score_table(fingers, seg_templates)
     clock.lap("comparisons")
-    seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps))
+    seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps), pairs)
     finger_findings, slap_findings = _finger_findings(record, fingers), _slap_findings(slaps, record.absent)
     seq_findings = _drop_explained(seq_findings, finger_findings + slap_findings, record.slaps)
-    findings = (finger_findings + _duplicate_findings(pairs, sequence, thresholds)
-                + seq_findings + slap_findings + _portrait_findings(portrait))
+    duplicates = _duplicate_findings(pairs, sequence, thresholds)
+    seq_findings = _drop_duplicate_swaps(seq_findings, duplicates)
+    findings = finger_findings + duplicates + seq_findings + slap_findings + _portrait_findings(portrait)
     findings.sort(key=_severity_rank)
     recapture = _recapture_list(findings, sequence, thresholds)
     if any(f.route == "supervisor" for f in findings):
