@@ -61,7 +61,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cccd_biometrics as cb
-from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, _segment_templates
+from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, DUPLICATE_RIDGE_BAR, _segment_templates
 from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery
 from cccd_biometrics.fingerprint.slap import SLAP_FINGERS
 from cccd_biometrics.fingerprint.slap_compose import compose_slap
@@ -75,6 +75,10 @@ COMPOSE_SEEDS = (7101, 7102)
 KNOTS = (0.0, 0.006, 0.008, 0.010, 0.012, 0.014, 0.016, 0.018, 0.020, 0.022, 0.024, 0.026, 0.028, 0.030, 0.033,
          0.036, 0.040, 0.045, 0.050, 0.060, 0.080)
 LLR_CLIP = 8.0
+RIDGE_KNOTS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0)
+RIDGE_CLIP = 4.0
+RIDGE_BW = 0.03
+ONE_PERSON_PREFIX = "uareu/"
 RECORDS_PER_SOURCE = 20_000
 
 
@@ -111,7 +115,19 @@ def source_scores(images: Images, src: str) -> dict[str, np.ndarray]:
         for rnd in range(8):
             for f, (i, _, tpl) in segment_round(images, src, seed, rnd, offsets).items():
                 seg[:, f * 8 + i, r] = compare_one_to_many(tpl, gallery)
-    return {"pair": pair, "seg": seg}
+    return {"pair": pair, "seg": seg, "ridge": ridge_scores(images, src, pair)}
+
+
+def ridge_scores(images: Images, src: str, pair: np.ndarray) -> np.ndarray:
+    """``ridge`` [80, 80]: the ridge correlation of two captures under their comparison's transform, for pairs
+    scoring at least ``DUPLICATE_RIDGE_BAR`` (NaN elsewhere and where the captures share too few blocks)."""
+    out = np.full((80, 80), np.nan)
+    for x in range(80):
+        for y in range(x + 1, 80):
+            if pair[x, y] >= DUPLICATE_RIDGE_BAR:
+                c = images.ridge_correlation(src, divmod(x, 8), divmod(y, 8))
+                out[x, y] = out[y, x] = np.nan if c is None else c
+    return out
 
 
 # ------------------------------------------------------------------------------------- likelihood ratios
@@ -132,12 +148,12 @@ def genuine_impostor(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return g[~np.isnan(g)], f[~np.isnan(f)]
 
 
-def llr_knots(genuine: np.ndarray, impostor: np.ndarray) -> list[float]:
-    """log g(s) / f(s) at :data:`KNOTS`: densities by Gaussian kernels (bandwidth 0.002), the impostor tail past
+def llr_knots(genuine: np.ndarray, impostor: np.ndarray, knots: tuple[float, ...] = KNOTS, bw: float = 0.002,
+              clip: float = LLR_CLIP) -> list[float]:
+    """log g(s) / f(s) at ``knots``: densities by Gaussian kernels (bandwidth ``bw``), the impostor tail past
     its 99th percentile an exponential fitted to the top 1 % (its density is too thin there to smooth);
-    made non-decreasing and clipped to +-LLR_CLIP."""
-    grid = np.asarray(KNOTS)
-    bw = 0.002
+    made non-decreasing and clipped to +-``clip``."""
+    grid = np.asarray(knots)
 
     def kde(x: np.ndarray) -> np.ndarray:
         z = (grid[:, None] - x[None, :]) / bw
@@ -153,11 +169,23 @@ def llr_knots(genuine: np.ndarray, impostor: np.ndarray) -> list[float]:
     # non-decreasing by the lower envelope from the right: a few genuine comparisons of empty segments score 0
     # and would otherwise lift the whole low end
     llr = np.minimum.accumulate(np.log(g / f)[::-1])[::-1]
-    return [round(float(v), 2) for v in np.clip(llr, -LLR_CLIP, LLR_CLIP)]
+    return [round(float(v), 2) for v in np.clip(llr, -clip, clip)]
 
 
 def llr(s: np.ndarray, knots: list[float]) -> np.ndarray:
     return np.interp(s, KNOTS, knots)
+
+
+def ridge_genuine_impostor(sc: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge correlations of weak genuine pairs (scoring from the bar to the direct rule's threshold: the ones
+    the evidence is for) and of impostor pairs above the bar."""
+    same = _finger()[:, None] == _finger()[None, :]
+    upper = np.triu(np.ones((80, 80), bool), 1)
+    r, p = sc["ridge"], sc["pair"]
+    ok = upper & ~np.isnan(r)
+    g = r[ok & same & (p < T.duplicate)]
+    f = r[ok & ~same]
+    return g, f
 
 
 def fit_tables(per_src: dict[str, dict[str, np.ndarray]]) -> dict[str, list[float]]:
@@ -165,7 +193,19 @@ def fit_tables(per_src: dict[str, dict[str, np.ndarray]]) -> dict[str, list[floa
     for kind in ("pair", "seg"):
         gi = [genuine_impostor(v[kind]) for v in per_src.values()]
         out[kind] = llr_knots(np.concatenate([g for g, _ in gi]), np.concatenate([f for _, f in gi]))
+    gi = {s: ridge_genuine_impostor(v) for s, v in per_src.items()}
+    # the impostor density from the fingers of ONE person only: a real citizen's fingers share pattern types and
+    # ridge width, and their ridge images agree more often than random fingers' (benchmarks/ridge_within_person.py)
+    null = [f for s, (_, f) in gi.items() if s.startswith(ONE_PERSON_PREFIX)] or [f for _, f in gi.values()]
+    out["ridge"] = llr_knots(np.concatenate([g for g, _ in gi.values()]), np.concatenate(null), RIDGE_KNOTS,
+                             RIDGE_BW, RIDGE_CLIP)
     return out
+
+
+def pair_llr(sc: dict[str, np.ndarray], tables: dict[str, list[float]]) -> np.ndarray:
+    """The pair's terms: its score's ratio plus its ridge correlation's (0 where there is none)."""
+    ridge = np.interp(np.nan_to_num(sc["ridge"], nan=0.0), RIDGE_KNOTS, tables["ridge"])
+    return llr(sc["pair"], tables["pair"]) + np.where(np.isnan(sc["ridge"]), 0.0, ridge)
 
 
 # ------------------------------------------------------------------------------------------------ nulls
@@ -173,7 +213,7 @@ def fit_tables(per_src: dict[str, dict[str, np.ndarray]]) -> dict[str, list[floa
 
 def null_pairs(sc: dict[str, np.ndarray], tables: dict[str, list[float]]) -> np.ndarray:
     """The statistic over every clean configuration of every finger pair of the source (both readings)."""
-    lp = llr(sc["pair"], tables["pair"])
+    lp = pair_llr(sc, tables)
     ls = llr(sc["seg"], tables["seg"])  # [capture, segment impression, seed]
     raw = sc["seg"]
     out = []
@@ -205,7 +245,7 @@ def null_records(sc: dict[str, np.ndarray], tables: dict[str, list[float]], n: i
     """``n`` random clean records of the source (capture and segment impressions drawn per finger, one
     composition seed per record): the largest statistic of the 45 pairs that ``_distinct`` does not veto, and
     whether the direct rule alarms where it still applies (a pair without a reading: a segment missing)."""
-    lp = llr(sc["pair"], tables["pair"])
+    lp = pair_llr(sc, tables)
     ls = llr(sc["seg"], tables["seg"])
     rng = np.random.default_rng(seed)
     cap = rng.integers(0, 8, (n, 10))
@@ -234,7 +274,7 @@ def null_records(sc: dict[str, np.ndarray], tables: dict[str, list[float]], n: i
 def duplicate_configs(sc: dict[str, np.ndarray], tables: dict[str, list[float]]) -> np.ndarray:
     """The statistic of duplicate configurations (reading "copy of the original" only): pair s(a1, a3) and cross
     s(a3, seg a2) genuine, copy's own s(a3, seg b2) an impostor's, over fingers A != B, distinct a1, a2, a3."""
-    lp = llr(sc["pair"], tables["pair"])
+    lp = pair_llr(sc, tables)
     ls = llr(sc["seg"], tables["seg"])
     out = []
     for a in range(10):
@@ -288,7 +328,12 @@ def main() -> None:
     if args.scores is not None and args.scores.is_file():
         z = np.load(args.scores)
         srcs = sorted({k.rsplit(":", 1)[0] for k in z.files})
-        per_src = {s: {"pair": z[f"{s}:pair"], "seg": z[f"{s}:seg"]} for s in srcs}
+        per_src = {s: {k: z[f"{s}:{k}"] for k in ("pair", "seg", "ridge") if f"{s}:{k}" in z.files} for s in srcs}
+        if any("ridge" not in v for v in per_src.values()):  # a cache from before the ridge evidence
+            images = Images(sources(shared_data()))
+            for src, v in per_src.items():
+                v["ridge"] = ridge_scores(images, src, v["pair"])
+                print(f"  {src}: ridge correlations in {time.perf_counter() - t0:.0f} s", flush=True)
     else:
         images = Images(sources(shared_data()))
         per_src = {}
@@ -327,7 +372,12 @@ def main() -> None:
     dup_rates = [v["held_out_duplicate_configs_above"] for v in loso.values()]
     result = {"target_fmr_per_pair": TARGET_FMR, "target_records_alarmed": TARGET_RECORDS,
               "sources": list(per_src), "compose_seeds": list(COMPOSE_SEEDS),
-              "knot_scores": list(KNOTS), "llr_clip": LLR_CLIP, "knots": tables, "threshold": fit,
+              "knot_scores": list(KNOTS), "llr_clip": LLR_CLIP, "ridge_knots": list(RIDGE_KNOTS),
+              "ridge_clip": RIDGE_CLIP, "ridge_bar": DUPLICATE_RIDGE_BAR,
+              "ridge_genuine_impostor_counts": [
+                  int(sum(ridge_genuine_impostor(v)[0].size for v in per_src.values())),
+                  int(sum(ridge_genuine_impostor(v)[1].size for v in per_src.values()))],
+              "knots": tables, "threshold": fit,
               "per_pair_point": parts[0], "per_record_point": parts[1],
               "null_pair_samples": int(pooled.size), "in_sample_fmr_per_pair": float((pooled >= fit).mean()),
               "null_records": int(rec_all.size), "in_sample_records_alarmed": float((rec_all >= fit).mean()),
@@ -341,7 +391,7 @@ def main() -> None:
               "top_null_values": np.round(np.sort(pooled)[::-1][:25], 3).tolist(),
               "protocol": next((p for p in (__doc__ or "").split("\n\n") if p.startswith("The null")), ""), "minutes":
               round((time.perf_counter() - t0) / 60, 1)}
-    print(f"knots pair {tables['pair']}\nknots seg  {tables['seg']}")
+    print(f"knots pair {tables['pair']}\nknots seg  {tables['seg']}\nknots ridge {tables['ridge']}")
     print(f"pooled threshold {fit} (per pair {parts[0]}, per record {parts[1]}) over {pooled.size} clean pair "
           f"configurations (in-sample FMR {100 * result['in_sample_fmr_per_pair']:.4f} %); clean records alarmed in "
           f"sample {100 * result['in_sample_records_alarmed']:.3f} % of {rec_all.size} (with the direct rule "

@@ -7,7 +7,10 @@ Each single-image check exists elsewhere; a record adds the errors no single ima
   with the comparator at its FMR <= 0.01 % operating point (:data:`DUPLICATE_THRESHOLD`); when slaps are
   present, the pair score and the two captures' comparisons with their own and each other's slap segments are
   combined into a log-likelihood ratio with an operating point calibrated on clean records (FMR <= 0.01 % per
-  pair), and two fingers the slap shows to be distinct are never called one;
+  pair, <= 0.1 % of clean records), and two fingers the slap shows to be distinct are never called one; for a
+  pair scoring above a low bar the two captures' images add their own evidence: laid on each other by the
+  comparison's fitted transform, one finger's two impressions show the same ridges
+  (:func:`~cccd_biometrics.fingerprint.agreement.ridge_agreement`), two fingers rarely do;
 * fingers stored under the wrong position: the *sequence check* compares each individually captured finger
   with the slap segments (:func:`~cccd_biometrics.fingerprint.slap.segment_slap`): a finger that matches
   another position's segment rather than its own is a ``RECORD_SEQUENCE_MISMATCH``; two positions that match
@@ -29,7 +32,7 @@ and gives one verdict: ``accept``, ``recapture`` or ``supervisor``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -42,9 +45,10 @@ from .errors import CccdBiometricsError, EnrolmentRecordError, RecordFormatError
 from .face.capture import load_portrait
 from .face.icao import check_portrait
 from .findings import CODES, Finding, Severity
+from .fingerprint.agreement import ridge_agreement
 from .fingerprint.analysis import analyze_fingerprint
 from .fingerprint.capture import load_fingerprint
-from .fingerprint.match import compare_one_to_many, prepare_gallery, prepare_template
+from .fingerprint.match import align_templates, compare_one_to_many, prepare_gallery, prepare_template
 from .fingerprint.minutiae import extract_minutiae
 from .fingerprint.quality import assess_fingerprint
 from .fingerprint.slap import SLAP_FINGERS, segment_slap
@@ -116,22 +120,48 @@ DUPLICATE_LLR_SEGMENT: tuple[float, ...] = (
 """As :data:`DUPLICATE_LLR_PAIR`, for a capture against a slap segment: segments cut by ``segment_slap`` from
 slaps composed of the sources' impressions (composition seeds 7101, 7102)."""
 
-DUPLICATE_LLR_THRESHOLD = 6.82
-"""Duplicate evidence from the slap (:func:`_slap_llr`): the log-likelihood ratio "one finger captured twice"
-over "a clean record" and over "the two swapped" of the pair score and the two captures' comparisons with their
-own and each other's slap segments. Calibrated on clean-record configurations alone (pair and cross comparisons
-impostors', own comparisons genuine; no genuine pair, no planted record): the 14 citizen sources, 7,818,783
-finger-pair configurations (both readings) and 280,000 random clean records, with the comparator's
-global-transform stage and the fourth round's slap segmenter. The higher of the FMR <= 0.01 % per pair point
-(4.06) and the point where at most 0.1 % of clean records alarm (6.82; 45 pairs a record make the per-record
-budget the tighter one). Pooled: in-sample FMR 0.0020 % per pair, 0.085 % of clean records (0.099 % with the
-direct rule's fallback). Leave-one-source-out (ratios and threshold fitted on 13 sources): thresholds 6.16-7.2,
-held-out FMR per pair mean 0.0026 %, worst 0.0159 %; held-out clean records alarmed mean 0.112 % (0.126 % with
-the direct fallback), worst 0.675 % (FVC2002 DB4_B, synthetic look-alike fingers). In sample, 94.95 % of
-duplicate configurations of the same sources reach it (held out: mean 95.03 %, lowest 86.82 %, FVC2000 DB3_B):
-the comparator's genuine scores bound it.
+DUPLICATE_LLR_THRESHOLD = 4.71
+"""Duplicate evidence from the slap and the ridge images (:func:`_slap_llr`, :func:`_with_ridges`): the
+log-likelihood ratio "one finger captured twice" over "a clean record" and over "the two swapped" of the pair
+score, the pair's ridge-image agreement (:data:`DUPLICATE_LLR_RIDGE`, pairs scoring at least
+:data:`DUPLICATE_RIDGE_BAR`) and the two captures' comparisons with their own and each other's slap segments.
+Calibrated on clean-record configurations alone (pair and cross comparisons impostors', own comparisons genuine;
+no genuine pair, no planted record): the 14 citizen sources, 7,818,783 finger-pair configurations (both readings)
+and 280,000 random clean records, with the comparator's global-transform stage and the fourth round's slap
+segmenter. The higher of the FMR <= 0.01 % per pair point (2.45) and the point where at most 0.1 % of clean
+records alarm (4.96; 45 pairs a record make the per-record budget the tighter one). Pooled: in-sample FMR
+0.0019 % per pair, 0.084 % of clean records (0.097 % with the direct rule's fallback). Leave-one-source-out
+(all three ratio tables and the threshold fitted on 13 sources): thresholds 4.52-5.32, held-out FMR per pair mean
+0.0023 %, worst 0.0129 % (FVC2002 DB1_B); held-out clean records alarmed mean 0.100 % (0.114 % with the direct
+fallback), worst 0.545 % (FVC2002 DB1_B). In sample, 97.27 % of duplicate configurations of the same sources
+reach it (held out: mean 97.20 %, lowest 92.60 %, FVC2000 DB3_B); without the ridge images (threshold 6.82)
+94.95 % (held out 95.03 %, lowest 86.82 %).
 ``benchmarks/calibrate_duplicate_fusion.py`` writes ``benchmarks/results/duplicate_fusion.json``; recalibrate
-when the extractor, comparator or segmenter changes."""
+when the extractor, comparator, segmenter or :mod:`~cccd_biometrics.fingerprint.agreement` changes."""
+
+DUPLICATE_RIDGE_BAR = 0.006
+"""Pairs of fingers scoring at least this (comparator score; FMR about 3 %) are candidates for the ridge-image
+evidence (:func:`~cccd_biometrics.fingerprint.agreement.ridge_agreement`); below it the evidence is not looked
+at (its log-likelihood ratio is 0), nor when the pair's ratio could not reach the threshold whatever it shows."""
+
+DUPLICATE_LLR_RIDGE_KNOTS: tuple[float, ...] = (
+    0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0,
+)
+"""Ridge correlations at which :data:`DUPLICATE_LLR_RIDGE` is tabulated."""
+
+DUPLICATE_LLR_RIDGE: tuple[float, ...] = (
+    -4.0, -4.0, -4.0, -3.97, -2.78, -2.1, -1.3, -0.61, 0.55, 1.95, 4.0, 4.0, 4.0, 4.0, 4.0,
+)
+"""``log g(c) / f(c)`` of the ridge correlation ``c`` of two captures laid on each other by their comparison's
+transform: ``g`` of genuine pairs scoring between :data:`DUPLICATE_RIDGE_BAR` and :data:`DUPLICATE_THRESHOLD`
+(the weak genuine comparisons the evidence is for), ``f`` of impostor pairs above the bar; 185 genuine and 3,695
+impostor pairs of the 14 citizen sources (kernel densities, bandwidth 0.03, the impostor tail past its 99th
+percentile exponential; non-decreasing, clipped to +-4). Neutral (0) near a correlation of 0.56; -4 at 0.4 and
+below, +4 at 0.7 and above. The same sources' fingers of one person (six U.are.U people) are in it; on SOCOFing's
+ten fingers of 40 people the within-person null is compared with the between-person one by
+``benchmarks/ridge_within_person.py``. ``benchmarks/calibrate_duplicate_fusion.py``."""
+
+_RIDGE_LLR_MIN, _RIDGE_LLR_MAX = min(0.0, *DUPLICATE_LLR_RIDGE), max(0.0, *DUPLICATE_LLR_RIDGE)
 
 # cccd_biometrics.fingerprint.match.DECISION_THRESHOLDS (kept equal by a test; not imported, so that importing
 # this module stays light)
@@ -405,10 +435,13 @@ class EnrolmentThresholds:
         swapped (FMR 0.1 %).
     duplicate_llr:
         The log-likelihood ratio "one finger captured twice" over "clean" of a pair's score and its comparisons
-        with the slap segments (:func:`_slap_llr`): at least this is a duplicate (FMR <= 0.01 % per pair on
+        with the slap segments (:func:`_slap_llr`) and, above ``duplicate_ridge_bar``, their ridge images'
+        agreement: at least this is a duplicate (FMR <= 0.01 % per pair and <= 0.1 % of clean records on
         clean-record configurations with composed slap segments, :data:`DUPLICATE_LLR_THRESHOLD`).
     distinct_own:
         Two fingers each confirmed by their own segment at least this well are distinct (FMR 0.1 %).
+    duplicate_ridge_bar:
+        Pairs scoring at least this get the ridge-image term in their ratio (:data:`DUPLICATE_RIDGE_BAR`).
     hand_swap_fingers:
         At least this many fingers matching the other hand's segments make a hand swap.
     portrait_profile:
@@ -421,6 +454,7 @@ class EnrolmentThresholds:
     swap_pair: float = _FMR_01
     duplicate_llr: float = DUPLICATE_LLR_THRESHOLD
     distinct_own: float = _FMR_01
+    duplicate_ridge_bar: float = DUPLICATE_RIDGE_BAR
     hand_swap_fingers: int = 3
     portrait_profile: str = "icao"
 
@@ -431,7 +465,8 @@ class EnrolmentThresholds:
                 "swap_pair": self.swap_pair, "swap_pair_operating_point": "FMR 0.1 %",
                 "duplicate_llr": self.duplicate_llr,
                 "duplicate_llr_operating_point":
-                    "FMR <= 0.01 % per pair, <= 0.1 % of clean records (composed slap segments)",
+                    "FMR <= 0.01 % per pair, <= 0.1 % of clean records (composed slap segments, ridge images)",
+                "duplicate_ridge_bar": self.duplicate_ridge_bar,
                 "distinct_own": self.distinct_own, "distinct_own_operating_point": "FMR 0.1 %",
                 "hand_swap_fingers": self.hand_swap_fingers, "portrait_profile": self.portrait_profile}
 
@@ -580,8 +615,10 @@ def _finger_image(src: Any, ppi: float | None, *, slap: bool = False) -> FingerI
     return load_fingerprint(src, ppi=ppi, estimate_resolution=not slap)
 
 
-def _check_fingers(record: EnrolmentRecord, clock: _Clock) -> dict[int, FingerResult]:
-
+def _check_fingers(record: EnrolmentRecord, clock: _Clock, analyses: dict[int, Any] | None = None
+                   ) -> dict[int, FingerResult]:
+    """Each finger's quality and template; ``analyses`` (when given) receives each readable finger's analysis,
+    for the duplicate check's ridge-image evidence."""
     out = {}
     for pos, src in record.fingers.items():
         try:
@@ -594,6 +631,8 @@ def _check_fingers(record: EnrolmentRecord, clock: _Clock) -> dict[int, FingerRe
             continue
         out[pos] = FingerResult(pos, _describe(src), quality=quality, minutiae=len(template.minutiae),
                                 template=template)
+        if analyses is not None:
+            analyses[pos] = analysis
     clock.lap("fingers")
     return out
 
@@ -656,6 +695,20 @@ def _score_table(fingers: Mapping[int, FingerResult], seg_templates: Mapping[int
             scores = compare_one_to_many(prepared[k], seg_gallery)
             sequence[p] = {q: float(s) for q, s in zip(seg_positions, scores, strict=True)}
     return pairs, sequence
+
+
+def _ridge_evidence(fingers: Mapping[int, FingerResult], analyses: Mapping[int, Any]
+                    ) -> Callable[[int, int], float | None]:
+    """``(i, j) ->`` the ridge correlation of fingers i and j under their comparison's transform, or None."""
+
+    def ridges(i: int, j: int) -> float | None:
+        a, b = analyses.get(i), analyses.get(j)
+        if a is None or b is None:
+            return None
+        found = ridge_agreement(a, b, align_templates(fingers[i].template, fingers[j].template))
+        return None if found is None else found.correlation
+
+    return ridges
 
 
 def _uncertain_segments(slaps: Mapping[int, Any]) -> set[int]:
@@ -798,6 +851,13 @@ def _llr(score: float, table: tuple[float, ...]) -> float:
     return float(np.interp(score, DUPLICATE_LLR_SCORES, table))
 
 
+def _ridge_llr(correlation: float | None) -> float:
+    """Tabulated log-likelihood ratio of a ridge correlation (:data:`DUPLICATE_LLR_RIDGE`); 0 without one."""
+    if correlation is None:
+        return 0.0
+    return float(np.interp(correlation, DUPLICATE_LLR_RIDGE_KNOTS, DUPLICATE_LLR_RIDGE))
+
+
 def _slap_llr(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, float]]) -> float | None:
     """Log-likelihood ratio "one finger captured twice" over "clean" and over "swapped" of the pair, from the slap.
 
@@ -821,12 +881,27 @@ def _slap_llr(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, 
     return best
 
 
+def _with_ridges(llr: float, i: int, j: int, score: float, t: EnrolmentThresholds,
+                 ridges: Callable[[int, int], float | None] | None) -> tuple[float, bool]:
+    """The ratio with the ridge-image term of the pair added, and whether it was looked at: only for pairs
+    scoring at least ``t.duplicate_ridge_bar``, and only when the term could change the decision (the images'
+    cost is paid for a few pairs a record)."""
+    if ridges is None or score < t.duplicate_ridge_bar:
+        return llr, False
+    if not llr + _RIDGE_LLR_MIN < t.duplicate_llr <= llr + _RIDGE_LLR_MAX:
+        return llr, False
+    return llr + _ridge_llr(ridges(i, j)), True
+
+
 def _duplicate_findings(pairs: Mapping[tuple[int, int], float], sequence: Mapping[int, Mapping[int, float]],
-                        t: EnrolmentThresholds) -> list[RecordFinding]:
+                        t: EnrolmentThresholds, ridges: Callable[[int, int], float | None] | None = None
+                        ) -> list[RecordFinding]:
     """Pairs of fingers that are one finger.
 
     With the slap segments of the two fingers, the pair score and the captures' comparisons with their own and
-    each other's segments are combined into a log-likelihood ratio (:func:`_slap_llr`): at least
+    each other's segments are combined into a log-likelihood ratio (:func:`_slap_llr`), plus, for pairs scoring
+    at least ``t.duplicate_ridge_bar``, the ratio of the two captures' ridge-image agreement under their
+    comparison's transform (``ridges(i, j)``: a correlation or None, :data:`DUPLICATE_LLR_RIDGE`): at least
     ``t.duplicate_llr`` is a duplicate (FMR <= 0.01 % per pair and <= 0.1 % of clean records, on clean-record
     configurations). The ratio holds the pair score's own evidence, so a high pair score whose copy is confirmed
     by its own segment is no longer called a duplicate on the score alone. Without those segments (no slaps, a
@@ -839,11 +914,14 @@ def _duplicate_findings(pairs: Mapping[tuple[int, int], float], sequence: Mappin
         if sequence and _distinct(i, j, best, sequence, t):
             continue
         llr = _slap_llr(i, j, score, sequence) if sequence else None
+        seen = False
+        if llr is not None:
+            llr, seen = _with_ridges(llr, i, j, score, t, ridges)
         if llr is None and score >= t.duplicate:
             how, value, threshold = "", score, t.duplicate
         elif llr is not None and llr >= t.duplicate_llr:
-            how, value, threshold = (" (their score and their slap segments combined: log-likelihood ratio)",
-                                     llr, t.duplicate_llr)
+            how, value, threshold = (f" (their score{', their ridge images' if seen else ''} and their slap segments"
+                                     " combined: log-likelihood ratio)", llr, t.duplicate_llr)
         else:
             continue
         out.append(_record_finding(
@@ -964,7 +1042,8 @@ def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds 
     if not isinstance(record, EnrolmentRecord):
         raise EnrolmentRecordError(f"expected an EnrolmentRecord, got {type(record).__name__}")
     clock = _Clock()
-    fingers = _check_fingers(record, clock)
+    analyses: dict[int, Any] = {}
+    fingers = _check_fingers(record, clock, analyses)
     slaps = _check_slaps(record, clock)
     seg_templates = _segment_templates(slaps)
     clock.lap("slap_minutiae")
@@ -974,7 +1053,7 @@ def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds 
     seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps))
     finger_findings, slap_findings = _finger_findings(record, fingers), _slap_findings(slaps, record.absent)
     seq_findings = _drop_explained(seq_findings, finger_findings + slap_findings, record.slaps)
-    findings = (finger_findings + _duplicate_findings(pairs, sequence, thresholds)
+    findings = (finger_findings + _duplicate_findings(pairs, sequence, thresholds, _ridge_evidence(fingers, analyses))
                 + seq_findings + slap_findings + _portrait_findings(portrait))
     findings.sort(key=_severity_rank)
     recapture = _recapture_list(findings, sequence, thresholds)
