@@ -1,6 +1,7 @@
 """Does the duplicate check's ridge-image evidence hold its null for fingers of ONE person?
 
-    nice python benchmarks/ridge_within_person.py [--calibration benchmarks/results/duplicate_fusion.json]
+    nice python benchmarks/ridge_within_person.py [--calibration benchmarks/results/duplicate_fusion.json] \
+        [--scores scores.npz] [--out benchmarks/results/ridge_within_person.json]
 
 Composed records make a "citizen" of ten fingers of ten people (FVC) or of one person (six U.are.U persons). A real
 citizen's ten fingers share pattern types and ridge width, so evidence that compares two captures' images could
@@ -11,11 +12,15 @@ library's resolution estimate (ridge period) and resampled to 500 ppi.
 
 For every pair of different fingers: within one person (40 x 45 = 1,800 pairs) and of two people (78,000 pairs),
 the comparator's score and, for pairs at or above ``DUPLICATE_RIDGE_BAR``, the ridge correlation under the
-comparison's transform (:func:`cccd_biometrics.fingerprint.agreement.ridge_agreement`) and its log-likelihood ratio
-in the shipped table (``DUPLICATE_LLR_RIDGE``; or ``--calibration``'s). Printed: the share of candidates, the
-correlation's quantiles, the ratio's mean and its upper tail, within versus between; a shift of the within-person
-ratio upwards is what would break the null. No genuine pairs exist here (one impression per finger).
-Time: about 2 minutes niced on the shared 2-core machine.
+comparison's transforms (:func:`cccd_biometrics.fingerprint.agreement.best_ridge_agreement`) and its
+log-likelihood ratio in the shipped table (``DUPLICATE_LLR_RIDGE``; or ``--calibration``'s). Printed: the share of
+candidates, the correlation's quantiles, the ratio's mean and its upper tail, within versus between; a shift of the
+within-person ratio upwards is what would break the null. No genuine pairs exist here (one impression per finger).
+With ``--scores`` (``calibrate_duplicate_fusion.py``'s cache) the same figures for the calibration sources'
+impostor candidates (U.are.U: one person's fingers; FVC: ten people's), and the stress test: the calibration's
+clean-record null with every impostor candidate's ridge correlation drawn from SOCOFing's within-person (or
+between-person) pairs, at the shipped threshold (the calibration holds this at <= 0.1 % of clean records too).
+Time: about 3 minutes niced on the shared 2-core machine.
 """
 
 from __future__ import annotations
@@ -33,9 +38,9 @@ import numpy as np
 
 import cccd_biometrics as cb
 from cccd_biometrics.enrolment import DUPLICATE_LLR_RIDGE, DUPLICATE_LLR_RIDGE_KNOTS, DUPLICATE_RIDGE_BAR
-from cccd_biometrics.fingerprint.agreement import ridge_agreement
+from cccd_biometrics.fingerprint.agreement import best_ridge_agreement
 from cccd_biometrics.fingerprint.analysis import analyze_fingerprint
-from cccd_biometrics.fingerprint.match import align_templates, compare_one_to_many, prepare_gallery
+from cccd_biometrics.fingerprint.match import align_candidates, compare_one_to_many, prepare_gallery
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -46,6 +51,41 @@ def shared_data() -> Path:
         if (base / "shared" / "data").is_dir():
             return base / "shared" / "data"
     raise SystemExit("../shared/data not found")
+
+
+def socofing_pairs() -> tuple[dict[str, list[tuple[float, float]]], dict[str, float]]:
+    """Every pair of different fingers of SOCOFing's Real set, within one person and of two people: (comparator
+    score, ridge correlation or NaN), and what was loaded (images, people, estimated ppi median)."""
+    folder = shared_data() / "socofing_dev" / "Real"
+    files = sorted(f for f in folder.glob("*.BMP") if re.match(r"\d+__[MF]_", f.name))
+    person = [int(f.name.split("__")[0]) for f in files]
+    analyses, templates, ppis = [], [], []
+    for f in files:
+        img = cb.load_fingerprint(f)
+        ppis.append(img.original_ppi)
+        a = analyze_fingerprint(img)
+        analyses.append(a)
+        templates.append(cb.extract_minutiae(a, with_quality=False))
+    n = len(files)
+    gallery = prepare_gallery(templates)
+    scores = np.array([compare_one_to_many(t, gallery) for t in templates])
+    rows: dict[str, list[tuple[float, float]]] = {"within": [], "between": []}
+    for i in range(n):
+        for j in range(i + 1, n):
+            kind = "within" if person[i] == person[j] else "between"
+            c = np.nan
+            if scores[i, j] >= DUPLICATE_RIDGE_BAR:
+                found = best_ridge_agreement(analyses[i], analyses[j], align_candidates(templates[i], templates[j]))
+                c = np.nan if found is None else found.correlation
+            rows[kind].append((float(scores[i, j]), c))
+    return rows, {"images": n, "people": len(set(person)), "ppi_median": float(np.median(ppis)),
+                  "ppi_q25": float(np.quantile(ppis, 0.25)), "ppi_q75": float(np.quantile(ppis, 0.75))}
+
+
+def within_person_pool() -> np.ndarray:
+    """Ridge correlations of SOCOFing's within-person candidate pairs (score at least the bar)."""
+    rows, _ = socofing_pairs()
+    return np.array([c for s, c in rows["within"] if s >= DUPLICATE_RIDGE_BAR and not np.isnan(c)])
 
 
 def reference(scores: Path, knots: tuple[float, ...], table: tuple[float, ...]) -> dict[str, object]:
@@ -81,8 +121,6 @@ def stress(scores: Path, cal: dict[str, Any], draws: dict[str, np.ndarray], seed
     srcs = sorted({k.rsplit(":", 1)[0] for k in z.files})
     tables = {k: list(v) for k, v in cal["knots"].items()}
     threshold = float(cal["threshold"])
-    finger = np.arange(80) // 8
-    other = (finger[:, None] != finger[None, :]) & np.triu(np.ones((80, 80), bool), 1)
     out: dict[str, object] = {}
     for name, pool in {"as measured": None, **draws}.items():
         rng = np.random.default_rng(seed)
@@ -90,11 +128,7 @@ def stress(scores: Path, cal: dict[str, Any], draws: dict[str, np.ndarray], seed
         for src in srcs:
             sc = {k: z[f"{src}:{k}"] for k in ("pair", "seg", "ridge")}
             if pool is not None:
-                r = sc["ridge"].copy()
-                cand = other & (sc["pair"] >= DUPLICATE_RIDGE_BAR)
-                r[cand] = rng.choice(pool, int(cand.sum()))
-                r.T[cand] = r[cand]
-                sc["ridge"] = r
+                sc = cdf.with_drawn_ridges(sc, pool, rng)
             rec, direct = cdf.null_records(sc, tables, cdf.RECORDS_PER_SOURCE, zlib.crc32(src.encode()))
             alarmed.append((rec >= threshold) | direct)
             null = cdf.null_pairs(sc, tables)
@@ -121,33 +155,10 @@ def main() -> None:
         cal = json.loads(args.calibration.read_text())
         knots, table = tuple(cal["ridge_knots"]), tuple(cal["knots"]["ridge"])
     t0 = time.perf_counter()
-    folder = shared_data() / "socofing_dev" / "Real"
-    files = sorted(f for f in folder.glob("*.BMP") if re.match(r"\d+__[MF]_", f.name))
-    person = [int(f.name.split("__")[0]) for f in files]
-    analyses, templates, ppis = [], [], []
-    for f in files:
-        img = cb.load_fingerprint(f)
-        ppis.append(img.original_ppi)
-        a = analyze_fingerprint(img)
-        analyses.append(a)
-        templates.append(cb.extract_minutiae(a, with_quality=False))
-    n = len(files)
-    gallery = prepare_gallery(templates)
-    scores = np.array([compare_one_to_many(t, gallery) for t in templates])
-    rows: dict[str, list[tuple[float, float]]] = {"within": [], "between": []}
-    for i in range(n):
-        for j in range(i + 1, n):
-            kind = "within" if person[i] == person[j] else "between"
-            c = np.nan
-            if scores[i, j] >= DUPLICATE_RIDGE_BAR:
-                found = ridge_agreement(analyses[i], analyses[j], align_templates(templates[i], templates[j]))
-                c = np.nan if found is None else found.correlation
-            rows[kind].append((float(scores[i, j]), c))
-    out: dict[str, object] = {"images": n, "people": len(set(person)), "ppi_estimated_median":
-                              float(np.median(ppis)), "ridge_bar": DUPLICATE_RIDGE_BAR, "knots": list(knots),
-                              "table": list(table)}
-    print(f"{n} images of {len(set(person))} people; estimated ppi median {np.median(ppis):.0f} "
-          f"(quartiles {np.quantile(ppis, 0.25):.0f}-{np.quantile(ppis, 0.75):.0f})")
+    rows, info = socofing_pairs()
+    out: dict[str, object] = {**info, "ridge_bar": DUPLICATE_RIDGE_BAR, "knots": list(knots), "table": list(table)}
+    print(f"{info['images']} images of {info['people']} people; estimated ppi median {info['ppi_median']:.0f} "
+          f"(quartiles {info['ppi_q25']:.0f}-{info['ppi_q75']:.0f})")
     for kind, r in rows.items():
         arr = np.array(r)
         s, c = arr[:, 0], arr[:, 1]

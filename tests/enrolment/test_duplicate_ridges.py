@@ -68,7 +68,7 @@ def test_agreeing_ridges_find_the_duplicate_the_scores_alone_miss():
 def test_disagreeing_ridges_clear_a_borderline_pair():
     t = en.DEFAULT_THRESHOLDS
     # a pair the slap evidence alone puts just over the threshold, whose images show two different fingers
-    pairs, seq = _four(0.0105, own1=0.013, own2=_I, cross21=0.0125)
+    pairs, seq = _four(0.0115, own1=0.014, own2=_I, cross21=0.0135)
     llr = en._slap_llr(1, 2, pairs[(1, 2)], seq)
     assert t.duplicate_llr <= llr < t.duplicate_llr - en._RIDGE_LLR_MIN
     assert [f.positions for f in en._duplicate_findings(pairs, seq, t)] == [(1, 2)]
@@ -98,3 +98,24 @@ def test_the_operating_point_is_stated():
     assert d["duplicate_llr"] == en.DUPLICATE_LLR_THRESHOLD
     assert "ridge images" in d["duplicate_llr_operating_point"]
     assert d["duplicate_ridge_bar"] == en.DUPLICATE_RIDGE_BAR
+
+
+def test_record_check_reads_the_fingers_ridge_images():
+    import cv2
+
+    import cccd_biometrics as cb
+    from cccd_biometrics.fingerprint.analysis import analyze_fingerprint
+
+    syn = ROOT / "sample_data" / "fingerprints" / "synthetic"
+    base = cb.load_fingerprint(syn / "good_2026_1.png", ppi=500).pixels
+    h, w = base.shape
+    turned = cv2.warpAffine(base, cv2.getRotationMatrix2D((w / 2, h / 2), 12.0, 1.0), (w, h), borderValue=255)
+    images = {1: base, 2: turned, 3: cb.load_fingerprint(syn / "good_2031_1.png", ppi=500).pixels}
+    analyses = {p: analyze_fingerprint(cb.load_fingerprint(px, ppi=500)) for p, px in images.items()}
+    fingers = {p: en.FingerResult(p, str(p), template=cb.extract_minutiae(a, with_quality=False))
+               for p, a in analyses.items()}
+    ridges = en._ridge_evidence(fingers, analyses)
+    same, other = ridges(1, 2), ridges(1, 3)
+    assert same is not None and en._ridge_llr(same) == max(en.DUPLICATE_LLR_RIDGE)
+    assert other is None or en._ridge_llr(other) < 0
+    assert en._ridge_evidence(fingers, {1: analyses[1]})(1, 2) is None  # an image that could not be analysed

@@ -7,7 +7,8 @@ enhanced ridge images (:attr:`~cccd_biometrics.fingerprint.analysis.Analysis.enh
 up to a few pixels of skin distortion. Two different fingers rarely do, even under their best-fitting transform:
 parallel ridges of similar period can be brought in phase locally, but not the bends, ends and forks of a whole
 area. :func:`ridge_agreement` is the mean, over the common foreground's blocks, of each block's best normalised
-correlation within :data:`SEARCH_PX` pixels, averaged over both directions (A onto B and B onto A).
+correlation within :data:`SEARCH_PX` pixels, averaged over both directions (A onto B and B onto A);
+:func:`best_ridge_agreement` the highest over the comparison's candidate transforms (its three anchor fits).
 
 Orientation fields and ridge periods were measured too and are not used: under the transform the comparison
 fitted, the orientation fields of different fingers agree as well as a finger's own (both are smooth flows of the
@@ -24,6 +25,7 @@ same few pattern types), and ridge periods are shared by the fingers of one pers
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from .analysis import Analysis
     from .match.align import Alignment
 
-__all__ = ["BLOCK_PX", "MIN_BLOCKS", "SEARCH_PX", "RidgeAgreement", "ridge_agreement"]
+__all__ = ["BLOCK_PX", "MIN_BLOCKS", "SEARCH_PX", "RidgeAgreement", "best_ridge_agreement", "ridge_agreement"]
 
 BLOCK_PX = 24
 """Side of the correlated blocks (px at 500 ppi): about three ridge periods, small enough that a rigid fit holds
@@ -127,3 +129,12 @@ def ridge_agreement(a: Analysis, b: Analysis, alignment: Alignment) -> RidgeAgre
     if len(ab) < MIN_BLOCKS or len(ba) < MIN_BLOCKS:
         return None
     return RidgeAgreement(0.5 * (float(np.mean(ab)) + float(np.mean(ba))), len(ab) + len(ba))
+
+
+def best_ridge_agreement(a: Analysis, b: Analysis, alignments: Iterable[Alignment]) -> RidgeAgreement | None:
+    """The highest :func:`ridge_agreement` over several candidate transforms of one comparison
+    (:func:`~cccd_biometrics.fingerprint.match.align_candidates`): a weak genuine comparison's best-mated
+    transform can rest on chance pairs while a runner-up fit is the right one; two different fingers gain little
+    from the choice (their ridges agree under none). None when no transform gives evidence."""
+    found = [r for r in (ridge_agreement(a, b, al) for al in alignments) if r is not None]
+    return max(found, key=lambda r: r.correlation, default=None)

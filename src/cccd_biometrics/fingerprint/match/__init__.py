@@ -1,6 +1,6 @@
 """Minutiae comparison: the MCC-style comparator (:mod:`.mcc`), its compiled kernels and decision thresholds."""
 
-from .align import Alignment, align_templates
+from .align import Alignment, align_candidates, align_templates
 from .mcc import (
     DECISION_THRESHOLDS,
     DEFAULT_MATCHER,
@@ -20,6 +20,7 @@ __all__ = [
     "MatcherConfig",
     "PreparedGallery",
     "PreparedTemplate",
+    "align_candidates",
     "align_templates",
     "compare_one_to_many",
     "compare_templates",
