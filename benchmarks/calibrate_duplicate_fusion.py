@@ -32,6 +32,11 @@ the bar to the direct rule's threshold) of all sources and the impostor candidat
 fingers are ONE person's (``ONE_PERSON_PREFIX``: the six U.are.U people), because a real citizen's fingers agree
 more than random fingers (``ridge_within_person.py``); clipped to +-``RIDGE_CLIP``.
 
+The check holds a pair with ridge evidence to this script's threshold and a pair without it (below the bar, too
+little common area) to ``DUPLICATE_LLR_SLAP_THRESHOLD`` (6.82, this script's point before the ridge term, same pair
+and segment tables); every pair that rule alarms the single threshold alarms too, so the null figures computed here
+(one threshold for every pair) are upper bounds of the rule's.
+
 What the check sees. Slap segments are cut by :func:`~cccd_biometrics.fingerprint.slap.segment_slap` from slaps
 composed (:func:`~cccd_biometrics.fingerprint.slap_compose.compose_slap`) of the sources' impressions, with
 composition seeds ``COMPOSE_SEEDS`` (never the benchmark seeds 2029-2033); each round places one impression of

@@ -330,7 +330,7 @@ def virtual(images: Images, n_per: int, seed: int) -> list[str]:
     missed_by: dict[str, list[tuple[float, float, float, float]]] = {}
     # by threshold; getattr: the rules of earlier versions too (run with their src on PYTHONPATH)
     rule_names = {getattr(t, k, None): "direct" if k == "duplicate" else k.removeprefix("duplicate_")
-                  for k in ("duplicate_fused", "duplicate_weakest", "duplicate_llr", "duplicate")}
+                  for k in ("duplicate_fused", "duplicate_weakest", "duplicate_llr", "duplicate_llr_slap", "duplicate")}
     counts = {k: [0, 0] for k in ("dup_found", "dup_false", "swap_found", "hand_found", "hand_false",
                                   "swap_false")}
     for src in images.srcs:

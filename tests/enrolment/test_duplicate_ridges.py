@@ -68,9 +68,9 @@ def test_agreeing_ridges_find_the_duplicate_the_scores_alone_miss():
 def test_disagreeing_ridges_clear_a_borderline_pair():
     t = en.DEFAULT_THRESHOLDS
     # a pair the slap evidence alone puts just over the threshold, whose images show two different fingers
-    pairs, seq = _four(0.0115, own1=0.014, own2=_I, cross21=0.0135)
+    pairs, seq = _four(0.0125, own1=0.015, own2=_I, cross21=0.015)
     llr = en._slap_llr(1, 2, pairs[(1, 2)], seq)
-    assert t.duplicate_llr <= llr < t.duplicate_llr - en._RIDGE_LLR_MIN
+    assert t.duplicate_llr_slap <= llr < t.duplicate_llr - en._RIDGE_LLR_MIN
     assert [f.positions for f in en._duplicate_findings(pairs, seq, t)] == [(1, 2)]
     assert en._duplicate_findings(pairs, seq, t, _Ridges(0.3)) == []
 
@@ -119,3 +119,21 @@ def test_record_check_reads_the_fingers_ridge_images():
     assert same is not None and en._ridge_llr(same) == max(en.DUPLICATE_LLR_RIDGE)
     assert other is None or en._ridge_llr(other) < 0
     assert en._ridge_evidence(fingers, {1: analyses[1]})(1, 2) is None  # an image that could not be analysed
+
+
+def test_a_pair_without_ridge_evidence_keeps_the_slap_only_operating_point():
+    t = en.DEFAULT_THRESHOLDS
+    assert t.duplicate_llr < t.duplicate_llr_slap == en.DUPLICATE_LLR_SLAP_THRESHOLD
+    # a slap-only ratio between the two points: a duplicate only where the images were looked at and agree
+    pairs, seq = _four(0.011, own1=0.0135, own2=_I, cross21=0.013)
+    llr = en._slap_llr(1, 2, pairs[(1, 2)], seq)
+    assert t.duplicate_llr <= llr < t.duplicate_llr_slap
+    assert en._duplicate_findings(pairs, seq, t) == []  # no images: the slap-only point
+    assert en._duplicate_findings(pairs, seq, t, _Ridges(None)) == []  # no common area: the same
+    found = en._duplicate_findings(pairs, seq, t, _Ridges(0.62))
+    assert [f.positions for f in found] == [(1, 2)] and found[0].threshold == t.duplicate_llr
+    # below the ridge bar the images are never asked, whatever the slap says
+    low = {**pairs, (1, 2): t.duplicate_ridge_bar - 0.0005}
+    ridges = _Ridges(0.9)
+    assert all(f.value >= t.duplicate_llr_slap for f in en._duplicate_findings(low, seq, t, ridges))
+    assert ridges.asked == []
