@@ -1,4 +1,4 @@
-"""Calibrate the enrolment duplicate check's slap evidence (a log-likelihood ratio) on clean-record samples only.
+"""Calibrate the enrolment duplicate check's slap and ridge evidence (one log-likelihood ratio) on clean-record samples.
 
     nice python benchmarks/calibrate_duplicate_fusion.py [--out benchmarks/results] [--scores scores.npz]
 
@@ -23,6 +23,20 @@ duplicate must beat both the clean record and the swap), so all four comparisons
 (``seg``), from genuine and impostor scores of the calibration sources, smoothed, made non-decreasing, clipped to
 +-``LLR_CLIP`` and stored as knots (linear interpolation between them).
 
+The ridge images. For a pair scoring at least ``DUPLICATE_RIDGE_BAR`` the pair's term gains ``L_ridge(c)``, ``c``
+the two captures' ridge correlation under their comparison's transforms
+(:func:`cccd_biometrics.fingerprint.agreement.best_ridge_agreement` over
+:func:`~cccd_biometrics.fingerprint.match.align_candidates`); genuine under H1, impostor under H0 and H2, so it
+adds to both readings alike. ``L_ridge`` is tabulated at ``RIDGE_KNOTS`` from the weak genuine pairs (scores from
+the bar to the direct rule's threshold) of all sources and the impostor candidates of the sources whose ten
+fingers are ONE person's (``ONE_PERSON_PREFIX``: the six U.are.U people), because a real citizen's fingers agree
+more than random fingers (``ridge_within_person.py``); clipped to +-``RIDGE_CLIP``.
+
+The check holds a pair with ridge evidence to this script's threshold and a pair without it (below the bar, too
+little common area) to ``DUPLICATE_LLR_SLAP_THRESHOLD`` (6.82, this script's point before the ridge term, same pair
+and segment tables); every pair that rule alarms the single threshold alarms too, so the null figures computed here
+(one threshold for every pair) are upper bounds of the rule's.
+
 What the check sees. Slap segments are cut by :func:`~cccd_biometrics.fingerprint.slap.segment_slap` from slaps
 composed (:func:`~cccd_biometrics.fingerprint.slap_compose.compose_slap`) of the sources' impressions, with
 composition seeds ``COMPOSE_SEEDS`` (never the benchmark seeds 2029-2033); each round places one impression of
@@ -30,21 +44,25 @@ each of a source's ten fingers, at random positions, in the three slaps, eight r
 impression is cut once per seed. Captures are the raw impressions, as in ``enrolment_rates.py``'s records.
 Segment labels are taken as the check takes them (the finger placed at the labelled position).
 
-The null (clean records only, no genuine pair, no planted record): for two different fingers A, B of one source,
-captures a1 of A and b1 of B, a segment of A cut from an impression a2 != a1 and one of B from b2 != b1:
-pair = s(a1, b1), s(a1, seg a2), s(a1, seg b2), s(b1, seg a2), s(b1, seg b2), both readings. Sources: the 14
-citizen sources of ``enrolment_rates.py`` (FVC2000/2002 DB1-4 B; six U.are.U people with ten fingers). Beside
-it, random clean records of the sources (``RECORDS_PER_SOURCE`` each; the 45 pairs' largest statistic that
-``_distinct`` does not veto, and the direct rule where a segment is missing). The operating point is the higher
-of the lowest 2-decimal statistic above all but ``TARGET_FMR`` of the per-pair null and the one above all but
-``TARGET_RECORDS`` of the clean records (45 pairs a record make the latter the tighter). Leave-one-source-out:
-ratios and threshold fitted on 13 sources, the rates measured on the held-out one. The share of duplicate
-configurations (pair, cross and original's own genuine, the rest impostors') above the threshold is reported in
-sample and held out, for orientation only: it chooses nothing.
+The null (clean records only, no genuine pair, no planted record; the pair's ridge term included): for two different
+fingers A, B of one source, captures a1 of A and b1 of B, a segment of A cut from an impression a2 != a1 and one of
+B from b2 != b1: pair = s(a1, b1), s(a1, seg a2), s(a1, seg b2), s(b1, seg a2), s(b1, seg b2), both readings.
+Sources: the 14 citizen sources of ``enrolment_rates.py`` (FVC2000/2002 DB1-4 B; six U.are.U people with ten
+fingers). Beside it, random clean records of the sources (``RECORDS_PER_SOURCE`` each; the 45 pairs' largest
+statistic that ``_distinct`` does not veto, and the direct rule where a segment is missing). The operating point is
+the higher of the lowest 2-decimal statistic above all but ``TARGET_FMR`` of the per-pair null, the one above all
+but ``TARGET_RECORDS`` of the clean records (45 pairs a record make the latter the tighter), and the same for clean
+records whose impostor candidates' ridge correlations are drawn from SOCOFing's different fingers of one person
+(``with_drawn_ridges``: the null as it would be if every citizen's fingers agreed like those; SOCOFing gives null
+pairs only, no genuine ones, and is no benchmark source). Leave-one-source-out: ratios and threshold fitted on 13
+sources, the rates measured on the held-out one. The share of duplicate configurations (pair, cross and original's
+own genuine, the rest impostors') above the threshold is reported in sample and held out, for orientation only: it
+chooses nothing.
 
-Time: about 3.5 minutes for the scores (composing, segmenting and templating 672 slaps; 268,800 comparisons) and
-40 s for the fits, measured niced on the shared 2-core machine; ``--scores`` keeps the score matrices for reruns
-of the fits.
+Time: about 3.5 minutes for the scores (composing, segmenting and templating 672 slaps; 268,800 comparisons),
+a few minutes for the ridge correlations of the candidate pairs and SOCOFing's within-person pool, and about
+2 minutes for the fits, measured niced on the shared 2-core machine; ``--scores`` keeps the score matrices (and
+the pool, beside them) for reruns of the fits.
 """
 
 from __future__ import annotations
@@ -61,7 +79,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cccd_biometrics as cb
-from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, _segment_templates
+from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, DUPLICATE_RIDGE_BAR, _segment_templates
 from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery
 from cccd_biometrics.fingerprint.slap import SLAP_FINGERS
 from cccd_biometrics.fingerprint.slap_compose import compose_slap
@@ -75,6 +93,11 @@ COMPOSE_SEEDS = (7101, 7102)
 KNOTS = (0.0, 0.006, 0.008, 0.010, 0.012, 0.014, 0.016, 0.018, 0.020, 0.022, 0.024, 0.026, 0.028, 0.030, 0.033,
          0.036, 0.040, 0.045, 0.050, 0.060, 0.080)
 LLR_CLIP = 8.0
+RIDGE_KNOTS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0)
+RIDGE_CLIP = 4.0
+RIDGE_BW = 0.03
+ONE_PERSON_PREFIX = "uareu/"
+STRESS_SEED = 2101
 RECORDS_PER_SOURCE = 20_000
 
 
@@ -111,7 +134,19 @@ def source_scores(images: Images, src: str) -> dict[str, np.ndarray]:
         for rnd in range(8):
             for f, (i, _, tpl) in segment_round(images, src, seed, rnd, offsets).items():
                 seg[:, f * 8 + i, r] = compare_one_to_many(tpl, gallery)
-    return {"pair": pair, "seg": seg}
+    return {"pair": pair, "seg": seg, "ridge": ridge_scores(images, src, pair)}
+
+
+def ridge_scores(images: Images, src: str, pair: np.ndarray) -> np.ndarray:
+    """``ridge`` [80, 80]: the ridge correlation of two captures under their comparison's transform, for pairs
+    scoring at least ``DUPLICATE_RIDGE_BAR`` (NaN elsewhere and where the captures share too few blocks)."""
+    out = np.full((80, 80), np.nan)
+    for x in range(80):
+        for y in range(x + 1, 80):
+            if pair[x, y] >= DUPLICATE_RIDGE_BAR:
+                c = images.ridge_correlation(src, divmod(x, 8), divmod(y, 8))
+                out[x, y] = out[y, x] = np.nan if c is None else c
+    return out
 
 
 # ------------------------------------------------------------------------------------- likelihood ratios
@@ -132,12 +167,12 @@ def genuine_impostor(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return g[~np.isnan(g)], f[~np.isnan(f)]
 
 
-def llr_knots(genuine: np.ndarray, impostor: np.ndarray) -> list[float]:
-    """log g(s) / f(s) at :data:`KNOTS`: densities by Gaussian kernels (bandwidth 0.002), the impostor tail past
+def llr_knots(genuine: np.ndarray, impostor: np.ndarray, knots: tuple[float, ...] = KNOTS, bw: float = 0.002,
+              clip: float = LLR_CLIP) -> list[float]:
+    """log g(s) / f(s) at ``knots``: densities by Gaussian kernels (bandwidth ``bw``), the impostor tail past
     its 99th percentile an exponential fitted to the top 1 % (its density is too thin there to smooth);
-    made non-decreasing and clipped to +-LLR_CLIP."""
-    grid = np.asarray(KNOTS)
-    bw = 0.002
+    made non-decreasing and clipped to +-``clip``."""
+    grid = np.asarray(knots)
 
     def kde(x: np.ndarray) -> np.ndarray:
         z = (grid[:, None] - x[None, :]) / bw
@@ -153,11 +188,23 @@ def llr_knots(genuine: np.ndarray, impostor: np.ndarray) -> list[float]:
     # non-decreasing by the lower envelope from the right: a few genuine comparisons of empty segments score 0
     # and would otherwise lift the whole low end
     llr = np.minimum.accumulate(np.log(g / f)[::-1])[::-1]
-    return [round(float(v), 2) for v in np.clip(llr, -LLR_CLIP, LLR_CLIP)]
+    return [round(float(v), 2) for v in np.clip(llr, -clip, clip)]
 
 
 def llr(s: np.ndarray, knots: list[float]) -> np.ndarray:
     return np.interp(s, KNOTS, knots)
+
+
+def ridge_genuine_impostor(sc: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge correlations of weak genuine pairs (scoring from the bar to the direct rule's threshold: the ones
+    the evidence is for) and of impostor pairs above the bar."""
+    same = _finger()[:, None] == _finger()[None, :]
+    upper = np.triu(np.ones((80, 80), bool), 1)
+    r, p = sc["ridge"], sc["pair"]
+    ok = upper & ~np.isnan(r)
+    g = r[ok & same & (p < T.duplicate)]
+    f = r[ok & ~same]
+    return g, f
 
 
 def fit_tables(per_src: dict[str, dict[str, np.ndarray]]) -> dict[str, list[float]]:
@@ -165,7 +212,33 @@ def fit_tables(per_src: dict[str, dict[str, np.ndarray]]) -> dict[str, list[floa
     for kind in ("pair", "seg"):
         gi = [genuine_impostor(v[kind]) for v in per_src.values()]
         out[kind] = llr_knots(np.concatenate([g for g, _ in gi]), np.concatenate([f for _, f in gi]))
+    gi = {s: ridge_genuine_impostor(v) for s, v in per_src.items()}
+    # the impostor density from the fingers of ONE person only: a real citizen's fingers share pattern types and
+    # ridge width, and their ridge images agree more often than random fingers' (benchmarks/ridge_within_person.py)
+    null = [f for s, (_, f) in gi.items() if s.startswith(ONE_PERSON_PREFIX)] or [f for _, f in gi.values()]
+    out["ridge"] = llr_knots(np.concatenate([g for g, _ in gi.values()]), np.concatenate(null), RIDGE_KNOTS,
+                             RIDGE_BW, RIDGE_CLIP)
     return out
+
+
+def with_drawn_ridges(sc: dict[str, np.ndarray], pool: np.ndarray, rng: np.random.Generator
+                      ) -> dict[str, np.ndarray]:
+    """The source's matrices with every impostor candidate's ridge correlation (different fingers, score at
+    least the bar) replaced by a draw from ``pool``: the null as it would be if the source's fingers agreed
+    like ``pool``'s pairs (SOCOFing's different fingers of one person)."""
+    finger = _finger()
+    other = (finger[:, None] != finger[None, :]) & np.triu(np.ones((80, 80), bool), 1)
+    r = sc["ridge"].copy()
+    cand = other & (sc["pair"] >= DUPLICATE_RIDGE_BAR)
+    r[cand] = rng.choice(pool, int(cand.sum()))
+    r.T[cand] = r[cand]
+    return {**sc, "ridge": r}
+
+
+def pair_llr(sc: dict[str, np.ndarray], tables: dict[str, list[float]]) -> np.ndarray:
+    """The pair's terms: its score's ratio plus its ridge correlation's (0 where there is none)."""
+    ridge = np.interp(np.nan_to_num(sc["ridge"], nan=0.0), RIDGE_KNOTS, tables["ridge"])
+    return llr(sc["pair"], tables["pair"]) + np.where(np.isnan(sc["ridge"]), 0.0, ridge)
 
 
 # ------------------------------------------------------------------------------------------------ nulls
@@ -173,7 +246,7 @@ def fit_tables(per_src: dict[str, dict[str, np.ndarray]]) -> dict[str, list[floa
 
 def null_pairs(sc: dict[str, np.ndarray], tables: dict[str, list[float]]) -> np.ndarray:
     """The statistic over every clean configuration of every finger pair of the source (both readings)."""
-    lp = llr(sc["pair"], tables["pair"])
+    lp = pair_llr(sc, tables)
     ls = llr(sc["seg"], tables["seg"])  # [capture, segment impression, seed]
     raw = sc["seg"]
     out = []
@@ -205,7 +278,7 @@ def null_records(sc: dict[str, np.ndarray], tables: dict[str, list[float]], n: i
     """``n`` random clean records of the source (capture and segment impressions drawn per finger, one
     composition seed per record): the largest statistic of the 45 pairs that ``_distinct`` does not veto, and
     whether the direct rule alarms where it still applies (a pair without a reading: a segment missing)."""
-    lp = llr(sc["pair"], tables["pair"])
+    lp = pair_llr(sc, tables)
     ls = llr(sc["seg"], tables["seg"])
     rng = np.random.default_rng(seed)
     cap = rng.integers(0, 8, (n, 10))
@@ -234,7 +307,7 @@ def null_records(sc: dict[str, np.ndarray], tables: dict[str, list[float]], n: i
 def duplicate_configs(sc: dict[str, np.ndarray], tables: dict[str, list[float]]) -> np.ndarray:
     """The statistic of duplicate configurations (reading "copy of the original" only): pair s(a1, a3) and cross
     s(a3, seg a2) genuine, copy's own s(a3, seg b2) an impostor's, over fingers A != B, distinct a1, a2, a3."""
-    lp = llr(sc["pair"], tables["pair"])
+    lp = pair_llr(sc, tables)
     ls = llr(sc["seg"], tables["seg"])
     out = []
     for a in range(10):
@@ -263,16 +336,30 @@ def threshold_at(null: np.ndarray, fmr: float) -> float:
     return math.floor(float(top[allowed]) * 100 + 1) / 100
 
 
-def fit_point(per_src: dict[str, dict[str, np.ndarray]]) -> tuple[dict[str, list[float]], float, tuple[float, float]]:
-    """Knots and operating point on these sources: the higher of the FMR <= TARGET_FMR point per finger pair and
+def records_alarmed_at(per_src: dict[str, dict[str, np.ndarray]], tables: dict[str, list[float]],
+                       pool: np.ndarray | None = None) -> np.ndarray:
+    """Each random clean record's largest statistic (inf where the direct fallback alarms), the impostor
+    candidates' ridge correlations drawn from ``pool`` when given."""
+    out = []
+    for s, sc in per_src.items():
+        if pool is not None:
+            sc = with_drawn_ridges(sc, pool, np.random.default_rng([STRESS_SEED, zlib.crc32(s.encode())]))
+        v, d = null_records(sc, tables, RECORDS_PER_SOURCE, zlib.crc32(s.encode()))
+        out.append(np.where(d, np.inf, v))  # a record the direct fallback alarms is alarmed whatever the threshold
+    return np.concatenate(out)
+
+
+def fit_point(per_src: dict[str, dict[str, np.ndarray]], pool: np.ndarray | None = None
+              ) -> tuple[dict[str, list[float]], float, tuple[float, float, float]]:
+    """Knots and operating point on these sources: the highest of the FMR <= TARGET_FMR point per finger pair,
     the point where at most TARGET_RECORDS of random clean records alarm (45 pairs a record; the direct rule's
-    fallback alarms included)."""
+    fallback alarms included), and the same for clean records whose impostor ridge correlations are drawn from
+    ``pool`` (SOCOFing's within-person pairs: real citizens' fingers agree more than random fingers)."""
     tables = fit_tables(per_src)
     per_pair = threshold_at(np.concatenate([null_pairs(sc, tables) for sc in per_src.values()]), TARGET_FMR)
-    recs = [null_records(sc, tables, RECORDS_PER_SOURCE, zlib.crc32(s.encode())) for s, sc in per_src.items()]
-    # a record the direct fallback alarms is alarmed whatever the threshold
-    per_record = threshold_at(np.concatenate([np.where(d, np.inf, v) for v, d in recs]), TARGET_RECORDS)
-    return tables, max(per_pair, per_record), (per_pair, per_record)
+    per_record = threshold_at(records_alarmed_at(per_src, tables), TARGET_RECORDS)
+    within = threshold_at(records_alarmed_at(per_src, tables, pool), TARGET_RECORDS) if pool is not None else -np.inf
+    return tables, max(per_pair, per_record, within), (per_pair, per_record, within)
 
 
 # ------------------------------------------------------------------------------------------------- main
@@ -288,7 +375,13 @@ def main() -> None:
     if args.scores is not None and args.scores.is_file():
         z = np.load(args.scores)
         srcs = sorted({k.rsplit(":", 1)[0] for k in z.files})
-        per_src = {s: {"pair": z[f"{s}:pair"], "seg": z[f"{s}:seg"]} for s in srcs}
+        per_src = {s: {k: z[f"{s}:{k}"] for k in ("pair", "seg", "ridge") if f"{s}:{k}" in z.files} for s in srcs}
+        if any("ridge" not in v for v in per_src.values()):  # a cache from before the ridge evidence
+            images = Images(sources(shared_data()))
+            for src, v in per_src.items():
+                v["ridge"] = ridge_scores(images, src, v["pair"])
+                print(f"  {src}: ridge correlations in {time.perf_counter() - t0:.0f} s", flush=True)
+            np.savez_compressed(args.scores, **{f"{s}:{k}": v for s, d in per_src.items() for k, v in d.items()})
     else:
         images = Images(sources(shared_data()))
         per_src = {}
@@ -297,7 +390,18 @@ def main() -> None:
             print(f"  {src}: scores in {time.perf_counter() - t0:.0f} s", flush=True)
         if args.scores is not None:
             np.savez_compressed(args.scores, **{f"{s}:{k}": v for s, d in per_src.items() for k, v in d.items()})
-    tables, fit, parts = fit_point(per_src)
+    pool_file = None if args.scores is None else args.scores.with_suffix(".socofing_within.npy")
+    if pool_file is not None and pool_file.is_file():
+        pool = np.load(pool_file)
+    else:
+        from ridge_within_person import within_person_pool
+
+        pool = within_person_pool()
+        if pool_file is not None:
+            np.save(pool_file, pool)
+    print(f"  SOCOFing within-person ridge correlations: {pool.size} candidate pairs", flush=True)
+    tables, fit, parts = fit_point(per_src, pool)
+    stressed_all = records_alarmed_at(per_src, tables, pool)
     pooled = np.concatenate([null_pairs(sc, tables) for sc in per_src.values()])
     recs = {s: null_records(sc, tables, RECORDS_PER_SOURCE, zlib.crc32(s.encode())) for s, sc in per_src.items()}
     rec_all = np.concatenate([v[0] for v in recs.values()])
@@ -305,30 +409,43 @@ def main() -> None:
     dup = np.concatenate([duplicate_configs(sc, tables) for sc in per_src.values()])
     loso = {}
     for src in per_src:
-        tb, t, p = fit_point({s: v for s, v in per_src.items() if s != src})
+        tb, t, p = fit_point({s: v for s, v in per_src.items() if s != src}, pool)
         held = null_pairs(per_src[src], tb)
         held_rec, held_direct = null_records(per_src[src], tb, RECORDS_PER_SOURCE, zlib.crc32(src.encode()))
         held_dup = duplicate_configs(per_src[src], tb)
+        held_stressed = records_alarmed_at({src: per_src[src]}, tb, pool)
         loso[src] = {"threshold": t, "per_pair_point": p[0], "per_record_point": p[1],
+                     "per_record_within_person_point": p[2],
+                     "held_out_records_alarmed_within_person_draws": float((held_stressed >= t).mean()),
                      "held_out_fmr_per_pair": float((held >= t).mean()), "held_out_pair_samples": int(held.size),
                      "held_out_records_alarmed": float((held_rec >= t).mean()),
                      "held_out_records_alarmed_any_rule": float(((held_rec >= t) | held_direct).mean()),
                      "held_out_records": int(held_rec.size),
                      "held_out_duplicate_configs_above": float((held_dup >= t).mean()), "knots": tb}
         v = loso[src]
-        print(f"  leave out {src}: threshold {t} (per pair {p[0]}, per record {p[1]}); held-out FMR per pair "
+        print(f"  leave out {src}: threshold {t} (per pair {p[0]}, per record {p[1]}, within-person draws {p[2]});"
+              f" held-out records alarmed with within-person draws "
+              f"{100 * v['held_out_records_alarmed_within_person_draws']:.3f} %; held-out FMR per pair "
               f"{100 * v['held_out_fmr_per_pair']:.4f} %, clean records alarmed "
               f"{100 * v['held_out_records_alarmed']:.3f} % (with the direct rule "
               f"{100 * v['held_out_records_alarmed_any_rule']:.3f} %); duplicate "
               f"configurations above {100 * v['held_out_duplicate_configs_above']:.2f} %", flush=True)
     fmrs = [v["held_out_fmr_per_pair"] for v in loso.values()]
     rec_rates = [v["held_out_records_alarmed"] for v in loso.values()]
+    stressed_rates = [v["held_out_records_alarmed_within_person_draws"] for v in loso.values()]
     any_rates = [v["held_out_records_alarmed_any_rule"] for v in loso.values()]
     dup_rates = [v["held_out_duplicate_configs_above"] for v in loso.values()]
     result = {"target_fmr_per_pair": TARGET_FMR, "target_records_alarmed": TARGET_RECORDS,
               "sources": list(per_src), "compose_seeds": list(COMPOSE_SEEDS),
-              "knot_scores": list(KNOTS), "llr_clip": LLR_CLIP, "knots": tables, "threshold": fit,
-              "per_pair_point": parts[0], "per_record_point": parts[1],
+              "knot_scores": list(KNOTS), "llr_clip": LLR_CLIP, "ridge_knots": list(RIDGE_KNOTS),
+              "ridge_clip": RIDGE_CLIP, "ridge_bar": DUPLICATE_RIDGE_BAR,
+              "ridge_genuine_impostor_counts": [
+                  int(sum(ridge_genuine_impostor(v)[0].size for v in per_src.values())),
+                  int(sum(ridge_genuine_impostor(v)[1].size for v in per_src.values()))],
+              "knots": tables, "threshold": fit,
+              "per_pair_point": parts[0], "per_record_point": parts[1], "per_record_within_person_point": parts[2],
+              "socofing_within_person_pool": int(pool.size),
+              "in_sample_records_alarmed_within_person_draws": float((stressed_all >= fit).mean()),
               "null_pair_samples": int(pooled.size), "in_sample_fmr_per_pair": float((pooled >= fit).mean()),
               "null_records": int(rec_all.size), "in_sample_records_alarmed": float((rec_all >= fit).mean()),
               "in_sample_records_alarmed_any_rule": float(((rec_all >= fit) | direct_all).mean()),
@@ -341,8 +458,10 @@ def main() -> None:
               "top_null_values": np.round(np.sort(pooled)[::-1][:25], 3).tolist(),
               "protocol": next((p for p in (__doc__ or "").split("\n\n") if p.startswith("The null")), ""), "minutes":
               round((time.perf_counter() - t0) / 60, 1)}
-    print(f"knots pair {tables['pair']}\nknots seg  {tables['seg']}")
-    print(f"pooled threshold {fit} (per pair {parts[0]}, per record {parts[1]}) over {pooled.size} clean pair "
+    print(f"knots pair {tables['pair']}\nknots seg  {tables['seg']}\nknots ridge {tables['ridge']}")
+    print(f"pooled threshold {fit} (per pair {parts[0]}, per record {parts[1]}, within-person draws {parts[2]}; "
+          "records alarmed with within-person draws "
+          f"{100 * result['in_sample_records_alarmed_within_person_draws']:.3f} %) over {pooled.size} clean pair "
           f"configurations (in-sample FMR {100 * result['in_sample_fmr_per_pair']:.4f} %); clean records alarmed in "
           f"sample {100 * result['in_sample_records_alarmed']:.3f} % of {rec_all.size} (with the direct rule "
           f"{100 * result['in_sample_records_alarmed_any_rule']:.3f} %); duplicate configurations above (in "
@@ -351,7 +470,9 @@ def main() -> None:
           f"{max(v['threshold'] for v in loso.values())}; held-out FMR per pair mean {100 * np.mean(fmrs):.4f} %, "
           f"worst {100 * max(fmrs):.4f} % ({max(loso, key=lambda k: loso[k]['held_out_fmr_per_pair'])}); "
           f"held-out clean records alarmed mean {100 * np.mean(rec_rates):.3f} %, worst {100 * max(rec_rates):.3f} %"
-          f" (with the direct rule mean {100 * np.mean(any_rates):.3f} %); held-out duplicate configurations above "
+          f" (with the direct rule mean {100 * np.mean(any_rates):.3f} %; with within-person draws mean "
+          f"{100 * np.mean(stressed_rates):.3f} %, worst {100 * max(stressed_rates):.3f} %); held-out duplicate "
+          "configurations above "
           f"mean {100 * np.mean(dup_rates):.2f} %, lowest {100 * min(dup_rates):.2f} %")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "duplicate_fusion.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -7,7 +7,10 @@ Each single-image check exists elsewhere; a record adds the errors no single ima
   with the comparator at its FMR <= 0.01 % operating point (:data:`DUPLICATE_THRESHOLD`); when slaps are
   present, the pair score and the two captures' comparisons with their own and each other's slap segments are
   combined into a log-likelihood ratio with an operating point calibrated on clean records (FMR <= 0.01 % per
-  pair), and two fingers the slap shows to be distinct are never called one;
+  pair, <= 0.1 % of clean records), and two fingers the slap shows to be distinct are never called one; for a
+  pair scoring above a low bar the two captures' images add their own evidence: laid on each other by the
+  comparison's fitted transform, one finger's two impressions show the same ridges
+  (:func:`~cccd_biometrics.fingerprint.agreement.ridge_agreement`), two fingers rarely do;
 * fingers stored under the wrong position: the *sequence check* compares each individually captured finger
   with the slap segments (:func:`~cccd_biometrics.fingerprint.slap.segment_slap`): a finger that matches
   another position's segment rather than its own is a ``RECORD_SEQUENCE_MISMATCH``; two positions whose
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -44,9 +47,10 @@ from .errors import CccdBiometricsError, EnrolmentRecordError, RecordFormatError
 from .face.capture import load_portrait
 from .face.icao import check_portrait
 from .findings import CODES, Finding, Severity
+from .fingerprint.agreement import best_ridge_agreement
 from .fingerprint.analysis import analyze_fingerprint
 from .fingerprint.capture import load_fingerprint
-from .fingerprint.match import compare_one_to_many, prepare_gallery, prepare_template
+from .fingerprint.match import align_candidates, compare_one_to_many, prepare_gallery, prepare_template
 from .fingerprint.minutiae import extract_minutiae
 from .fingerprint.quality import assess_fingerprint
 from .fingerprint.slap import SLAP_FINGERS, segment_slap
@@ -118,22 +122,68 @@ DUPLICATE_LLR_SEGMENT: tuple[float, ...] = (
 """As :data:`DUPLICATE_LLR_PAIR`, for a capture against a slap segment: segments cut by ``segment_slap`` from
 slaps composed of the sources' impressions (composition seeds 7101, 7102)."""
 
-DUPLICATE_LLR_THRESHOLD = 6.82
-"""Duplicate evidence from the slap (:func:`_slap_llr`): the log-likelihood ratio "one finger captured twice"
-over "a clean record" and over "the two swapped" of the pair score and the two captures' comparisons with their
-own and each other's slap segments. Calibrated on clean-record configurations alone (pair and cross comparisons
-impostors', own comparisons genuine; no genuine pair, no planted record): the 14 citizen sources, 7,818,783
-finger-pair configurations (both readings) and 280,000 random clean records, with the comparator's
-global-transform stage and the fourth round's slap segmenter. The higher of the FMR <= 0.01 % per pair point
-(4.06) and the point where at most 0.1 % of clean records alarm (6.82; 45 pairs a record make the per-record
-budget the tighter one). Pooled: in-sample FMR 0.0020 % per pair, 0.085 % of clean records (0.099 % with the
-direct rule's fallback). Leave-one-source-out (ratios and threshold fitted on 13 sources): thresholds 6.16-7.2,
-held-out FMR per pair mean 0.0026 %, worst 0.0159 %; held-out clean records alarmed mean 0.112 % (0.126 % with
-the direct fallback), worst 0.675 % (FVC2002 DB4_B, synthetic look-alike fingers). In sample, 94.95 % of
-duplicate configurations of the same sources reach it (held out: mean 95.03 %, lowest 86.82 %, FVC2000 DB3_B):
-the comparator's genuine scores bound it.
+DUPLICATE_LLR_THRESHOLD = 5.63
+"""Duplicate evidence from the slap and the ridge images (:func:`_slap_llr`, :func:`_with_ridges`): the
+log-likelihood ratio "one finger captured twice" over "a clean record" and over "the two swapped" of the pair
+score, the pair's ridge-image agreement (:data:`DUPLICATE_LLR_RIDGE`, pairs scoring at least
+:data:`DUPLICATE_RIDGE_BAR`) and the two captures' comparisons with their own and each other's slap segments.
+Calibrated on clean-record configurations alone (pair and cross comparisons impostors', own comparisons genuine;
+no genuine pair, no planted record): the 14 citizen sources, 7,818,783 finger-pair configurations (both readings)
+and 280,000 random clean records, with the comparator's global-transform stage and the fourth round's slap
+segmenter. The highest of three points: FMR <= 0.01 % per pair (2.81), at most 0.1 % of clean records alarmed
+(4.61), and at most 0.1 % of clean records alarmed when every impostor pair's ridge correlation is drawn from
+SOCOFing's different fingers of one person (5.63, the binding one: a real citizen's fingers agree more than
+random fingers; 399 such pairs). Pooled: in-sample FMR 0.0012 % per pair, 0.049 % of clean records (0.063 % with
+the direct rule's fallback; 0.099 % with within-person ridge draws). Leave-one-source-out (all three ratio
+tables and the threshold fitted on 13 sources): thresholds 5.25-6.01, held-out FMR per pair mean 0.0012 %, worst
+0.0074 % (FVC2002 DB4_B); held-out clean records alarmed mean 0.050 % (0.064 % with the direct fallback), worst
+0.34 % (FVC2002 DB4_B, synthetic look-alike fingers); with within-person ridge draws mean 0.134 %, worst 0.98 %
+(FVC2002 DB4_B). In sample, 96.99 % of duplicate configurations of the same sources reach it (held out: mean
+96.89 %, lowest 91.42 %, FVC2000 DB3_B); without the ridge images (threshold 6.82) 94.95 % (held out 95.03 %,
+lowest 86.82 %). It holds pairs WITH ridge evidence; a pair without it keeps
+:data:`DUPLICATE_LLR_SLAP_THRESHOLD` (so the figures above are upper bounds of the rule's false alarms).
 ``benchmarks/calibrate_duplicate_fusion.py`` writes ``benchmarks/results/duplicate_fusion.json``; recalibrate
-when the extractor, comparator or segmenter changes."""
+when the extractor, comparator, segmenter or :mod:`~cccd_biometrics.fingerprint.agreement` changes."""
+
+DUPLICATE_LLR_SLAP_THRESHOLD = 6.82
+"""The operating point of the ratio without the ridge term (the fourth round's calibration of the same pair and
+segment tables: FMR <= 0.01 % per pair, <= 0.1 % of clean records; leave-one-source-out held-out clean records
+alarmed mean 0.112 %), for pairs that have no ridge evidence (scoring below :data:`DUPLICATE_RIDGE_BAR`, or too
+little common area). :data:`DUPLICATE_LLR_THRESHOLD` is calibrated for the ratio with the ridge term: its lower
+value is bought by that term's negative evidence on impostor pairs, so a pair without it keeps this point. Every
+pair this rule alarms, the single threshold would alarm too, so the calibrated null figures of
+:data:`DUPLICATE_LLR_THRESHOLD` are upper bounds of the rule's. Found necessary on composed clean records of seed
+2036 (a test seed: six of 1,008 alarmed with 5.63 for every pair; three of them by pairs below the ridge bar whose
+slap-only ratio, 6.29-6.75, came from a composed slap's wrong segment labels, which 6.82 passes; two alarm at
+either point; one by the ridge term)."""
+
+DUPLICATE_RIDGE_BAR = 0.006
+"""Pairs of fingers scoring at least this (comparator score; 8.1 % of the FVC B sets' and 10.6 % of the six
+U.are.U people's impostor pairs of different fingers, 8 per finger, reach it) are candidates for the ridge-image
+evidence (:func:`~cccd_biometrics.fingerprint.agreement.ridge_agreement`); below it the evidence is not looked
+at (its log-likelihood ratio is 0), nor when the pair's ratio could not reach the threshold whatever it shows."""
+
+DUPLICATE_LLR_RIDGE_KNOTS: tuple[float, ...] = (
+    0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0,
+)
+"""Ridge correlations at which :data:`DUPLICATE_LLR_RIDGE` is tabulated."""
+
+DUPLICATE_LLR_RIDGE: tuple[float, ...] = (
+    -4.0, -4.0, -4.0, -4.0, -2.68, -2.64, -1.88, -1.0, 0.09, 1.44, 4.0, 4.0, 4.0, 4.0, 4.0,
+)
+"""``log g(c) / f(c)`` of the ridge correlation ``c`` of two captures laid on each other by their comparison's
+transform: ``g`` of genuine pairs scoring between :data:`DUPLICATE_RIDGE_BAR` and :data:`DUPLICATE_THRESHOLD`
+(the weak genuine comparisons the evidence is for; 185 pairs of the 14 citizen sources), ``f`` of impostor pairs
+above the bar of the sources whose ten fingers are one person's (the six U.are.U people: a real
+citizen's fingers agree more than random fingers, so the null comes from such fingers); kernel densities
+(bandwidth 0.03), the impostor tail past its 99th percentile exponential, non-decreasing, clipped to +-4. The
+correlation is the best of the comparison's three anchor transforms
+(:func:`~cccd_biometrics.fingerprint.agreement.best_ridge_agreement`). Neutral (0) near a correlation of 0.6; -4
+at 0.35 and below, +4 at 0.7 and above. On SOCOFing's ten fingers of 40 people the within-person null is compared
+with the between-person one and the calibration's by ``benchmarks/ridge_within_person.py``.
+``benchmarks/calibrate_duplicate_fusion.py``."""
+
+_RIDGE_LLR_MIN, _RIDGE_LLR_MAX = min(0.0, *DUPLICATE_LLR_RIDGE), max(0.0, *DUPLICATE_LLR_RIDGE)
 
 # cccd_biometrics.fingerprint.match.DECISION_THRESHOLDS (kept equal by a test; not imported, so that importing
 # this module stays light)
@@ -458,10 +508,16 @@ class EnrolmentThresholds:
         records alarmed, composed slap segments).
     duplicate_llr:
         The log-likelihood ratio "one finger captured twice" over "clean" of a pair's score and its comparisons
-        with the slap segments (:func:`_slap_llr`): at least this is a duplicate (FMR <= 0.01 % per pair on
+        with the slap segments (:func:`_slap_llr`) and, above ``duplicate_ridge_bar``, their ridge images'
+        agreement: at least this is a duplicate (FMR <= 0.01 % per pair and <= 0.1 % of clean records on
         clean-record configurations with composed slap segments, :data:`DUPLICATE_LLR_THRESHOLD`).
     distinct_own:
         Two fingers each confirmed by their own segment at least this well are distinct (FMR 0.1 %).
+    duplicate_ridge_bar:
+        Pairs scoring at least this get the ridge-image term in their ratio (:data:`DUPLICATE_RIDGE_BAR`).
+    duplicate_llr_slap:
+        The slap-only ratio's operating point, for pairs without ridge evidence
+        (:data:`DUPLICATE_LLR_SLAP_THRESHOLD`).
     hand_swap_llr:
         The sum of the swap ratios of the five pairs (p, p + 5): at least this is a hand swap
         (:data:`HAND_SWAP_LLR_THRESHOLD`: at most 0.1 % of clean records alarmed, composed slap segments).
@@ -475,6 +531,8 @@ class EnrolmentThresholds:
     swap_llr: float = SWAP_LLR_THRESHOLD
     duplicate_llr: float = DUPLICATE_LLR_THRESHOLD
     distinct_own: float = _FMR_01
+    duplicate_ridge_bar: float = DUPLICATE_RIDGE_BAR
+    duplicate_llr_slap: float = DUPLICATE_LLR_SLAP_THRESHOLD
     hand_swap_llr: float = HAND_SWAP_LLR_THRESHOLD
     portrait_profile: str = "icao"
 
@@ -486,7 +544,11 @@ class EnrolmentThresholds:
                 "swap_llr_operating_point": "<= 0.1 % of clean records (composed slap segments)",
                 "duplicate_llr": self.duplicate_llr,
                 "duplicate_llr_operating_point":
-                    "FMR <= 0.01 % per pair, <= 0.1 % of clean records (composed slap segments)",
+                    "FMR <= 0.01 % per pair, <= 0.1 % of clean records (composed slap segments, ridge images)",
+                "duplicate_ridge_bar": self.duplicate_ridge_bar,
+                "duplicate_llr_slap": self.duplicate_llr_slap,
+                "duplicate_llr_slap_operating_point":
+                    "pairs without ridge evidence: FMR <= 0.01 % per pair, <= 0.1 % of clean records (fourth round)",
                 "distinct_own": self.distinct_own, "distinct_own_operating_point": "FMR 0.1 %",
                 "hand_swap_llr": self.hand_swap_llr,
                 "hand_swap_llr_operating_point": "<= 0.1 % of clean records (composed slap segments)",
@@ -637,8 +699,10 @@ def _finger_image(src: Any, ppi: float | None, *, slap: bool = False) -> FingerI
     return load_fingerprint(src, ppi=ppi, estimate_resolution=not slap)
 
 
-def _check_fingers(record: EnrolmentRecord, clock: _Clock) -> dict[int, FingerResult]:
-
+def _check_fingers(record: EnrolmentRecord, clock: _Clock, analyses: dict[int, Any] | None = None
+                   ) -> dict[int, FingerResult]:
+    """Each finger's quality and template; ``analyses`` (when given) receives each readable finger's analysis,
+    for the duplicate check's ridge-image evidence."""
     out = {}
     for pos, src in record.fingers.items():
         try:
@@ -651,6 +715,8 @@ def _check_fingers(record: EnrolmentRecord, clock: _Clock) -> dict[int, FingerRe
             continue
         out[pos] = FingerResult(pos, _describe(src), quality=quality, minutiae=len(template.minutiae),
                                 template=template)
+        if analyses is not None:
+            analyses[pos] = analysis
     clock.lap("fingers")
     return out
 
@@ -713,6 +779,21 @@ def _score_table(fingers: Mapping[int, FingerResult], seg_templates: Mapping[int
             scores = compare_one_to_many(prepared[k], seg_gallery)
             sequence[p] = {q: float(s) for q, s in zip(seg_positions, scores, strict=True)}
     return pairs, sequence
+
+
+def _ridge_evidence(fingers: Mapping[int, FingerResult], analyses: Mapping[int, Any]
+                    ) -> Callable[[int, int], float | None]:
+    """``(i, j) ->`` the ridge correlation of fingers i and j under their comparison's transforms (the best of
+    its three anchor fits), or None."""
+
+    def ridges(i: int, j: int) -> float | None:
+        a, b = analyses.get(i), analyses.get(j)
+        if a is None or b is None:
+            return None
+        found = best_ridge_agreement(a, b, align_candidates(fingers[i].template, fingers[j].template))
+        return None if found is None else found.correlation
+
+    return ridges
 
 
 def _uncertain_segments(slaps: Mapping[int, Any]) -> set[int]:
@@ -973,6 +1054,13 @@ def _llr(score: float, table: tuple[float, ...]) -> float:
     return float(np.interp(score, DUPLICATE_LLR_SCORES, table))
 
 
+def _ridge_llr(correlation: float | None) -> float:
+    """Tabulated log-likelihood ratio of a ridge correlation (:data:`DUPLICATE_LLR_RIDGE`); 0 without one."""
+    if correlation is None:
+        return 0.0
+    return float(np.interp(correlation, DUPLICATE_LLR_RIDGE_KNOTS, DUPLICATE_LLR_RIDGE))
+
+
 def _slap_llr(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, float]]) -> float | None:
     """Log-likelihood ratio "one finger captured twice" over "clean" and over "swapped" of the pair, from the slap.
 
@@ -996,14 +1084,38 @@ def _slap_llr(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, 
     return best
 
 
+def _with_ridges(llr: float, i: int, j: int, score: float, t: EnrolmentThresholds,
+                 ridges: Callable[[int, int], float | None] | None) -> tuple[float, float, bool]:
+    """The ratio, the threshold it is held to, and whether the ridge images were looked at.
+
+    With ridge evidence (pairs scoring at least ``t.duplicate_ridge_bar`` whose captures share enough area) the
+    ratio gains the ridge term and is held to ``t.duplicate_llr``; without it, the slap-only ratio is held to
+    ``t.duplicate_llr_slap``, the operating point calibrated for that ratio (the lower ``t.duplicate_llr`` was
+    bought by the ridge term's negative evidence on impostor pairs, which a pair without it does not have). The
+    images are looked at only when they could change the decision (their cost is paid for a few pairs a record).
+    """
+    if ridges is None or score < t.duplicate_ridge_bar:
+        return llr, t.duplicate_llr_slap, False
+    never = llr + _RIDGE_LLR_MAX < t.duplicate_llr and llr < t.duplicate_llr_slap
+    always = llr + _RIDGE_LLR_MIN >= t.duplicate_llr and llr >= t.duplicate_llr_slap
+    correlation = None if never or always else ridges(i, j)
+    if correlation is None:
+        return llr, t.duplicate_llr_slap, False
+    return llr + _ridge_llr(correlation), t.duplicate_llr, True
+
+
 def _duplicate_findings(pairs: Mapping[tuple[int, int], float], sequence: Mapping[int, Mapping[int, float]],
-                        t: EnrolmentThresholds) -> list[RecordFinding]:
+                        t: EnrolmentThresholds, ridges: Callable[[int, int], float | None] | None = None
+                        ) -> list[RecordFinding]:
     """Pairs of fingers that are one finger.
 
     With the slap segments of the two fingers, the pair score and the captures' comparisons with their own and
-    each other's segments are combined into a log-likelihood ratio (:func:`_slap_llr`): at least
+    each other's segments are combined into a log-likelihood ratio (:func:`_slap_llr`), plus, for pairs scoring
+    at least ``t.duplicate_ridge_bar``, the ratio of the two captures' ridge-image agreement under their
+    comparison's transform (``ridges(i, j)``: a correlation or None, :data:`DUPLICATE_LLR_RIDGE`): at least
     ``t.duplicate_llr`` is a duplicate (FMR <= 0.01 % per pair and <= 0.1 % of clean records, on clean-record
-    configurations). The ratio holds the pair score's own evidence, so a high pair score whose copy is confirmed
+    configurations); a pair without ridge evidence is held to ``t.duplicate_llr_slap`` (:func:`_with_ridges`).
+    The ratio holds the pair score's own evidence, so a high pair score whose copy is confirmed
     by its own segment is no longer called a duplicate on the score alone. Without those segments (no slaps, a
     finger missing from the slap): the two score at least ``t.duplicate`` (FMR <= 0.01 %). Neither fires when the
     slaps show two distinct fingers (:func:`_distinct`): the score is then an impostor's tail.
@@ -1014,11 +1126,14 @@ def _duplicate_findings(pairs: Mapping[tuple[int, int], float], sequence: Mappin
         if sequence and _distinct(i, j, best, sequence, t):
             continue
         llr = _slap_llr(i, j, score, sequence) if sequence else None
+        seen, held_to = False, t.duplicate_llr_slap
+        if llr is not None:
+            llr, held_to, seen = _with_ridges(llr, i, j, score, t, ridges)
         if llr is None and score >= t.duplicate:
             how, value, threshold = "", score, t.duplicate
-        elif llr is not None and llr >= t.duplicate_llr:
-            how, value, threshold = (" (their score and their slap segments combined: log-likelihood ratio)",
-                                     llr, t.duplicate_llr)
+        elif llr is not None and llr >= held_to:
+            how, value, threshold = (f" (their score{', their ridge images' if seen else ''} and their slap segments"
+                                     " combined: log-likelihood ratio)", llr, held_to)
         else:
             continue
         out.append(_record_finding(
@@ -1139,7 +1254,8 @@ def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds 
     if not isinstance(record, EnrolmentRecord):
         raise EnrolmentRecordError(f"expected an EnrolmentRecord, got {type(record).__name__}")
     clock = _Clock()
-    fingers = _check_fingers(record, clock)
+    analyses: dict[int, Any] = {}
+    fingers = _check_fingers(record, clock, analyses)
     slaps = _check_slaps(record, clock)
     seg_templates = _segment_templates(slaps)
     clock.lap("slap_minutiae")
@@ -1149,7 +1265,7 @@ def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds 
     seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps), pairs)
     finger_findings, slap_findings = _finger_findings(record, fingers), _slap_findings(slaps, record.absent)
     seq_findings = _drop_explained(seq_findings, finger_findings + slap_findings, record.slaps)
-    duplicates = _duplicate_findings(pairs, sequence, thresholds)
+    duplicates = _duplicate_findings(pairs, sequence, thresholds, _ridge_evidence(fingers, analyses))
     seq_findings = _drop_duplicate_swaps(seq_findings, duplicates)
     findings = finger_findings + duplicates + seq_findings + slap_findings + _portrait_findings(portrait)
     findings.sort(key=_severity_rank)

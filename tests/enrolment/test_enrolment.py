@@ -266,7 +266,8 @@ def test_duplicate_found_from_slap_evidence_below_the_direct_threshold():
     assert pairs[(1, 2)] < t.duplicate
     found = en._duplicate_findings(pairs, seq, t)
     assert [f.positions for f in found] == [(1, 2)]
-    assert found[0].threshold == t.duplicate_llr and found[0].value >= t.duplicate_llr
+    # no ridge images given: the slap-only ratio's operating point
+    assert found[0].threshold == t.duplicate_llr_slap and found[0].value >= t.duplicate_llr_slap
     # the same pair score without the slap's support is no duplicate
     pairs, seq = _scores(0.012, {1: 0.05, 2: 0.005, 3: 0.09}, {})
     assert en._duplicate_findings(pairs, seq, t) == []
