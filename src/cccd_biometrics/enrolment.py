@@ -40,8 +40,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
 from ._shared.jsonsafe import json_safe
 from .errors import CccdBiometricsError, EnrolmentRecordError, RecordFormatError
 from .face.capture import load_portrait
@@ -828,18 +826,28 @@ def _mismatches(sequence: Mapping[int, Mapping[int, float]], t: EnrolmentThresho
     return matches, unconfirmed
 
 
-def _seg_llr(score: float, uncertain: bool) -> float:
-    """Tabulated log-likelihood ratio of a capture-versus-segment score (:data:`SWAP_LLR_SCORES`; linear between
-    knots, constant beyond the ends, as ``np.interp`` that the calibration uses: a scalar ``np.interp`` costs more
-    than the rest of the decision), from the table of uncertain segments when ``uncertain``."""
-    table = SWAP_LLR_UNCERTAIN if uncertain else SWAP_LLR_SEGMENT
-    xs = SWAP_LLR_SCORES
-    if score <= xs[0]:
+def _table_value(x: float, xs: tuple[float, ...], table: tuple[float, ...]) -> float:
+    """``table`` read at ``x`` over the knots ``xs``: linear between knots, constant beyond the ends, as
+    ``np.interp`` (which the calibration scripts use) to the last bit of a float; a scalar ``np.interp`` costs more
+    than the rest of a record's decisions, hence the bisection.
+
+    Examples
+    --------
+    >>> _table_value(0.5, (0.0, 1.0), (2.0, 4.0)), _table_value(-1.0, (0.0, 1.0), (2.0, 4.0))
+    (3.0, 2.0)
+    """
+    if x <= xs[0]:
         return table[0]
-    if score >= xs[-1]:
+    if x >= xs[-1]:
         return table[-1]
-    i = bisect_right(xs, score)
-    return table[i - 1] + (table[i] - table[i - 1]) * (score - xs[i - 1]) / (xs[i] - xs[i - 1])
+    i = bisect_right(xs, x)
+    return table[i - 1] + (table[i] - table[i - 1]) * (x - xs[i - 1]) / (xs[i] - xs[i - 1])
+
+
+def _seg_llr(score: float, uncertain: bool) -> float:
+    """Tabulated log-likelihood ratio of a capture-versus-segment score (:data:`SWAP_LLR_SCORES`), from the table
+    of uncertain segments when ``uncertain``."""
+    return _table_value(score, SWAP_LLR_SCORES, SWAP_LLR_UNCERTAIN if uncertain else SWAP_LLR_SEGMENT)
 
 
 def _swap_llr(p: int, q: int, sequence: Mapping[int, Mapping[int, float]], uncertain: set[int]) -> float | None:
@@ -1049,16 +1057,15 @@ def _distinct(i: int, j: int, best: Mapping[int, int], sequence: Mapping[int, Ma
 
 
 def _llr(score: float, table: tuple[float, ...]) -> float:
-    """Tabulated log-likelihood ratio at ``score`` (:data:`DUPLICATE_LLR_SCORES`; linear between knots, constant
-    beyond the ends: ``np.interp``, as the calibration reads its knots)."""
-    return float(np.interp(score, DUPLICATE_LLR_SCORES, table))
+    """Tabulated log-likelihood ratio at ``score`` (:data:`DUPLICATE_LLR_SCORES`, :func:`_table_value`)."""
+    return _table_value(score, DUPLICATE_LLR_SCORES, table)
 
 
 def _ridge_llr(correlation: float | None) -> float:
     """Tabulated log-likelihood ratio of a ridge correlation (:data:`DUPLICATE_LLR_RIDGE`); 0 without one."""
     if correlation is None:
         return 0.0
-    return float(np.interp(correlation, DUPLICATE_LLR_RIDGE_KNOTS, DUPLICATE_LLR_RIDGE))
+    return _table_value(correlation, DUPLICATE_LLR_RIDGE_KNOTS, DUPLICATE_LLR_RIDGE)
 
 
 def _slap_llr(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, float]]) -> float | None:
