@@ -861,6 +861,7 @@ def _swap_llr(p: int, q: int, sequence: Mapping[int, Mapping[int, float]], uncer
 
     Examples
     --------
+    >>> from cccd_biometrics.enrolment import SWAP_LLR_THRESHOLD
     >>> seq = {2: {2: 0.003, 3: 0.06}, 3: {2: 0.05, 3: 0.002}}
     >>> _swap_llr(2, 3, seq, set()) > SWAP_LLR_THRESHOLD
     True
