@@ -152,7 +152,9 @@ def analyse(images: Images, n_records: int, seed: int, oracle: bool, cache: Path
     rows = []
     for src, r, _error, comp in cached_slaps(images, n_records, seed, cache):
         for pos, truth in comp.slaps.items():
-            dropped = comp.error == "incomplete_slap" and comp.positions[0] == pos
+            # incomplete in truth: a finger left out (the planted error) or one the slap does not show at all
+            dropped = (comp.error == "incomplete_slap" and comp.positions[0] == pos) or bool(
+                truth.parameters.get("unseen"))
             seg = S.segment_slap(truth.image, pos, assess=False)
             t_along = {}
             for f in truth.fingers:
