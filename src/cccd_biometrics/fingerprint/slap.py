@@ -18,7 +18,9 @@ finger must match its own position in the slap). :func:`segment_slap` works in f
    profile across the hand is split there (touching fingers), if the valley is deep enough
    (:data:`MAX_VALLEY_RATIO`) and both parts are wide enough (:data:`SPLIT_MIN_PART`).
    A region wider across the hand than long along it holds fingertips side by side and is split without a
-   valley (:data:`SIDE_BY_SIDE_RATIO`). While fingers are missing, a region too faint for a live finger
+   valley (:data:`SIDE_BY_SIDE_RATIO`). Once the fan of finger axes is known (step 5), each pair of touching
+   fingers is cut again along the mean of their two axes (:func:`_recut`). While fingers are missing, a region
+   too faint for a live finger
    (:data:`LATENT_RATIO`) is kept if it stands in the fingers' row, clear of them (:func:`_faint_in_row`).
 4. **Labels.** Fingers are ordered across the hand (left to right on the image once the hand's rotation is
    removed) and labelled as the ten-print card lays them out: right slap index, middle, ring, little (2-5);
@@ -44,7 +46,10 @@ elongation, latent ratio, the missing-finger gap) was shaped on composed slaps o
 2027 only; the benchmark reports seed 2029 (and 2028, the earlier report's seed). A fourth round (the four-finger fan's
 prior, the split of fingertips side by side, faint fingers in the row) was shaped on cached composed slaps of
 seeds 2026/2027 with ``benchmarks/slap_failures.py`` counting, checked on 2028; seeds 2029, 2030 and 2031 were
-run after its last change.
+run after its last change. A fifth round (the hysteresis's low threshold relative to the whole threshold and the
+platen's spread, :data:`PLATEN_SD_MARGIN`; touching fingers cut again along their fan axes, :func:`_recut`) was
+shaped on cached composed slaps of seeds 2026/2027/2028; seeds 2029-2031 and 2038 (clean records) were run after
+its last change.
 
 Everything is deterministic. The algorithm is ours; NIST NFSEG and the SlapSeg III evaluation describe the task
 and its outputs (a position and a box per finger, reasons to recapture).
