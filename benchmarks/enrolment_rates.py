@@ -198,6 +198,7 @@ def composed(images: Images, n_records: int, seed: int, clean_only: bool = False
                      "duplicates": [(f.positions, f.value, f.threshold) for f in
                                     rep.findings_of("RECORD_DUPLICATE_FINGER")],
                      "timings": dict(rep.timings), "total_ms": total, "record": r,
+                     "unseen": sorted(pos for pos, s in comp.slaps.items() if s.parameters.get("unseen")),
                      # the duplicate and sequence decisions are functions of these scores alone
                      "pairs": {f"{i},{j}": v for (i, j), v in rep.duplicates.items()},
                      "sequence": {str(p): {str(q): v for q, v in row.items()} for p, row in rep.sequence.items()},
@@ -207,7 +208,9 @@ def composed(images: Images, n_records: int, seed: int, clean_only: bool = False
             for finger in truth.fingers:
                 same = [s for s in seg.segments if s.position == finger.position]
                 best = max(seg.segments, key=lambda s: box_iou(finger.corners, s.corners), default=None)
-                dropped = comp.error == "incomplete_slap" and comp.positions[0] == pos
+                # incomplete in truth: the planted error, or a finger the slap does not show at all
+                dropped = (comp.error == "incomplete_slap" and comp.positions[0] == pos) or bool(
+                    truth.parameters.get("unseen"))
                 ious.append({"source": src, "slap": pos, "position": finger.position, "dropped_slap": dropped,
                              "iou_same_label": box_iou(finger.corners, same[0].corners) if same else 0.0,
                              "iou_best": box_iou(finger.corners, best.corners) if best else 0.0,
@@ -252,8 +255,12 @@ def report_composed(res: dict[str, Any]) -> list[str]:
          lambda r: _has(r, "RECORD_FINGER_MISSING", set(r["positions"])))
     rate("incomplete slap found (RECORD_SLAP_INCOMPLETE on that slap)", by["incomplete_slap"],
          lambda r: _has(r, "RECORD_SLAP_INCOMPLETE", {r["positions"][0]}))
-    rate("complete slaps falsely called incomplete (per record)", [r for r in rows if r["error"] != "incomplete_slap"],
+    # a slap with a finger pressed so lightly that it does not show is incomplete in truth (compositor 2026-12-07)
+    rate("complete slaps falsely called incomplete (per record)",
+         [r for r in rows if r["error"] != "incomplete_slap" and not r.get("unseen")],
          lambda r: _has(r, "RECORD_SLAP_INCOMPLETE"))
+    rate("slaps with a finger not shown (unplanted) found incomplete", [r for r in rows if r.get("unseen")],
+         lambda r: _has(r, "RECORD_SLAP_INCOMPLETE", set(r["unseen"])))
     rate("records without a swap falsely alarmed as swapped (clean, missing, duplicate)",
          [r for r in rows if r["error"] in ("clean", "missing", "duplicate")],
          lambda r: _has(r, "RECORD_FINGERS_SWAPPED"))

@@ -34,27 +34,71 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cccd_biometrics._shared.jsonsafe import json_safe
 from cccd_biometrics.fingerprint import slap as S  # noqa: N812 - the module's internals, read as S._name
-from cccd_biometrics.fingerprint.slap_compose import ERROR_KINDS, compose_record
+from cccd_biometrics.fingerprint.slap_compose import (
+    ERROR_KINDS,
+    ComposedFinger,
+    ComposedRecord,
+    ComposedSlap,
+    compose_record,
+)
 from enrolment_rates import Images, shared_data, sources
+
+
+def compose_one(images: Images, n_records: int, seed: int, r: int):
+    """(source, error, ComposedRecord) of record ``r`` as ``enrolment_rates.composed`` builds it."""
+    names = list(images.srcs)
+    src = names[r % len(names)]
+    error = ERROR_KINDS[(r // len(names) + names.index(src)) % len(ERROR_KINDS)]
+    rng = np.random.default_rng([seed, r])
+    perm = rng.permutation(10)
+    a, b, c = (int(v) for v in rng.choice(8, 3, replace=False))
+    ind = {p: images.image(src, int(perm[p - 1]), a) for p in range(1, 11)}
+    slp = {p: images.image(src, int(perm[p - 1]), b) for p in range(1, 11)}
+    spare = {p: images.image(src, int(perm[p - 1]), c) for p in range(1, 11)}
+    return src, error, compose_record(ind, slp, spare, error, seed=seed * 100_000 + r)
 
 
 def composed_slaps(images: Images, n_records: int, seed: int):
     """(source, record, error, ComposedRecord) as ``enrolment_rates.composed`` builds them."""
-    names = list(images.srcs)
     for r in range(n_records):
-        src = names[r % len(names)]
-        error = ERROR_KINDS[(r // len(names) + names.index(src)) % len(ERROR_KINDS)]
-        rng = np.random.default_rng([seed, r])
-        perm = rng.permutation(10)
-        a, b, c = (int(v) for v in rng.choice(8, 3, replace=False))
-        ind = {p: images.image(src, int(perm[p - 1]), a) for p in range(1, 11)}
-        slp = {p: images.image(src, int(perm[p - 1]), b) for p in range(1, 11)}
-        spare = {p: images.image(src, int(perm[p - 1]), c) for p in range(1, 11)}
-        yield src, r, error, compose_record(ind, slp, spare, error, seed=seed * 100_000 + r)
+        src, error, comp = compose_one(images, n_records, seed, r)
+        yield src, r, error, comp
+
+
+def cached_slaps(images: Images, n_records: int, seed: int, cache: Path | None):
+    """As :func:`composed_slaps`, the composed slaps kept in ``cache`` (PNG + truth JSON per record): composing
+    costs several times what segmenting does, and a segmenter change is judged on the same slaps again."""
+    if cache is None:
+        yield from composed_slaps(images, n_records, seed)
+        return
+    folder = cache / str(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for r in range(n_records):
+        meta = folder / f"{r:05d}.json"
+        if meta.exists():
+            d = json.loads(meta.read_text())
+            slaps = {}
+            for pos, t in d["slaps"].items():
+                image = cv2.imread(str(folder / f"{r:05d}_{pos}.png"), cv2.IMREAD_GRAYSCALE)
+                fingers = tuple(ComposedFinger(f["position"], np.array(f["corners"]), f["angle"]) for f in t["fingers"])
+                slaps[int(pos)] = ComposedSlap(image, int(pos), fingers, t["parameters"])
+            yield d["source"], r, d["error"], ComposedRecord({}, slaps, d["error"], tuple(d["positions"]))
+            continue
+        src, error, comp = compose_one(images, n_records, seed, r)
+        d = {"source": src, "error": error, "positions": list(comp.positions), "slaps": {}}
+        for pos, t in comp.slaps.items():
+            cv2.imwrite(str(folder / f"{r:05d}_{pos}.png"), t.image)
+            d["slaps"][str(pos)] = {"fingers": [{"position": f.position, "corners": f.corners.tolist(),
+                                                 "angle": f.angle} for f in t.fingers],
+                                    "parameters": json_safe(t.parameters)}
+        meta.write_text(json.dumps(d))
+        yield src, r, error, comp
 
 
 def _frame_of(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
@@ -103,11 +147,14 @@ def _oracle_angle_boxes(image: np.ndarray, position: int, truth_along: dict[int,
     return {lab: S.tip_corners(a, *e, tip_length) for lab, a, e in zip(labels, axes, extents, strict=True)}
 
 
-def analyse(images: Images, n_records: int, seed: int, oracle: bool) -> list[dict[str, Any]]:
+def analyse(images: Images, n_records: int, seed: int, oracle: bool, cache: Path | None = None
+            ) -> list[dict[str, Any]]:
     rows = []
-    for src, r, _error, comp in composed_slaps(images, n_records, seed):
+    for src, r, _error, comp in cached_slaps(images, n_records, seed, cache):
         for pos, truth in comp.slaps.items():
-            dropped = comp.error == "incomplete_slap" and comp.positions[0] == pos
+            # incomplete in truth: a finger left out (the planted error) or one the slap does not show at all
+            dropped = (comp.error == "incomplete_slap" and comp.positions[0] == pos) or bool(
+                truth.parameters.get("unseen"))
             seg = S.segment_slap(truth.image, pos, assess=False)
             t_along = {}
             for f in truth.fingers:
@@ -170,6 +217,13 @@ def _share(sel: list[dict[str, Any]], key: str = "iou") -> str:
 def report(rows: list[dict[str, Any]]) -> list[str]:
     comp = [x for x in rows if not x["dropped_slap"]]
     out = [f"complete-slap fingers: {len(comp)}; IoU >= 0.7 with the right label {_share(comp)}"]
+    slaps = {(x["record"], x["slap"]): x for x in rows}
+    short = [k for k, x in slaps.items() if not x["dropped_slap"] and x["found"] < len(S.SLAP_FINGERS[k[1]])]
+    dropped = [x for x in slaps.values() if x["dropped_slap"]]
+    n_complete = sum(1 for x in slaps.values() if not x["dropped_slap"])
+    out.append(f"complete slaps found incomplete: {len(short)}/{n_complete} slaps, "
+               f"{len({k[0] for k in short})} records; incomplete slaps found incomplete: "
+               f"{sum(1 for x in dropped if x['found'] < 4)}/{len(dropped)}; short slaps {sorted(short)}")
     if any("oracle_angle" in x for x in comp):
         sel = [x for x in comp if "oracle_angle" in x]
         out.append(f"  oracle angle (same regions, boxes on the true axis): {_share(sel, 'oracle_angle')}")
@@ -249,9 +303,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2029)
     ap.add_argument("--oracle", action="store_true", help="also the true-axis oracle")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--cache", type=Path, default=None, help="keep the composed slaps here and reuse them")
     args = ap.parse_args()
     images = Images(sources(shared_data()))
-    rows = analyse(images, args.records, args.seed, args.oracle)
+    rows = analyse(images, args.records, args.seed, args.oracle, args.cache)
     print(f"# python benchmarks/slap_failures.py --records {args.records} --seed {args.seed}")
     print("\n".join(report(rows)))
     if args.json is not None:

@@ -244,3 +244,44 @@ def test_a_faint_finger_in_the_row_is_kept_and_a_latent_print_off_it_is_not():
     below = _block(290, 510, 700, 1000, energy=2.0)  # a latent print under the fingers
     over = _block(600, 760, 40, 300, energy=2.0)  # on a finger's place
     assert _faint_in_row(fingers, [below, in_row, over], across, along) == [in_row]
+
+
+def test_compositor_a_print_that_does_not_show_is_not_in_the_truth():
+    # a print lighter than the platen everywhere (ink 255 - 250 = 5 at most, pressed at contrast <= 1, on a
+    # platen of grey 205-250) leaves nothing in the slap: the slap is incomplete in truth, not "complete with
+    # the whole contact as its box" (the compositor's fallback before 2026-12-07)
+    _, slp, _ = citizen()
+    prints = {p: slp[p] for p in SLAP_FINGERS[13]}
+    ghost = np.full_like(prints[4], 252)
+    prints[4] = (ghost, np.ones(ghost.shape, bool))
+    slap = compose_slap(prints, 13, seed=3, partial_rate=0.0, latent_rate=0.0)
+    assert slap.parameters["unseen"] == [4]
+    assert [f.position for f in slap.fingers] == [2, 3, 5]
+    assert compose_slap({p: slp[p] for p in SLAP_FINGERS[13]}, 13, seed=3).parameters["unseen"] == []
+
+
+def test_touching_fingers_are_cut_again_along_their_axes():
+    # two rounded fingertips (ellipses of cells) tilted 15 degrees, touching: the first cut runs along the hand's
+    # axis (vertical here) and gives a corner of each to the other; the re-cut along their axes does not
+    from cccd_biometrics.fingerprint.slap import _recut, _Region, _rotate
+
+    axis = _rotate(np.array([0.0, -1.0]), 15.0)
+    across = np.array([-axis[1], axis[0]])
+    u, v = np.meshgrid(np.arange(-120.0, 121.0, 8.0), np.arange(-160.0, 161.0, 8.0))
+    inside = (u / 80.0) ** 2 + (v / 150.0) ** 2 <= 1.0
+    cells = np.column_stack([u[inside], v[inside]])
+    frame = np.array([across, axis])
+    left = cells @ frame + [400.0, 600.0]
+    right = (cells + np.array([160.0, 0.0])) @ frame + [400.0, 600.0]
+    label = {tuple(q): 0 for q in np.round(left, 6)} | {tuple(q): 1 for q in np.round(right, 6)}
+    pts = np.vstack([left, right])
+    first = pts[:, 0] >= 400.0 + 80.0 * across[0]  # the hand-axis cut through the middle of the pair
+    regions = [_Region(pts[~first], 10.0, 0), _Region(pts[first], 10.0, 0)]
+
+    def wrong(parts: list) -> int:
+        return sum(int(label[tuple(q)] != k) for k, r in enumerate(parts) for q in np.round(r.points, 6))
+
+    before = wrong(regions)
+    assert _recut(regions, [axis, axis])
+    after = wrong(regions)
+    assert before > 20 and after <= before // 4, (before, after)

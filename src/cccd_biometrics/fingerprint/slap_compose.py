@@ -145,7 +145,8 @@ def _visible(crop: np.ndarray, mask: np.ndarray, contrast: float, level: float, 
     nothing shows, so a faint print (FVC2000 DB1 most of all, its ridges fading towards the rim) pressed lightly
     shows only its core; a box around the whole contact would ask a segmenter for what the slap does not show.
     The ridge signal is rendered without noise, so every part of it that clears the noise is real ridges; a
-    noiseless platen keeps the whole contact.
+    noiseless platen keeps the whole contact. A print with no part that clears the noise is not shown at all (an
+    empty mask; before 2026-12-07 its whole contact was taken as the truth, a finger the slap does not show).
     """
     if noise <= 0:
         return mask
@@ -153,7 +154,7 @@ def _visible(crop: np.ndarray, mask: np.ndarray, contrast: float, level: float, 
     strong = (_band_amplitude(_ridge_band(placed)) >= noise * _noise_gain()) & mask
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
     seen = cv2.morphologyEx(strong.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & mask
-    return seen if seen.any() else mask
+    return seen
 
 
 def _background(shape: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
@@ -314,12 +315,15 @@ def compose_slap(prints: Mapping[int, np.ndarray | tuple[np.ndarray, np.ndarray]
         # the truth is the contact the slap shows (before 2026-12-07: the whole contact, however faint)
         seen = _visible(crops[k], masks[k], contrasts[k], float(params["background"]), float(params.get("noise", 0)))
         placed.append((_placed_points(seen, m), angle))
-    fingers = [ComposedFinger(position=p, corners=box, angle=a) for p, box, (_, a) in
-               zip(order, _truth_boxes(placed), placed, strict=True)]
+    # a finger pressed so lightly that no part of it clears the platen noise is not in the slap: the slap is
+    # incomplete in truth (``parameters["unseen"]``), as it would be with the finger lifted
+    shown = [k for k, (pts, _) in enumerate(placed) if len(pts)]
+    fingers = [ComposedFinger(position=order[k], corners=box, angle=placed[k][1]) for k, box in
+               zip(shown, _truth_boxes([placed[k] for k in shown]) if shown else [], strict=True)]
     image = np.clip(canvas, 0, 255).astype(np.uint8)
     params.update({"rotation": round(theta, 2), "spreads": [round(s, 2) for s in spreads],
                    "gaps": [round(float(g), 1) for g in gaps], "contrast": contrasts, "partial": partial,
-                   "size": [h, w]})
+                   "size": [h, w], "unseen": [order[k] for k in range(len(order)) if k not in shown]})
     return ComposedSlap(image=image, position=position, fingers=tuple(fingers), parameters=params)
 
 
