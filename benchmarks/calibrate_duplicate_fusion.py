@@ -18,7 +18,7 @@ row is alike under both and cancels). A swap of i and j (H2: capture i is finger
 and copy's own comparisons look as H1 does; against it the ratio is ``L_pair(pair) + L_seg(own) -
 L_seg(capture i vs segment j)``. The statistic is the pair's term plus the smaller of the two segment parts (the
 duplicate must beat both the clean record and the swap), so all four comparisons count; over both readings
-("j is i again" and the reverse) the larger (:func:`cccd_biometrics.enrolment._slap_llr`).
+("j is i again" and the reverse) the larger (:func:`cccd_biometrics.enrolment.duplicates._slap_llr`).
 ``L(s) = log g(s) / f(s)`` per comparison kind: capture vs capture (``pair``) and capture vs slap segment
 (``seg``), from genuine and impostor scores of the calibration sources, smoothed, made non-decreasing, clipped to
 +-``LLR_CLIP`` and stored as knots (linear interpolation between them).
@@ -79,7 +79,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cccd_biometrics as cb
-from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, DUPLICATE_RIDGE_BAR, _segment_templates
+from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, DUPLICATE_RIDGE_BAR
+from cccd_biometrics.enrolment.stages import _segment_templates
 from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery
 from cccd_biometrics.fingerprint.slap import SLAP_FINGERS
 from cccd_biometrics.fingerprint.slap_compose import compose_slap

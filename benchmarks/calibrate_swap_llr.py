@@ -62,7 +62,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cccd_biometrics as cb
-from cccd_biometrics.enrolment import HAND_SWAP_MIN_PAIRS, _segment_templates
+from cccd_biometrics.enrolment import HAND_SWAP_MIN_PAIRS
+from cccd_biometrics.enrolment.stages import _segment_templates
 from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery
 from cccd_biometrics.fingerprint.slap import SLAP_FINGERS
 from cccd_biometrics.fingerprint.slap_compose import compose_slap

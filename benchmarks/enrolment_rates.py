@@ -15,9 +15,9 @@ Two measurements:
    every record, so the timing is that of a whole record (10 fingers + 3 slaps + portrait).
 2. **Virtual records** (the decision rules at scale). Duplicate false alarms must be rare per *record* (<= 0.1 %)
    and one record has 45 finger pairs, so a few hundred records cannot show it. Here the same decision code
-   (:func:`cccd_biometrics.enrolment._duplicate_findings`, ``_sequence_findings``) runs on scores of precomputed
-   templates: the individual finger and its "slap segment" are two impressions of the finger (no compositing,
-   no segmentation), for ``--virtual`` records per citizen source and error type.
+   (:func:`cccd_biometrics.enrolment.duplicates._duplicate_findings`, ``sequence._sequence_findings``) runs on
+   scores of precomputed templates: the individual finger and its "slap segment" are two impressions of the
+   finger (no compositing, no segmentation), for ``--virtual`` records per citizen source and error type.
 
 Tuning disclosure. The comparator thresholds come from impostor score distributions only
 (``calibrate_duplicate_threshold.py``; the slap-fused duplicate operating points from impostor triples,

@@ -5,8 +5,8 @@ stored (``--json``): the same records judged by another rule without composing a
     PYTHONPATH=/path/to/other/src python benchmarks/rescore_duplicates.py RUN.json     # another version's rule
 
 ``check_enrolment``'s duplicate findings are a function of the pair and capture-versus-segment scores alone
-(``enrolment._duplicate_findings``), so this equals a full run whenever extractor, comparator and segmenter are
-unchanged.
+(``enrolment.duplicates._duplicate_findings``), so this equals a full run whenever extractor, comparator and
+segmenter are unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import dataclasses
 import json
 from pathlib import Path
 
-from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, _duplicate_findings
+from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS
+from cccd_biometrics.enrolment.duplicates import _duplicate_findings
 
 
 def main() -> None:

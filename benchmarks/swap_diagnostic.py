@@ -31,7 +31,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cccd_biometrics as cb
-from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, _hand_swap_llr, _sequence_findings, _swap_llr
+from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS
+from cccd_biometrics.enrolment.sequence import _hand_swap_llr, _sequence_findings, _swap_llr
 from cccd_biometrics.fingerprint.slap import SLAP_FINGERS, box_iou
 from cccd_biometrics.fingerprint.slap_compose import ERROR_KINDS, compose_record
 from enrolment_rates import PORTRAIT, Images, shared_data, sources

@@ -41,7 +41,7 @@ def test_ridge_table_rises_and_is_the_calibrations():
     xs, table = en.DUPLICATE_LLR_RIDGE_KNOTS, en.DUPLICATE_LLR_RIDGE
     assert len(xs) == len(table) and all(b >= a for a, b in itertools.pairwise(table))
     assert table[0] < 0 < table[-1]
-    assert en._ridge_llr(None) == 0.0
+    assert en.duplicates._ridge_llr(None) == 0.0
     stored = ROOT / "benchmarks" / "results" / "duplicate_fusion.json"
     if not stored.is_file():
         pytest.skip("no calibration result")
@@ -53,26 +53,27 @@ def test_ridge_table_rises_and_is_the_calibrations():
 def test_agreeing_ridges_find_the_duplicate_the_scores_alone_miss():
     t = en.DEFAULT_THRESHOLDS
     pairs, seq = _MISSED
-    assert en._slap_llr(1, 2, pairs[(1, 2)], seq) < t.duplicate_llr
-    assert en._duplicate_findings(pairs, seq, t) == []  # without the images: missed
+    assert en.duplicates._slap_llr(1, 2, pairs[(1, 2)], seq) < t.duplicate_llr
+    assert en.duplicates._duplicate_findings(pairs, seq, t) == []  # without the images: missed
     ridges = _Ridges(0.8)
-    found = en._duplicate_findings(pairs, seq, t, ridges)
+    found = en.duplicates._duplicate_findings(pairs, seq, t, ridges)
     assert [f.positions for f in found] == [(1, 2)] and ridges.asked == [(1, 2)]
-    assert found[0].value == pytest.approx(en._slap_llr(1, 2, pairs[(1, 2)], seq) + en._ridge_llr(0.8), abs=1e-4)
+    expected = en.duplicates._slap_llr(1, 2, pairs[(1, 2)], seq) + en.duplicates._ridge_llr(0.8)
+    assert found[0].value == pytest.approx(expected, abs=1e-4)
     assert "ridge images" in found[0].message
     # ridges that disagree (two fingers), or no common area: no duplicate
-    assert en._duplicate_findings(pairs, seq, t, _Ridges(0.35)) == []
-    assert en._duplicate_findings(pairs, seq, t, _Ridges(None)) == []
+    assert en.duplicates._duplicate_findings(pairs, seq, t, _Ridges(0.35)) == []
+    assert en.duplicates._duplicate_findings(pairs, seq, t, _Ridges(None)) == []
 
 
 def test_disagreeing_ridges_clear_a_borderline_pair():
     t = en.DEFAULT_THRESHOLDS
     # a pair the slap evidence alone puts just over the threshold, whose images show two different fingers
     pairs, seq = _four(0.0125, own1=0.015, own2=_I, cross21=0.015)
-    llr = en._slap_llr(1, 2, pairs[(1, 2)], seq)
-    assert t.duplicate_llr_slap <= llr < t.duplicate_llr - en._RIDGE_LLR_MIN
-    assert [f.positions for f in en._duplicate_findings(pairs, seq, t)] == [(1, 2)]
-    assert en._duplicate_findings(pairs, seq, t, _Ridges(0.3)) == []
+    llr = en.duplicates._slap_llr(1, 2, pairs[(1, 2)], seq)
+    assert t.duplicate_llr_slap <= llr < t.duplicate_llr - en.thresholds._RIDGE_LLR_MIN
+    assert [f.positions for f in en.duplicates._duplicate_findings(pairs, seq, t)] == [(1, 2)]
+    assert en.duplicates._duplicate_findings(pairs, seq, t, _Ridges(0.3)) == []
 
 
 def test_images_are_looked_at_only_where_they_can_change_the_decision():
@@ -80,17 +81,17 @@ def test_images_are_looked_at_only_where_they_can_change_the_decision():
     # below the pair-score bar: never
     pairs, seq = _four(t.duplicate_ridge_bar - 0.001, own1=0.05, own2=_I, cross21=0.05)
     ridges = _Ridges(0.9)
-    en._duplicate_findings(pairs, seq, t, ridges)
+    en.duplicates._duplicate_findings(pairs, seq, t, ridges)
     assert ridges.asked == []
     # a clear duplicate (the ratio beyond the threshold whatever the images show): not looked at, still found
     pairs, seq = _four(0.03, own1=0.05, own2=_I, cross21=0.05)
     ridges = _Ridges(0.0)
-    assert [f.positions for f in en._duplicate_findings(pairs, seq, t, ridges)] == [(1, 2)]
+    assert [f.positions for f in en.duplicates._duplicate_findings(pairs, seq, t, ridges)] == [(1, 2)]
     assert ridges.asked == []
     # a clean pair the images could not lift to the threshold: not looked at
     pairs, seq = _four(0.007, own1=0.05, own2=0.04, cross21=_I)
     ridges = _Ridges(1.0)
-    assert en._duplicate_findings(pairs, seq, t, ridges) == [] and ridges.asked == []
+    assert en.duplicates._duplicate_findings(pairs, seq, t, ridges) == [] and ridges.asked == []
 
 
 def test_the_operating_point_is_stated():
@@ -114,11 +115,11 @@ def test_record_check_reads_the_fingers_ridge_images():
     analyses = {p: analyze_fingerprint(cb.load_fingerprint(px, ppi=500)) for p, px in images.items()}
     fingers = {p: en.FingerResult(p, str(p), template=cb.extract_minutiae(a, with_quality=False))
                for p, a in analyses.items()}
-    ridges = en._ridge_evidence(fingers, analyses)
+    ridges = en.stages._ridge_evidence(fingers, analyses)
     same, other = ridges(1, 2), ridges(1, 3)
-    assert same is not None and en._ridge_llr(same) == max(en.DUPLICATE_LLR_RIDGE)
-    assert other is None or en._ridge_llr(other) < 0
-    assert en._ridge_evidence(fingers, {1: analyses[1]})(1, 2) is None  # an image that could not be analysed
+    assert same is not None and en.duplicates._ridge_llr(same) == max(en.DUPLICATE_LLR_RIDGE)
+    assert other is None or en.duplicates._ridge_llr(other) < 0
+    assert en.stages._ridge_evidence(fingers, {1: analyses[1]})(1, 2) is None  # an image that could not be analysed
 
 
 def test_a_pair_without_ridge_evidence_keeps_the_slap_only_operating_point():
@@ -126,14 +127,14 @@ def test_a_pair_without_ridge_evidence_keeps_the_slap_only_operating_point():
     assert t.duplicate_llr < t.duplicate_llr_slap == en.DUPLICATE_LLR_SLAP_THRESHOLD
     # a slap-only ratio between the two points: a duplicate only where the images were looked at and agree
     pairs, seq = _four(0.011, own1=0.0135, own2=_I, cross21=0.013)
-    llr = en._slap_llr(1, 2, pairs[(1, 2)], seq)
+    llr = en.duplicates._slap_llr(1, 2, pairs[(1, 2)], seq)
     assert t.duplicate_llr <= llr < t.duplicate_llr_slap
-    assert en._duplicate_findings(pairs, seq, t) == []  # no images: the slap-only point
-    assert en._duplicate_findings(pairs, seq, t, _Ridges(None)) == []  # no common area: the same
-    found = en._duplicate_findings(pairs, seq, t, _Ridges(0.62))
+    assert en.duplicates._duplicate_findings(pairs, seq, t) == []  # no images: the slap-only point
+    assert en.duplicates._duplicate_findings(pairs, seq, t, _Ridges(None)) == []  # no common area: the same
+    found = en.duplicates._duplicate_findings(pairs, seq, t, _Ridges(0.62))
     assert [f.positions for f in found] == [(1, 2)] and found[0].threshold == t.duplicate_llr
     # below the ridge bar the images are never asked, whatever the slap says
     low = {**pairs, (1, 2): t.duplicate_ridge_bar - 0.0005}
     ridges = _Ridges(0.9)
-    assert all(f.value >= t.duplicate_llr_slap for f in en._duplicate_findings(low, seq, t, ridges))
+    assert all(f.value >= t.duplicate_llr_slap for f in en.duplicates._duplicate_findings(low, seq, t, ridges))
     assert ridges.asked == []

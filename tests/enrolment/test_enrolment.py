@@ -88,8 +88,8 @@ def test_codes_table_and_thresholds():
         severity, route, action = en.RECORD_CODES[code]
         assert severity == Severity.ERROR and route in ("recapture", "supervisor") and action
     # the module keeps copies of the comparator's operating points (to stay light to import)
-    assert DECISION_THRESHOLDS["fmr_1%"] == en._FMR_1
-    assert DECISION_THRESHOLDS["fmr_0.1%"] == en._FMR_01
+    assert DECISION_THRESHOLDS["fmr_1%"] == en.thresholds._FMR_1
+    assert DECISION_THRESHOLDS["fmr_0.1%"] == en.thresholds._FMR_01
     assert DECISION_THRESHOLDS["fmr_0.1%"] < en.DUPLICATE_THRESHOLD
     stored = ROOT / "benchmarks" / "results" / "duplicate_threshold.json"
     assert json.loads(stored.read_text())["threshold"] == en.DUPLICATE_THRESHOLD
@@ -196,7 +196,7 @@ def test_recapture_order_and_single_image_findings():
     rep = cb.check_enrolment(cb.EnrolmentRecord(fingers=fingers, ppi=500))
     assert ("FINGER_NO_FINGER", (8,)) in {(f.code, f.positions) for f in rep.findings}
     order = [r.position for r in rep.recapture]
-    assert {2, 8} <= set(order) and order == sorted(order, key=en._CAPTURE_ORDER.index)
+    assert {2, 8} <= set(order) and order == sorted(order, key=en.report._CAPTURE_ORDER.index)
     assert rep.findings[0].severity == Severity.ERROR
 
 
@@ -264,22 +264,22 @@ def test_duplicate_found_from_slap_evidence_below_the_direct_threshold():
     # finger 2 is finger 1 captured again: weak pair score, both match segment 1, segment 2 matches nobody
     pairs, seq = _scores(0.012, {1: 0.05, 2: 0.005, 3: 0.09}, {(2, 1): 0.05})
     assert pairs[(1, 2)] < t.duplicate
-    found = en._duplicate_findings(pairs, seq, t)
+    found = en.duplicates._duplicate_findings(pairs, seq, t)
     assert [f.positions for f in found] == [(1, 2)]
     # no ridge images given: the slap-only ratio's operating point
     assert found[0].threshold == t.duplicate_llr_slap and found[0].value >= t.duplicate_llr_slap
     # the same pair score without the slap's support is no duplicate
     pairs, seq = _scores(0.012, {1: 0.05, 2: 0.005, 3: 0.09}, {})
-    assert en._duplicate_findings(pairs, seq, t) == []
+    assert en.duplicates._duplicate_findings(pairs, seq, t) == []
 
 
 def test_duplicate_vetoed_when_both_fingers_match_their_own_segments():
     t = en.DEFAULT_THRESHOLDS
     # an impostor pair above the direct threshold, but each finger is confirmed by its own segment
     pairs, seq = _scores(t.duplicate + 0.002, {1: 0.05, 2: 0.04, 3: 0.09}, {})
-    assert en._duplicate_findings(pairs, seq, t) == []
+    assert en.duplicates._duplicate_findings(pairs, seq, t) == []
     # no slaps: the pair score alone decides
-    assert [f.positions for f in en._duplicate_findings(pairs, {}, t)] == [(1, 2)]
+    assert [f.positions for f in en.duplicates._duplicate_findings(pairs, {}, t)] == [(1, 2)]
 
 
 def test_duplicate_fusion_thresholds_match_their_calibration():
@@ -310,10 +310,10 @@ def test_llr_tables_interpolate_and_rise():
     xs, pair, seg = en.DUPLICATE_LLR_SCORES, en.DUPLICATE_LLR_PAIR, en.DUPLICATE_LLR_SEGMENT
     assert len(xs) == len(pair) == len(seg)
     assert all(b >= a for a, b in itertools.pairwise(pair)) and all(b >= a for a, b in itertools.pairwise(seg))
-    assert en._llr(xs[3], pair) == pytest.approx(pair[3], abs=1e-12)  # at a knot (interpolated: rounding)
-    mid = en._llr((xs[9] + xs[10]) / 2, seg)
+    assert en.thresholds._llr(xs[3], pair) == pytest.approx(pair[3], abs=1e-12)  # at a knot (interpolated: rounding)
+    mid = en.thresholds._llr((xs[9] + xs[10]) / 2, seg)
     assert mid == pytest.approx((seg[9] + seg[10]) / 2)
-    assert en._llr(-1.0, pair) == pair[0] and en._llr(2.0, pair) == pair[-1]
+    assert en.thresholds._llr(-1.0, pair) == pair[0] and en.thresholds._llr(2.0, pair) == pair[-1]
 
 
 def test_duplicate_found_from_all_four_comparisons_that_the_fused_rules_missed():
@@ -321,14 +321,14 @@ def test_duplicate_found_from_all_four_comparisons_that_the_fused_rules_missed()
     # finger 2 is finger 1 again: the pair and both captures against segment 1 near the FMR 0.1 % point, and
     # neither capture matching segment 2 (the real finger 2 was never captured). The fused rules of the earlier
     # version missed this shape (on the LSS-R scale: pair + weaker 0.056 < 0.0581; weakest 0.026 < 0.0272)
-    pair = en._FMR_01
+    pair = en.thresholds._FMR_01
     pairs, seq = _four(pair, own1=0.014, own2=_IMPOSTOR, cross21=0.014)
-    found = en._duplicate_findings(pairs, seq, t)
+    found = en.duplicates._duplicate_findings(pairs, seq, t)
     assert [f.positions for f in found] == [(1, 2)]
-    assert found[0].value == pytest.approx(en._slap_llr(1, 2, pair, seq), abs=1e-4)  # reported to 4 decimals
+    assert found[0].value == pytest.approx(en.duplicates._slap_llr(1, 2, pair, seq), abs=1e-4)  # reported to 4 decimals
     # the same scores, but finger 2 matches its own segment: two fingers
     pairs, seq = _four(pair, own1=0.014, own2=0.014, cross21=0.014)
-    assert en._duplicate_findings(pairs, seq, t) == []
+    assert en.duplicates._duplicate_findings(pairs, seq, t) == []
 
 
 def test_weak_own_segment_match_keeps_two_lookalike_fingers_apart():
@@ -337,16 +337,16 @@ def test_weak_own_segment_match_keeps_two_lookalike_fingers_apart():
     # 0.01 % points, both captures at least that against segment 1, finger 2 confirmed by its own segment only
     # weakly (below the veto's FMR 0.1 % point). The earlier "weakest" rule called it a duplicate
     pairs, seq = _four(0.014, own1=0.0145, own2=0.0115, cross21=0.0143)
-    assert en._FMR_01 < 0.014 < t.duplicate and t.distinct_own > 0.0115
-    assert en._duplicate_findings(pairs, seq, t) == []
+    assert en.thresholds._FMR_01 < 0.014 < t.duplicate and t.distinct_own > 0.0115
+    assert en.duplicates._duplicate_findings(pairs, seq, t) == []
 
 
 def test_a_swap_is_not_a_duplicate():
     t = en.DEFAULT_THRESHOLDS
     # fingers 1 and 2 swapped: each capture matches the other's segment, not its own; the pair is an impostor's
-    pairs, seq = _four(en._FMR_01, own1=_IMPOSTOR, own2=_IMPOSTOR, cross21=0.03, cross12=0.03)
-    assert en._duplicate_findings(pairs, seq, t) == []
-    assert en._slap_llr(1, 2, en._FMR_01, seq) < 0
+    pairs, seq = _four(en.thresholds._FMR_01, own1=_IMPOSTOR, own2=_IMPOSTOR, cross21=0.03, cross12=0.03)
+    assert en.duplicates._duplicate_findings(pairs, seq, t) == []
+    assert en.duplicates._slap_llr(1, 2, en.thresholds._FMR_01, seq) < 0
 
 
 def test_high_pair_score_needs_the_slap_when_segments_exist():
@@ -355,24 +355,24 @@ def test_high_pair_score_needs_the_slap_when_segments_exist():
     # segments the ratio decides (the earlier version alarmed on the pair score alone)
     pairs, seq = _four(t.duplicate + 0.003, own1=0.05, own2=0.0115, cross21=_IMPOSTOR)
     assert t.distinct_own > 0.0115  # not the distinct-fingers veto: the ratio decides
-    assert en._duplicate_findings(pairs, seq, t) == []
+    assert en.duplicates._duplicate_findings(pairs, seq, t) == []
     # finger 2's segment missing (cut out of the slap): the direct rule decides
     seq_missing = {p: {q: v for q, v in row.items() if q != 2} for p, row in seq.items()}
-    assert [f.positions for f in en._duplicate_findings(pairs, seq_missing, t)] == [(1, 2)]
-    assert en._slap_llr(1, 2, pairs[(1, 2)], seq_missing) is None
+    assert [f.positions for f in en.duplicates._duplicate_findings(pairs, seq_missing, t)] == [(1, 2)]
+    assert en.duplicates._slap_llr(1, 2, pairs[(1, 2)], seq_missing) is None
 
 
 def test_unconfirmed_warning_dropped_when_another_error_explains_it():
-    unconfirmed = [en._record_finding("RECORD_SEQUENCE_UNCONFIRMED", (p,), "x", 0.01, 0.0208) for p in (2, 4, 6)]
+    unconfirmed = [en.report._record_finding("RECORD_SEQUENCE_UNCONFIRMED", (p,), "x", 0.01, 0.0208) for p in (2, 4, 6)]
     low_quality = en.RecordFinding(code="FINGER_LOW_CLARITY", severity=Severity.ERROR, message="x", value=1.0,
                                    threshold=2.0, action="x", positions=(2,), route="recapture")
-    incomplete = en._record_finding("RECORD_SLAP_INCOMPLETE", (15,), "x", 1.0, 2.0)
-    kept = en._drop_explained(unconfirmed, [low_quality, incomplete])
+    incomplete = en.report._record_finding("RECORD_SLAP_INCOMPLETE", (15,), "x", 1.0, 2.0)
+    kept = en.sequence._drop_explained(unconfirmed, [low_quality, incomplete])
     # 2: its own image fails; 6: the thumbs slap lacks a finger; 4 passed its checks and stays unconfirmed
     assert [f.positions for f in kept] == [(4,)]
-    assert en._drop_explained(unconfirmed, []) == unconfirmed
+    assert en.sequence._drop_explained(unconfirmed, []) == unconfirmed
     # slaps are optional: a finger whose slap was not captured has nothing to be confirmed against
-    assert [f.positions for f in en._drop_explained(unconfirmed, [], slap_positions=(13,))] == [(2,), (4,)]
+    assert [f.positions for f in en.sequence._drop_explained(unconfirmed, [], slap_positions=(13,))] == [(2,), (4,)]
 
 
 def test_fingers_whose_slap_was_not_captured_get_no_sequence_warning():

@@ -27,7 +27,7 @@ def _sequence(**changes: float) -> dict[int, dict[int, float]]:
 
 
 def _codes(seq: dict[int, dict[int, float]], uncertain: set[int] | None = None) -> set[tuple[str, tuple[int, ...]]]:
-    findings, _ = en._sequence_findings(seq, T, uncertain)
+    findings, _ = en.sequence._sequence_findings(seq, T, uncertain)
     return {(f.code, f.positions) for f in findings if f.code != "RECORD_SEQUENCE_UNCONFIRMED"}
 
 
@@ -53,11 +53,11 @@ def test_clean_record_and_clear_swap():
     assert _codes(_sequence()) == set()
     seq = _sequence(s2_2=_IMPOSTOR, s3_3=_IMPOSTOR, s2_3=_GENUINE, s3_2=_GENUINE)
     assert _codes(seq) == {("RECORD_FINGERS_SWAPPED", (2, 3))}
-    f = en._sequence_findings(seq, T)[0][0]
-    assert f.value == pytest.approx(en._swap_llr(2, 3, seq, set()), abs=1e-4) and f.threshold == T.swap_llr
+    f = en.sequence._sequence_findings(seq, T)[0][0]
+    assert f.value == pytest.approx(en.sequence._swap_llr(2, 3, seq, set()), abs=1e-4) and f.threshold == T.swap_llr
     assert f.value >= f.threshold and f.action and f.route == "recapture"
     # the mirror: the clean configuration of the same scores is as strong evidence against
-    assert en._swap_llr(2, 3, _sequence(), set()) == pytest.approx(-en._swap_llr(2, 3, seq, set()))
+    assert en.sequence._swap_llr(2, 3, _sequence(), set()) == pytest.approx(-en.sequence._swap_llr(2, 3, seq, set()))
 
 
 def test_swap_found_when_one_capture_is_too_poor_to_match_anything():
@@ -74,7 +74,7 @@ def test_impostor_tail_with_confirmed_own_segments_is_not_a_swap():
     # match and the reverse at FMR 1 %") called it swapped
     seq = _sequence(s2_3=0.0165, s3_2=0.0100, s2_2=0.012, s3_3=0.0095)
     assert ("RECORD_FINGERS_SWAPPED", (2, 3)) not in _codes(seq)
-    assert en._swap_llr(2, 3, seq, set()) < T.swap_llr
+    assert en.sequence._swap_llr(2, 3, seq, set()) < T.swap_llr
 
 
 def test_a_shifted_label_in_an_uncertain_slap_is_not_a_swap():
@@ -85,7 +85,7 @@ def test_a_shifted_label_in_an_uncertain_slap_is_not_a_swap():
     assert ("RECORD_FINGERS_SWAPPED", (8, 9)) in _codes(seq)
     left = {7, 8, 9, 10}
     assert ("RECORD_FINGERS_SWAPPED", (8, 9)) not in _codes(seq, left)
-    assert en._swap_llr(8, 9, seq, left) < T.swap_llr
+    assert en.sequence._swap_llr(8, 9, seq, left) < T.swap_llr
 
 
 def test_hand_swap_from_the_sum_of_the_five_pairs():
@@ -108,7 +108,7 @@ def test_hand_swap_needs_three_pairs():
     # only the thumbs slap: its one pair cannot tell a hand swap from the thumbs swapped
     seq = {p: {q: v for q, v in row.items() if q in (1, 6)} for p, row in
            _sequence(s1_6=_GENUINE, s6_1=_GENUINE, s1_1=_IMPOSTOR, s6_6=_IMPOSTOR).items()}
-    assert en._hand_swap_llr(seq, set())[1] == 1
+    assert en.sequence._hand_swap_llr(seq, set())[1] == 1
     assert _codes(seq) == {("RECORD_FINGERS_SWAPPED", (1, 6))}
 
 
@@ -120,9 +120,9 @@ def test_a_lost_finger_shifting_the_labels_is_not_a_swap():
     seq = _sequence(s3_2=_GENUINE, s4_3=_GENUINE, s5_4=_GENUINE, s2_2=_IMPOSTOR, s3_3=_IMPOSTOR, s4_4=_IMPOSTOR)
     for row in seq.values():
         del row[5]
-    assert en._swap_llr(2, 3, seq, set()) > T.swap_llr  # the four comparisons alone
-    shifts = en._shift_llrs(seq, set())
-    assert en._swap_evidence(2, 3, seq, set(), shifts) < T.swap_llr
+    assert en.sequence._swap_llr(2, 3, seq, set()) > T.swap_llr  # the four comparisons alone
+    shifts = en.sequence._shift_llrs(seq, set())
+    assert en.sequence._swap_evidence(2, 3, seq, set(), shifts) < T.swap_llr
     assert not any(code == "RECORD_FINGERS_SWAPPED" for code, _ in _codes(seq))
     # a true swap of 4 and 5 beside the same record's complete slap is not mistaken for a shift
     swap = _sequence(s4_5=_GENUINE, s5_4=_GENUINE, s4_4=_IMPOSTOR, s5_5=_IMPOSTOR)
@@ -130,12 +130,12 @@ def test_a_lost_finger_shifting_the_labels_is_not_a_swap():
 
 
 def test_a_duplicate_pair_is_not_also_a_swap():
-    swap = en._record_finding("RECORD_FINGERS_SWAPPED", (3, 9), "x", 7.0, T.swap_llr)
-    other = en._record_finding("RECORD_FINGERS_SWAPPED", (2, 4), "x", 7.0, T.swap_llr)
-    mismatch = en._record_finding("RECORD_SEQUENCE_MISMATCH", (9, 3), "x", 0.02, T.sequence_cross)
-    duplicate = en._record_finding("RECORD_DUPLICATE_FINGER", (3, 9), "x", 8.0, T.duplicate_llr)
-    assert en._drop_duplicate_swaps([swap, other, mismatch], [duplicate]) == [other, mismatch]
-    assert en._drop_duplicate_swaps([swap], []) == [swap]
+    swap = en.report._record_finding("RECORD_FINGERS_SWAPPED", (3, 9), "x", 7.0, T.swap_llr)
+    other = en.report._record_finding("RECORD_FINGERS_SWAPPED", (2, 4), "x", 7.0, T.swap_llr)
+    mismatch = en.report._record_finding("RECORD_SEQUENCE_MISMATCH", (9, 3), "x", 0.02, T.sequence_cross)
+    duplicate = en.report._record_finding("RECORD_DUPLICATE_FINGER", (3, 9), "x", 8.0, T.duplicate_llr)
+    assert en.sequence._drop_duplicate_swaps([swap, other, mismatch], [duplicate]) == [other, mismatch]
+    assert en.sequence._drop_duplicate_swaps([swap], []) == [swap]
 
 
 def test_a_duplicate_the_duplicate_check_misses_is_not_called_a_swap():
@@ -143,12 +143,12 @@ def test_a_duplicate_the_duplicate_check_misses_is_not_called_a_swap():
     # matches nothing well, the pair sits between the FMR 1 % and 0.1 % points (genuine, but below the duplicate
     # operating points). The four comparisons alone read as a one-sided swap; the pair score says otherwise
     seq = _sequence(s3_3=0.003, s3_4=0.002, s4_3=_GENUINE, s4_4=0.002)
-    assert en._swap_llr(3, 4, seq, set()) > T.swap_llr
+    assert en.sequence._swap_llr(3, 4, seq, set()) > T.swap_llr
     pairs = {(p, q): _IMPOSTOR for p in range(1, 11) for q in range(p + 1, 11)}
     assert ("RECORD_FINGERS_SWAPPED", (3, 4)) in _codes(seq)  # without the pair scores
-    findings, _ = en._sequence_findings(seq, T, set(), {**pairs, (3, 4): 0.012})
+    findings, _ = en.sequence._sequence_findings(seq, T, set(), {**pairs, (3, 4): 0.012})
     assert not any(f.code == "RECORD_FINGERS_SWAPPED" for f in findings)
     # the same comparisons with an impostor's pair score: a swap with one poor capture
-    findings, _ = en._sequence_findings(seq, T, set(), pairs)
+    findings, _ = en.sequence._sequence_findings(seq, T, set(), pairs)
     assert [(f.code, f.positions) for f in findings if f.code == "RECORD_FINGERS_SWAPPED"] == [
         ("RECORD_FINGERS_SWAPPED", (3, 4))]
