@@ -69,7 +69,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 import zlib
@@ -78,13 +77,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import cccd_biometrics as cb
 from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, DUPLICATE_RIDGE_BAR
-from cccd_biometrics.enrolment.stages import _segment_templates
 from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery
-from cccd_biometrics.fingerprint.slap import SLAP_FINGERS
-from cccd_biometrics.fingerprint.slap_compose import compose_slap
 from enrolment_rates import Images, shared_data, sources
+from llr_calibration import llr_knots, segment_round, threshold_at
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_FMR = 1e-4
@@ -105,24 +101,6 @@ RECORDS_PER_SOURCE = 20_000
 # ------------------------------------------------------------------------------------------------ scores
 
 
-def segment_round(images: Images, src: str, seed: int, rnd: int, offsets: np.ndarray
-                  ) -> dict[int, tuple[int, int, object]]:
-    """One round: each finger f's impression (rnd + offsets[f]) % 8 composed into the three slaps at random
-    positions and segmented; finger -> (impression, labelled position, prepared template) of its segment."""
-    rng = np.random.default_rng([seed, zlib.crc32(src.encode()), rnd])
-    perm = rng.permutation(10)  # position p holds finger perm[p - 1]
-    imp = {f: int((rnd + offsets[f]) % 8) for f in range(10)}
-    out = {}
-    for slap in (13, 14, 15):
-        prints = {p: images.image(src, int(perm[p - 1]), imp[int(perm[p - 1])]) for p in SLAP_FINGERS[slap]}
-        comp = compose_slap(prints, slap, seed=int(rng.integers(2**31)))
-        seg = cb.segment_slap(comp.image, slap, ppi=500)
-        for pos, tpl in _segment_templates({slap: seg}).items():
-            f = int(perm[pos - 1])
-            out[f] = (imp[f], pos, tpl)
-    return out
-
-
 def source_scores(images: Images, src: str) -> dict[str, np.ndarray]:
     """``pair`` [80, 80]: capture vs capture (finger-major: finger * 8 + impression); ``seg`` [80, 80, R]:
     capture vs the segment cut from that impression in composition seed r (NaN where no segment was labelled)."""
@@ -133,7 +111,7 @@ def source_scores(images: Images, src: str) -> dict[str, np.ndarray]:
     for r, seed in enumerate(COMPOSE_SEEDS):
         offsets = np.random.default_rng([seed, zlib.crc32(src.encode()), 99]).integers(0, 8, 10)
         for rnd in range(8):
-            for f, (i, _, tpl) in segment_round(images, src, seed, rnd, offsets).items():
+            for f, (i, _, _, tpl) in segment_round(images, src, seed, rnd, offsets).items():
                 seg[:, f * 8 + i, r] = compare_one_to_many(tpl, gallery)
     return {"pair": pair, "seg": seg, "ridge": ridge_scores(images, src, pair)}
 
@@ -168,30 +146,6 @@ def genuine_impostor(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return g[~np.isnan(g)], f[~np.isnan(f)]
 
 
-def llr_knots(genuine: np.ndarray, impostor: np.ndarray, knots: tuple[float, ...] = KNOTS, bw: float = 0.002,
-              clip: float = LLR_CLIP) -> list[float]:
-    """log g(s) / f(s) at ``knots``: densities by Gaussian kernels (bandwidth ``bw``), the impostor tail past
-    its 99th percentile an exponential fitted to the top 1 % (its density is too thin there to smooth);
-    made non-decreasing and clipped to +-``clip``."""
-    grid = np.asarray(knots)
-
-    def kde(x: np.ndarray) -> np.ndarray:
-        z = (grid[:, None] - x[None, :]) / bw
-        return np.exp(-0.5 * z * z).sum(axis=1) / (x.size * bw * math.sqrt(2 * math.pi))
-
-    g = kde(genuine) + 1e-12
-    f = kde(impostor)
-    q99 = float(np.quantile(impostor, 0.99))
-    tail = impostor[impostor >= q99]
-    lam = 1.0 / max(float(np.mean(tail - q99)), 1e-6)  # exponential tail: f(s) = 0.01 lam exp(-lam (s - q99))
-    f_tail = 0.01 * lam * np.exp(-lam * (grid - q99))
-    f = np.where(grid > q99, f_tail, f) + 1e-12
-    # non-decreasing by the lower envelope from the right: a few genuine comparisons of empty segments score 0
-    # and would otherwise lift the whole low end
-    llr = np.minimum.accumulate(np.log(g / f)[::-1])[::-1]
-    return [round(float(v), 2) for v in np.clip(llr, -clip, clip)]
-
-
 def llr(s: np.ndarray, knots: list[float]) -> np.ndarray:
     return np.interp(s, KNOTS, knots)
 
@@ -212,7 +166,8 @@ def fit_tables(per_src: dict[str, dict[str, np.ndarray]]) -> dict[str, list[floa
     out = {}
     for kind in ("pair", "seg"):
         gi = [genuine_impostor(v[kind]) for v in per_src.values()]
-        out[kind] = llr_knots(np.concatenate([g for g, _ in gi]), np.concatenate([f for _, f in gi]))
+        out[kind] = llr_knots(np.concatenate([g for g, _ in gi]), np.concatenate([f for _, f in gi]), KNOTS,
+                              0.002, LLR_CLIP)
     gi = {s: ridge_genuine_impostor(v) for s, v in per_src.items()}
     # the impostor density from the fingers of ONE person only: a real citizen's fingers share pattern types and
     # ridge width, and their ridge images agree more often than random fingers' (benchmarks/ridge_within_person.py)
@@ -328,13 +283,6 @@ def duplicate_configs(sc: dict[str, np.ndarray], tables: dict[str, list[float]])
             keep = np.broadcast_to(keep, stat.shape) & ~np.isnan(stat)
             out.append(stat[keep][::7])  # thinned: orientation only
     return np.concatenate(out)
-
-
-def threshold_at(null: np.ndarray, fmr: float) -> float:
-    """Lowest 2-decimal value t with (null >= t).mean() <= fmr."""
-    allowed = math.floor(fmr * null.size)
-    top = np.sort(null)[::-1]
-    return math.floor(float(top[allowed]) * 100 + 1) / 100
 
 
 def records_alarmed_at(per_src: dict[str, dict[str, np.ndarray]], tables: dict[str, list[float]],

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 import zlib
@@ -61,13 +60,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import cccd_biometrics as cb
 from cccd_biometrics.enrolment import HAND_SWAP_MIN_PAIRS
-from cccd_biometrics.enrolment.stages import _segment_templates
 from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery
-from cccd_biometrics.fingerprint.slap import SLAP_FINGERS
-from cccd_biometrics.fingerprint.slap_compose import compose_slap
 from enrolment_rates import Images, shared_data, sources
+from llr_calibration import llr_knots, segment_round, threshold_at
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RECORDS = 1e-3
@@ -82,24 +78,6 @@ RECORDS_PER_SOURCE = 20_000
 # ------------------------------------------------------------------------------------------------ scores
 
 
-def segment_round(images: Images, src: str, seed: int, rnd: int, offsets: np.ndarray
-                  ) -> dict[int, tuple[int, bool, object]]:
-    """One round: each finger f's impression (rnd + offsets[f]) % 8 composed into the three slaps at random
-    positions and segmented; finger -> (impression, slap uncertain, prepared template) of its labelled segment."""
-    rng = np.random.default_rng([seed, zlib.crc32(src.encode()), rnd])
-    perm = rng.permutation(10)  # position p holds finger perm[p - 1]
-    imp = {f: int((rnd + offsets[f]) % 8) for f in range(10)}
-    out = {}
-    for slap in (13, 14, 15):
-        prints = {p: images.image(src, int(perm[p - 1]), imp[int(perm[p - 1])]) for p in SLAP_FINGERS[slap]}
-        comp = compose_slap(prints, slap, seed=int(rng.integers(2**31)))
-        seg = cb.segment_slap(comp.image, slap, ppi=500)
-        for pos, tpl in _segment_templates({slap: seg}).items():
-            f = int(perm[pos - 1])
-            out[f] = (imp[f], bool(seg.findings), tpl)
-    return out
-
-
 def source_scores(images: Images, src: str) -> dict[str, np.ndarray]:
     """``seg`` [80, 80, R]: capture (finger-major: finger * 8 + impression) vs the segment labelled as that
     finger, cut from that impression in composition seed r (NaN where no segment was labelled); ``unc`` [80, R]:
@@ -111,7 +89,7 @@ def source_scores(images: Images, src: str) -> dict[str, np.ndarray]:
     for r, seed in enumerate(COMPOSE_SEEDS):
         offsets = np.random.default_rng([seed, zlib.crc32(src.encode()), 99]).integers(0, 8, 10)
         for rnd in range(8):
-            for f, (i, uncertain, tpl) in segment_round(images, src, seed, rnd, offsets).items():
+            for f, (i, _, uncertain, tpl) in segment_round(images, src, seed, rnd, offsets).items():
                 seg[:, f * 8 + i, r] = compare_one_to_many(tpl, gallery)
                 unc[f * 8 + i, r] = uncertain
     return {"seg": seg, "unc": unc}
@@ -131,31 +109,12 @@ def genuine_impostor(sc: dict[str, np.ndarray], uncertain: bool) -> tuple[np.nda
     return m[sel & np.broadcast_to(same & other_imp, m.shape)], m[sel & np.broadcast_to(~same, m.shape)]
 
 
-def llr_knots(genuine: np.ndarray, impostor: np.ndarray) -> list[float]:
-    """log g(s) / f(s) at :data:`KNOTS`: Gaussian kernel densities (:data:`BANDWIDTH`), the impostor tail past
-    its 99th percentile an exponential fitted to the top 1 %; made non-decreasing (the lower envelope from the
-    right: genuine comparisons of empty segments score 0) and clipped to +-LLR_CLIP."""
-    grid = np.asarray(KNOTS)
-
-    def kde(x: np.ndarray) -> np.ndarray:
-        z = (grid[:, None] - x[None, :]) / BANDWIDTH
-        return np.exp(-0.5 * z * z).sum(axis=1) / (x.size * BANDWIDTH * math.sqrt(2 * math.pi))
-
-    g = kde(genuine) + 1e-12
-    f = kde(impostor)
-    q99 = float(np.quantile(impostor, 0.99))
-    tail = impostor[impostor >= q99]
-    lam = 1.0 / max(float(np.mean(tail - q99)), 1e-6)
-    f = np.where(grid > q99, 0.01 * lam * np.exp(-lam * (grid - q99)), f) + 1e-12
-    out = np.minimum.accumulate(np.log(g / f)[::-1])[::-1]
-    return [round(float(v), 2) for v in np.clip(out, -LLR_CLIP, LLR_CLIP)]
-
-
 def fit_tables(per_src: dict[str, dict[str, np.ndarray]]) -> dict[str, list[float]]:
     out = {}
     for name, uncertain in (("certain", False), ("uncertain", True)):
         gi = [genuine_impostor(v, uncertain) for v in per_src.values()]
-        out[name] = llr_knots(np.concatenate([g for g, _ in gi]), np.concatenate([f for _, f in gi]))
+        out[name] = llr_knots(np.concatenate([g for g, _ in gi]), np.concatenate([f for _, f in gi]), KNOTS,
+                              BANDWIDTH, LLR_CLIP)
     return out
 
 
@@ -237,13 +196,6 @@ def records(sc: dict[str, np.ndarray], tables: dict[str, list[float]], n: int, s
             "clean_hand": clean_hand, "swap": swap,
             "swap_max_other": np.nan_to_num(swapped[:, iu[0], iu[1]], nan=-np.inf).max(axis=1),
             "hand": hand_sum(hs)}
-
-
-def threshold_at(null: np.ndarray, rate: float) -> float:
-    """Lowest 2-decimal value t with (null >= t).mean() <= rate."""
-    allowed = math.floor(rate * null.size)
-    top = np.sort(null)[::-1]
-    return math.floor(float(top[allowed]) * 100 + 1) / 100
 
 
 def fit_point(per_src: dict[str, dict[str, np.ndarray]]) -> tuple[dict[str, list[float]], float, float]:

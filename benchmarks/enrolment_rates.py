@@ -74,13 +74,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import cccd_biometrics as cb
-from cccd_biometrics.enrolment import (
-    DEFAULT_THRESHOLDS,
-    _drop_duplicate_swaps,
-    _duplicate_findings,
-    _sequence_findings,
-    _uncertain_segments,
-)
+from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS
+from cccd_biometrics.enrolment.duplicates import _duplicate_findings
+from cccd_biometrics.enrolment.sequence import _drop_duplicate_swaps, _sequence_findings, _uncertain_segments
 from cccd_biometrics.fingerprint.agreement import best_ridge_agreement
 from cccd_biometrics.fingerprint.analysis import analyze_fingerprint
 from cccd_biometrics.fingerprint.match import align_candidates
