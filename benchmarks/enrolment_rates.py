@@ -162,6 +162,23 @@ class Images:
 # -------------------------------------------------------------------------------------- composed records
 
 
+def numbered_record(images: Images, seed: int, r: int) -> tuple[str, str, Any]:
+    """(source, planted error, ComposedRecord) of record ``r`` of ``seed``: the numbering every benchmark of the
+    record check shares (sources in turn, errors in turn per source; three impressions per finger drawn from
+    ``[seed, r]``: the captures, the slaps' and the spares'), so that a diagnostic rebuilds exactly the record a
+    run reported."""
+    names = list(images.srcs)
+    src = names[r % len(names)]
+    error = ERROR_KINDS[(r // len(names) + names.index(src)) % len(ERROR_KINDS)]
+    rng = np.random.default_rng([seed, r])
+    perm = rng.permutation(10)  # position p holds finger perm[p - 1]
+    a, b, c = (int(v) for v in rng.choice(8, 3, replace=False))
+    ind = {p: images.image(src, int(perm[p - 1]), a) for p in range(1, 11)}
+    slp = {p: images.image(src, int(perm[p - 1]), b) for p in range(1, 11)}
+    spare = {p: images.image(src, int(perm[p - 1]), c) for p in range(1, 11)}
+    return src, error, compose_record(ind, slp, spare, error, seed=seed * 100_000 + r)
+
+
 def composed(images: Images, n_records: int, seed: int, clean_only: bool = False) -> dict[str, Any]:
     """Composed records; ``clean_only`` composes only the clean ones of the same numbering (record r is the same
     record either way, so the clean records of a default run are among them)."""
@@ -175,13 +192,7 @@ def composed(images: Images, n_records: int, seed: int, clean_only: bool = False
         error = ERROR_KINDS[(r // len(names) + names.index(src)) % len(ERROR_KINDS)]
         if clean_only and error != "clean":
             continue
-        rng = np.random.default_rng([seed, r])
-        perm = rng.permutation(10)  # position p holds finger perm[p - 1]
-        a, b, c = (int(v) for v in rng.choice(8, 3, replace=False))
-        ind = {p: images.image(src, int(perm[p - 1]), a) for p in range(1, 11)}
-        slp = {p: images.image(src, int(perm[p - 1]), b) for p in range(1, 11)}
-        spare = {p: images.image(src, int(perm[p - 1]), c) for p in range(1, 11)}
-        comp = compose_record(ind, slp, spare, error, seed=seed * 100_000 + r)
+        comp = numbered_record(images, seed, r)[2]
         rec = cb.EnrolmentRecord(fingers=comp.fingers, slaps={k: s.image for k, s in comp.slaps.items()},
                                  portrait=PORTRAIT, ppi=500)
         t0 = time.perf_counter()

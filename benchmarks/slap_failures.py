@@ -41,27 +41,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cccd_biometrics._shared.jsonsafe import json_safe
 from cccd_biometrics.fingerprint import slap as S  # noqa: N812 - the module's internals, read as S._name
 from cccd_biometrics.fingerprint.slap_compose import (
-    ERROR_KINDS,
     ComposedFinger,
     ComposedRecord,
     ComposedSlap,
-    compose_record,
 )
-from enrolment_rates import Images, shared_data, sources
+from enrolment_rates import Images, numbered_record, shared_data, sources
 
 
 def compose_one(images: Images, n_records: int, seed: int, r: int):
     """(source, error, ComposedRecord) of record ``r`` as ``enrolment_rates.composed`` builds it."""
-    names = list(images.srcs)
-    src = names[r % len(names)]
-    error = ERROR_KINDS[(r // len(names) + names.index(src)) % len(ERROR_KINDS)]
-    rng = np.random.default_rng([seed, r])
-    perm = rng.permutation(10)
-    a, b, c = (int(v) for v in rng.choice(8, 3, replace=False))
-    ind = {p: images.image(src, int(perm[p - 1]), a) for p in range(1, 11)}
-    slp = {p: images.image(src, int(perm[p - 1]), b) for p in range(1, 11)}
-    spare = {p: images.image(src, int(perm[p - 1]), c) for p in range(1, 11)}
-    return src, error, compose_record(ind, slp, spare, error, seed=seed * 100_000 + r)
+    return numbered_record(images, seed, r)
 
 
 def composed_slaps(images: Images, n_records: int, seed: int):

@@ -34,8 +34,8 @@ import cccd_biometrics as cb
 from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS
 from cccd_biometrics.enrolment.sequence import _hand_swap_llr, _sequence_findings, _swap_llr
 from cccd_biometrics.fingerprint.slap import SLAP_FINGERS, box_iou
-from cccd_biometrics.fingerprint.slap_compose import ERROR_KINDS, compose_record
-from enrolment_rates import PORTRAIT, Images, shared_data, sources
+from cccd_biometrics.fingerprint.slap_compose import ERROR_KINDS
+from enrolment_rates import PORTRAIT, Images, numbered_record, shared_data, sources
 
 T = DEFAULT_THRESHOLDS
 
@@ -49,13 +49,7 @@ def compose_rows(images: Images, seed: int, n_records: int, errors: set[str]) ->
         error = ERROR_KINDS[(r // len(names) + names.index(src)) % len(ERROR_KINDS)]
         if error not in errors:
             continue
-        rng = np.random.default_rng([seed, r])
-        perm = rng.permutation(10)
-        a, b, c = (int(v) for v in rng.choice(8, 3, replace=False))
-        ind = {p: images.image(src, int(perm[p - 1]), a) for p in range(1, 11)}
-        slp = {p: images.image(src, int(perm[p - 1]), b) for p in range(1, 11)}
-        spare = {p: images.image(src, int(perm[p - 1]), c) for p in range(1, 11)}
-        comp = compose_record(ind, slp, spare, error, seed=seed * 100_000 + r)
+        comp = numbered_record(images, seed, r)[2]
         rec = cb.EnrolmentRecord(fingers=comp.fingers, slaps={k: s.image for k, s in comp.slaps.items()},
                                  portrait=PORTRAIT, ppi=500)
         rep = cb.check_enrolment(rec)
