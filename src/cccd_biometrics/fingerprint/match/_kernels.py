@@ -556,20 +556,21 @@ def _overlap(ga, gb, tf, hx, hy):
 
 
 @njit(cache=True, nogil=True)
-def transform_mates(ga, gb, rows, cols, lam, n_pairs, p, used_b, tf, best_tf, hx, hy):
+def transform_mates(ga, gb, rows, cols, lam, n_pairs, p, used_b, tf, best_tf, hx, hy, anchor_tf, anchor_m):
     """The global-transform stage's counts: ``(m, oA, oB)``.
 
     A rigid transform is fitted from each of the ``S_GT_ANCHORS`` pairs of highest relaxed similarity ``lam``
     (:func:`_refine`); the one that brings most minutiae of A onto a minutia of B (``m``, within ``S_GT_DIST``
     pixels, growing by ``S_GT_GROW`` per pixel from the transform's centre, and ``S_GT_ANGLE``) is kept, with the
     numbers of minutiae of A and of B that fall inside the other template's convex hull under it (``oA``, ``oB``;
-    :func:`_overlap`). ``lam`` is left as it was."""
+    :func:`_overlap`). ``lam`` is left as it was. Each anchor's transform and mates are kept, in anchor order, in
+    ``anchor_tf`` / ``anchor_m`` (for :mod:`.align`: the comparison's candidate fits, not run twice)."""
     if n_pairs == 0:
         return 0, 0, 0
     d2 = p[S_GT_DIST] * p[S_GT_DIST]
     cos_tol = math.cos(p[S_GT_ANGLE])
     best_m = -1
-    for _ in range(min(int(p[S_GT_ANCHORS]), n_pairs)):
+    for k in range(min(int(p[S_GT_ANCHORS]), n_pairs)):
         anchor = -1  # the next highest relaxed similarity (ties: the earlier pair)
         for r in range(n_pairs):
             if lam[r] >= 0.0 and (anchor < 0 or lam[r] > lam[anchor]):
@@ -577,6 +578,8 @@ def transform_mates(ga, gb, rows, cols, lam, n_pairs, p, used_b, tf, best_tf, hx
         lam[anchor] = -1.0 - lam[anchor]  # taken; restored below
         _refine(ga, gb, rows, cols, n_pairs, anchor, d2, cos_tol, tf)
         m = _count_mates(ga, gb, tf, p[S_GT_DIST], p[S_GT_GROW], cos_tol, p[S_GT_ANGLE], used_b)
+        anchor_tf[k] = tf
+        anchor_m[k] = m
         if m > best_m:
             best_m = m
             best_tf[:] = tf
@@ -615,7 +618,8 @@ def make_workspace(max_n, n_words):
             np.zeros(max_n), np.zeros(max_n, np.int64), np.zeros(max_n, np.int64), np.zeros(max_n, np.bool_),
             np.zeros(max_n, np.bool_), np.zeros((max_n, 10)), np.zeros(max_n), np.zeros((max_n, max_n)),
             np.zeros((max_n, max_n), np.int64), np.zeros(max_n, np.int64), np.zeros(max_n), np.zeros(max_n),
-            np.zeros(6), np.zeros(6), np.zeros(max_n), np.zeros(max_n))
+            np.zeros(6), np.zeros(6), np.zeros(max_n), np.zeros(max_n), np.zeros((max_n, 6)),
+            np.zeros(max_n, np.int64))
 
 
 @njit(cache=True, nogil=True)
@@ -637,7 +641,7 @@ def pair_components(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable,
     if na == 0 or nb == 0:
         return 0.0, 0, 0, 0
     (roots, sims, si, sj, buckets, order, values, rows, cols, used_a, used_b, sel, dist_gap, rho, adj, n_adj, lam,
-     tmp, tf, best_tf, hx, hy) = ws
+     tmp, tf, best_tf, hx, hy, anchor_tf, anchor_m) = ws
     n = local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p[S_MAX_ROT], roots, sims,
                            si, sj)
     n_min = min(na, nb)
@@ -646,7 +650,8 @@ def pair_components(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable,
                           n_adj, lam, tmp)
     if p[S_GT_POWER] == 0.0 or score == 0.0:
         return score, 0, 0, 0
-    m, o_a, o_b = transform_mates(ga, gb, rows, cols, lam, n_sel, p, used_b, tf, best_tf, hx, hy)
+    m, o_a, o_b = transform_mates(ga, gb, rows, cols, lam, n_sel, p, used_b, tf, best_tf, hx, hy, anchor_tf,
+                                  anchor_m)
     return score, m, o_a, o_b
 
 

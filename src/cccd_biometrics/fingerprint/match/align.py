@@ -50,49 +50,20 @@ class Alignment:
 
 
 @njit(cache=True, nogil=True)
-def _components_and_transform(ag, abits, avalid, bg, bbits, bvalid, nd, min_matchable, p):  # pragma: no cover
+def _comparison(ag, abits, avalid, bg, bbits, bvalid, nd, min_matchable, p):  # pragma: no cover
+    """One comparison (the comparator's kernel): its score, the best transform's mates and transform, and every
+    anchor's transform and mates in anchor order (none when the transform stage did not run)."""
     ws = k.make_workspace(max(ag.shape[0], bg.shape[0]), abits.shape[1])
+    anchor_tf, anchor_m = ws[22], ws[23]
+    anchor_m[:] = -1  # mates are >= 0: the anchors the stage fitted are the leading ones not -1
     score, m, o_a, o_b = k.pair_components(ag, abits, avalid, bg, bbits, bvalid, nd, min_matchable, p, ws)
     final = score
     if p[k.S_GT_POWER] != 0.0 and score != 0.0:
         final = score * k.transform_share(m, o_a, o_b, p[k.S_GT_FLOOR], p[k.S_GT_CAP]) ** p[k.S_GT_POWER]
-    return final, m, ws[19].copy()
-
-
-@njit(cache=True, nogil=True)
-def _anchor_transforms(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p, n_max):  # pragma: no cover
-    """The rigid transforms the global-transform stage fits from its ``n_max`` best relaxed pairs (as
-    ``_kernels.transform_mates`` does, in the same order), and the mates of each."""
-    na, nb = ga.shape[0], gb.shape[0]
-    out = np.zeros((n_max, 6))
-    mates = np.zeros(n_max, np.int64)
-    if na == 0 or nb == 0:
-        return out[:0], mates[:0]
-    ws = k.make_workspace(max(na, nb), bits_a.shape[1])
-    (roots, sims, si, sj, buckets, order, values, rows, cols, used_a, used_b, sel, dist_gap, rho, adj, n_adj, lam,
-     tmp, tf, _best, _hx, _hy) = ws
-    n = k.local_similarities(ga, bits_a, valid_a, gb, bits_b, valid_b, nd, min_matchable, p[k.S_MAX_ROT], roots,
-                             sims, si, sj)
-    n_min = min(na, nb)
-    n_sel = k.greedy_pairs(sims, si, sj, n, n_min, buckets, order, values, rows, cols, used_a[:na], used_b[:nb])
-    score = k.relaxed_score(ga, gb, values, rows, cols, n_sel, k.n_pairs_for(n_min, p), p, sel, dist_gap, rho, adj,
-                            n_adj, lam, tmp)
-    if score == 0.0 or n_sel == 0:
-        return out[:0], mates[:0]
-    d2 = p[k.S_GT_DIST] * p[k.S_GT_DIST]
-    cos_tol = math.cos(p[k.S_GT_ANGLE])
-    count = 0
-    for _ in range(min(n_max, n_sel)):
-        anchor = -1
-        for r in range(n_sel):
-            if lam[r] >= 0.0 and (anchor < 0 or lam[r] > lam[anchor]):
-                anchor = r
-        lam[anchor] = -1.0 - lam[anchor]
-        k._refine(ga, gb, rows, cols, n_sel, anchor, d2, cos_tol, tf)
-        mates[count] = k._count_mates(ga, gb, tf, p[k.S_GT_DIST], p[k.S_GT_GROW], cos_tol, p[k.S_GT_ANGLE], used_b)
-        out[count] = tf
-        count += 1
-    return out[:count], mates[:count]
+    n = 0
+    while n < anchor_m.size and anchor_m[n] >= 0:
+        n += 1
+    return final, m, ws[19].copy(), anchor_tf[:n].copy(), anchor_m[:n].copy()
 
 
 def _matrix(tf: np.ndarray) -> np.ndarray:
@@ -103,6 +74,28 @@ def _matrix(tf: np.ndarray) -> np.ndarray:
     lin = np.array([[c, s], [-s, c]])
     off = np.array([bx - c * ax + s * ay, -(by - s * ax - c * ay)])
     return np.column_stack([lin, off])
+
+
+def _alignment(score: float, tf: np.ndarray, mates: int, swapped: bool) -> Alignment | None:
+    """An anchor's fit as an :class:`Alignment` of ``a`` onto ``b``, or None when it is no transform."""
+    if mates <= 0 or not np.all(np.isfinite(tf)) or (tf[4] == 0.0 and tf[5] == 0.0):
+        return None
+    m, rot = _matrix(tf), math.atan2(float(tf[5]), float(tf[4]))
+    if swapped:  # the kernel fitted b -> a: invert
+        lin_inv = np.linalg.inv(m[:, :2])
+        m, rot = np.column_stack([lin_inv, -lin_inv @ m[:, 2]]), -rot
+    return Alignment(score, m, rot, int(mates))
+
+
+def _compare(a: Template | PreparedTemplate, b: Template | PreparedTemplate, config: MatcherConfig
+             ) -> tuple[float, int, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """:func:`_comparison` of the two in the comparator's canonical order, and whether that order swapped them."""
+    pa, pb = prepare_template(a, config), prepare_template(b, config)
+    first, second = (pa, pb) if pa.key <= pb.key else (pb, pa)
+    score, mates, tf, tfs, anchor_mates = _comparison(
+        first.geometry, first.bits, first.valid, second.geometry, second.bits, second.valid, config.nd,
+        config.min_matchable_bits(), config.score_params())
+    return float(score), int(mates), tf, tfs, anchor_mates, first is not pa
 
 
 def align_templates(a: Template | PreparedTemplate, b: Template | PreparedTemplate,
@@ -130,25 +123,15 @@ def align_templates(a: Template | PreparedTemplate, b: Template | PreparedTempla
     >>> round(al.rotation, 6), bool(np.allclose(al.matrix, [[1, 0, 0], [0, 1, 0]]))
     (0.0, True)
     """
-    pa, pb = prepare_template(a, config), prepare_template(b, config)
-    first, second = (pa, pb) if pa.key <= pb.key else (pb, pa)
-    score, mates, tf = _components_and_transform(
-        first.geometry, first.bits, first.valid, second.geometry, second.bits, second.valid, config.nd,
-        config.min_matchable_bits(), config.score_params())
-    if mates <= 0 or not np.all(np.isfinite(tf)) or (tf[4] == 0.0 and tf[5] == 0.0):
-        return Alignment(float(score), None, 0.0, int(max(mates, 0)))
-    m = _matrix(tf)
-    rot = math.atan2(float(tf[5]), float(tf[4]))
-    if first is not pa:  # the kernel fitted b -> a: invert
-        lin_inv = np.linalg.inv(m[:, :2])
-        m = np.column_stack([lin_inv, -lin_inv @ m[:, 2]])
-        rot = -rot
-    return Alignment(float(score), m, rot, int(mates))
+    score, mates, tf, _, _, swapped = _compare(a, b, config)
+    found = _alignment(score, tf, mates, swapped)
+    return found if found is not None else Alignment(score, None, 0.0, max(mates, 0))
 
 
-def align_candidates(a: Template | PreparedTemplate, b: Template | PreparedTemplate, n: int = 3,
+def align_candidates(a: Template | PreparedTemplate, b: Template | PreparedTemplate,
                      config: MatcherConfig = DEFAULT_MATCHER) -> tuple[Alignment, ...]:
-    """The rigid transforms the comparison fits from its ``n`` best relaxed minutia pairs, most mates first.
+    """The rigid transforms the comparison fits from its best relaxed minutia pairs (``config.transform_anchors``
+    of them), most mates first.
 
     The first is :func:`align_templates`'s (the one the score uses); the others are the runner-up fits, which a
     weak genuine comparison sometimes needs (its best-mated transform can rest on chance pairs). Each carries
@@ -162,20 +145,6 @@ def align_candidates(a: Template | PreparedTemplate, b: Template | PreparedTempl
     >>> len(found), round(found[0].rotation, 6)
     (3, 0.0)
     """
-    pa, pb = prepare_template(a, config), prepare_template(b, config)
-    first, second = (pa, pb) if pa.key <= pb.key else (pb, pa)
-    score = align_templates(pa, pb, config).score
-    tfs, mates = _anchor_transforms(first.geometry, first.bits, first.valid, second.geometry, second.bits,
-                                    second.valid, config.nd, config.min_matchable_bits(), config.score_params(),
-                                    int(n))
-    out = []
-    for i in np.argsort(-mates, kind="stable"):
-        tf = tfs[i]
-        if mates[i] <= 0 or not np.all(np.isfinite(tf)) or (tf[4] == 0.0 and tf[5] == 0.0):
-            continue
-        m, rot = _matrix(tf), math.atan2(float(tf[5]), float(tf[4]))
-        if first is not pa:
-            lin_inv = np.linalg.inv(m[:, :2])
-            m, rot = np.column_stack([lin_inv, -lin_inv @ m[:, 2]]), -rot
-        out.append(Alignment(score, m, rot, int(mates[i])))
-    return tuple(out)
+    score, _, _, tfs, mates, swapped = _compare(a, b, config)
+    found = (_alignment(score, tfs[i], int(mates[i]), swapped) for i in np.argsort(-mates, kind="stable"))
+    return tuple(al for al in found if al is not None)
