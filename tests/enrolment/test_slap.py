@@ -285,3 +285,23 @@ def test_touching_fingers_are_cut_again_along_their_axes():
     assert _recut(regions, [axis, axis])
     after = wrong(regions)
     assert before > 20 and after <= before // 4, (before, after)
+
+
+def test_fingertip_box_of_a_whole_finger_has_the_fingertips_width():
+    # four fingers as cell regions: a fingertip 240 px wide and 420 long, a crease, then the middle phalanx, 300
+    # wide (a real slap shows whole fingers; the compositor places fingertips only). The boxes are those of the
+    # fingertips alone (before 2026-12-08: the whole region's width, about 280, and a tip length from it)
+    from cccd_biometrics.fingerprint.slap import _tip_boxes
+
+    up = np.array([0.0, -1.0])
+    tips = [_block(320.0 * k + 30, 320.0 * k + 270, 0, 420) for k in range(4)]
+    whole = [type(t)(np.vstack([t.points, _block(320.0 * k, 320.0 * k + 300, 440, 800).points]), 20.0)
+             for k, t in enumerate(tips)]
+    alone, boxes = _tip_boxes(tips, up, thumbs=False), _tip_boxes(whole, up, thumbs=False)
+    for (corners, _), (tip_corners, _) in zip(boxes, alone, strict=True):
+        width = float(np.linalg.norm(corners[1] - corners[0]))
+        # (the fan tilts the two sets of axes by up to 3 degrees differently: a few px of width)
+        assert abs(width - float(np.linalg.norm(tip_corners[1] - tip_corners[0]))) < 15.0, width
+        assert width < 240.0
+        assert float(np.linalg.norm(corners[2] - corners[1])) < 440.0  # ends before the phalanx
+        assert box_iou(corners, tip_corners) > 0.9
