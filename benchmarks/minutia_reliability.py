@@ -48,6 +48,7 @@ import numpy as np
 
 import cccd_biometrics as cb
 from cccd_biometrics.bench import metrics
+from cccd_biometrics.fingerprint.fields import enhance as enh
 from cccd_biometrics.fingerprint.match.align import align_candidates
 from cccd_biometrics.fingerprint.match.mcc import (
     DECISION_THRESHOLDS,
@@ -57,6 +58,7 @@ from cccd_biometrics.fingerprint.match.mcc import (
     prepare_gallery,
     prepare_template,
 )
+from cccd_biometrics.fingerprint.minutiae import _kernels as _mk
 from cccd_biometrics.fingerprint.minutiae.extract import (
     _block_values,
     _edge_distance,
@@ -70,6 +72,8 @@ from lodo import DBS, SHORT, TRUE_PPI, _reference_templates, _template, all_pair
 RECUR_PX = 10.0
 RECUR_DEG = 30.0
 EDGE_PERIODS = 1.3
+SHIFT = 0.3
+SURVIVAL = False  # --survival: the two features of survival() added to the model
 DROPSHARE_WEIGHT = 0.5  # "dropshare": minutiae below t dropped, the others weigh r ** 0.5 in the transform share
 
 
@@ -173,6 +177,35 @@ def features(analysis: Any) -> tuple[Template, np.ndarray, np.ndarray, float]:
     return t, X, edge, cand.period
 
 
+def survival(analysis: Any) -> np.ndarray:
+    """(N, 2) per minutia of the shipped template (candidate order): distance (ridge periods, capped at 2) to the
+    nearest crossing-number candidate of the skeleton re-drawn from the enhanced image binarised at -/+ SHIFT x its
+    standard deviation instead of 0 (thinner / fatter ridges): a minutia of the ridge structure survives a
+    shifted threshold, one drawn by noise tends to move or vanish. Sensor-invariant by construction."""
+    cand = minutiae_candidates(analysis)
+    keep = np.flatnonzero(cand.kept)
+    r, c = cand.rows[keep], cand.cols[keep]
+    mask = np.asarray(analysis.mask, dtype=np.bool_)
+    e = np.asarray(analysis.enhanced, np.float32)
+    sd = float(e[mask].std()) if mask.any() else 1.0
+    out = np.full((keep.size, 2), 2.0)
+    for col, shift in enumerate((-SHIFT * sd, SHIFT * sd)):
+        binary = ((e < shift) & mask).astype(np.uint8)
+        binary[[0, -1], :] = 0
+        binary[:, [0, -1]] = 0
+        rr, cc, _ = _mk.crossing_number_candidates(enh.skeletonize(binary), mask, _mk.CROSSING_NUMBER)
+        if rr.size and keep.size:
+            d = np.hypot(r[:, None] - rr[None, :], c[:, None] - cc[None, :]).min(1) / cand.period
+            out[:, col] = np.minimum(d, 2.0)
+    return out
+
+
+def feats(rows: dict[str, dict[str, Any]], key: str) -> np.ndarray:
+    """The model's features of an image: the 17, plus the two of :func:`survival` with ``--survival``."""
+    x = rows[key]["X"]
+    return np.column_stack([x, rows[key]["S"]]) if SURVIVAL else x
+
+
 def per_image(cache: Path, refresh: bool) -> dict[str, dict[str, Any]]:
     if cache.is_file() and not refresh:
         with cache.open("rb") as fh:
@@ -183,7 +216,7 @@ def per_image(cache: Path, refresh: bool) -> dict[str, dict[str, Any]]:
         for key, path in db_images(db):
             a = cb.analyze_fingerprint(cb.load_fingerprint(path, ppi=TRUE_PPI.get(db, 500.0)))
             t, X, edge, period = features(a)
-            out[key] = {"template": (t.as_array(), t.width, t.height, t.ppi), "X": X,
+            out[key] = {"template": (t.as_array(), t.width, t.height, t.ppi), "X": X, "S": survival(a),
                         "edge": edge.astype(np.float16), "period": period}
         print(f"  per-image pass: {db} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
     with cache.open("wb") as fh:
@@ -337,7 +370,7 @@ def reference_eers(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, float
 
 
 def main(argv: list[str] | None = None) -> int:
-    global RECUR_PX, RECUR_DEG
+    global RECUR_PX, RECUR_DEG, SURVIVAL
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path("/tmp/min_rel.pkl"))
     ap.add_argument("--refresh", action="store_true")
@@ -348,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                          "(repeatable)")
     ap.add_argument("--recur-px", type=float, default=RECUR_PX, help="recurrence distance (px at 500 ppi)")
     ap.add_argument("--recur-deg", type=float, default=RECUR_DEG, help="recurrence angle (degrees)")
+    ap.add_argument("--survival", action="store_true", help="add the two features of survival() to the model")
     ap.add_argument("--balance", action="store_true", help="every training DB weighs the same in the fit")
     args = ap.parse_args(argv)
     lines: list[str] = []
@@ -357,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(line)
 
     rows = per_image(args.cache, args.refresh)
-    RECUR_PX, RECUR_DEG = args.recur_px, args.recur_deg
+    RECUR_PX, RECUR_DEG, SURVIVAL = args.recur_px, args.recur_deg, args.survival
     lab_cache = args.cache.with_suffix(f".labels_{RECUR_PX:g}_{RECUR_DEG:g}.pkl")
     if lab_cache.is_file() and not args.refresh:
         with lab_cache.open("rb") as fh:
@@ -385,7 +419,7 @@ def _stack(rows: dict[str, dict[str, Any]], labs: dict[str, tuple[np.ndarray, np
     each DB scaled so that every DB carries the same total weight."""
     X, k, n = [], [], []
     for db in dbs:
-        xd = np.concatenate([rows[key]["X"] for key, _ in db_images(db)])
+        xd = np.concatenate([feats(rows, key) for key, _ in db_images(db)])
         kd = np.concatenate([labs[key][0] for key, _ in db_images(db)])
         nd = np.concatenate([labs[key][1] for key, _ in db_images(db)])
         ok = nd > 0
@@ -413,7 +447,8 @@ def run(rows: dict[str, dict[str, Any]], labs: dict[str, tuple[np.ndarray, np.nd
         pos = k / n
         emit(f"  {SHORT[db]:6} model {auc(predict(models[db], X), pos, n):.3f}  quality "
              f"{auc(X[:, FEATURES.index('quality')], pos, n):.3f}  -crowd2 "
-             f"{auc(-X[:, FEATURES.index('crowd2')], pos, n):.3f}")
+             f"{auc(-X[:, FEATURES.index('crowd2')], pos, n):.3f}"
+             + (f"  -survival {auc(-X[:, -2], pos, n):.3f} {auc(-X[:, -1], pos, n):.3f}" if SURVIVAL else ""))
     base = {db: eer_of(db, rows, None) for db in DBS}
     _row(emit, "main", base, refs)
     for name, grid in variants.items():
@@ -442,7 +477,7 @@ def run(rows: dict[str, dict[str, Any]], labs: dict[str, tuple[np.ndarray, np.nd
 def _use(name: str, model: dict[str, np.ndarray], rows: dict[str, dict[str, Any]], db: str, t: float
          ) -> tuple[str, float, dict[str, np.ndarray]]:
     """How ``db``'s templates are changed: the variant, its value and each image's predicted reliabilities."""
-    return name, t, {key: predict(model, rows[key]["X"]) for key, _ in db_images(db)}
+    return name, t, {key: predict(model, feats(rows, key)) for key, _ in db_images(db)}
 
 
 def _keep(name: str, r: np.ndarray, t: float) -> np.ndarray:
