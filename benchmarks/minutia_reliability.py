@@ -15,6 +15,9 @@ ridge periods), kept minutiae within 2 periods and the distance to the nearest o
 block (over the image's medians), the shipped minutia quality, the distance to the mask edge (periods), the type,
 the local period over the image's median, and the image's median coherence and minutia count.
 
+``--survival`` adds two more (:func:`survival`): the distance to the nearest candidate of the skeleton re-drawn
+from the enhanced image binarised at -/+0.3 of its standard deviation.
+
 Model: L2-regularised logistic regression (numpy Newton steps) on standardised features (counts and ratios as
 log1p, four squares), fitted on the other eight DBs' labels (``--balance``: each DB weighing the same); the
 held-out DB's labels are never read. Uses, each value chosen on the eight training DBs (the lowest mean EER over
