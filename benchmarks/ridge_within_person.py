@@ -126,7 +126,7 @@ def stress(scores: Path, cal: dict[str, Any], draws: dict[str, np.ndarray], seed
         rng = np.random.default_rng(seed)
         alarmed, pairs_above, pair_n = [], 0, 0
         for src in srcs:
-            sc = {k: z[f"{src}:{k}"] for k in ("pair", "seg", "ridge")}
+            sc = {k: z[f"{src}:{k}"] for k in ("pair", "seg", "ridge", "segridge") if f"{src}:{k}" in z.files}
             if pool is not None:
                 sc = cdf.with_drawn_ridges(sc, pool, rng)
             rec, direct = cdf.null_records(sc, tables, cdf.RECORDS_PER_SOURCE, zlib.crc32(src.encode()))
