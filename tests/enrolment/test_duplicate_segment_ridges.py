@@ -166,3 +166,25 @@ def test_score_table_keeps_the_prepared_templates():
     kept: dict[int, object] = {}
     pairs, _ = en.stages._score_table(fingers, {}, kept)
     assert set(kept) == {1, 2} and pairs[(1, 2)] == pytest.approx(cb.compare_templates(kept[1], kept[2]))
+
+
+def test_check_enrolment_hands_the_duplicate_check_both_kinds_of_ridge_evidence(monkeypatch):
+    import cccd_biometrics as cb
+    from cccd_biometrics.enrolment import check
+
+    seen = {}
+    real = check._duplicate_findings
+
+    def spy(pairs, sequence, t, ridges=None, segment_ridges=None):
+        seen["pair"] = None if ridges is None else ridges(2, 3)
+        seen["own"] = None if segment_ridges is None else segment_ridges(2, 2)
+        seen["cross"] = None if segment_ridges is None else segment_ridges(2, 3)
+        return real(pairs, sequence, t, ridges, segment_ridges)
+
+    monkeypatch.setattr(check, "_duplicate_findings", spy)
+    record = cb.EnrolmentRecord.from_manifest(ROOT / "sample_data" / "enrolment" / "citizen_clean")
+    record = cb.EnrolmentRecord(fingers=record.fingers, slaps=record.slaps, ppi=record.ppi)  # no portrait: faster
+    assert cb.check_enrolment(record).findings_of("RECORD_DUPLICATE_FINGER") == ()
+    # the right index against its own segment: the same finger's ridges; against the middle's: another finger's
+    assert seen["own"] is not None and en.duplicates._segment_ridge_llr(seen["own"]) > 0
+    assert seen["cross"] is None or seen["cross"] < seen["own"]
