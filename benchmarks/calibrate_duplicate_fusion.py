@@ -69,8 +69,9 @@ Leave-one-source-out: ratios and threshold fitted on 13 sources, the rates measu
 of duplicate configurations (pair, cross and original's own genuine, the rest impostors') above the threshold is
 reported in sample and held out, for orientation only: it chooses nothing.
 
-Time (sixth round, niced, machine shared with two other jobs): 8.5 minutes for everything from scratch, of which
-the segments' ridge correlations about 5; 1 minute for the fits from the ``--scores`` cache. Earlier estimate: about
+Time (sixth round, niced, machine shared with two other jobs): from a fifth-round ``--scores`` cache, 8 minutes to
+recompose the segments and measure their scores and ridge correlations, then 1 minute for the fits (a refit from
+the cache: 1 minute). From scratch (fifth round's measure, 16 minutes, plus the segments' ridge correlations): about
 3.5 minutes for the scores (composing, segmenting and templating 672 slaps; 268,800 comparisons),
 a few minutes for the ridge correlations of the candidate pairs and SOCOFing's within-person pool, and about
 2 minutes for the fits, measured niced on the shared 2-core machine; ``--scores`` keeps the score matrices (and

@@ -70,7 +70,8 @@ images, 6.82) 94.95 %. It holds pairs WITH the pair's ridge evidence; a pair wit
 :data:`DUPLICATE_LLR_SLAP_THRESHOLD` (so the figures above are upper bounds of the rule's false alarms). The fifth
 round's fit (pair images only) was 5.82.
 ``benchmarks/calibrate_duplicate_fusion.py --segment-pool POOL.npy`` writes ``benchmarks/results/duplicate_fusion.json``
-(about 10 minutes niced from scratch, 1 minute from its ``--scores`` cache); recalibrate when the extractor,
+(from its ``--scores`` cache of the fifth round: 8 minutes for the segments' scores and ridge correlations, then
+1 minute a refit; from scratch add the fifth round's 16 minutes); recalibrate when the extractor,
 comparator, segmenter or :mod:`~cccd_biometrics.fingerprint.agreement` changes."""
 
 DUPLICATE_LLR_SLAP_THRESHOLD = 6.82
