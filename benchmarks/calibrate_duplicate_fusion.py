@@ -32,6 +32,14 @@ the bar to the direct rule's threshold) of all sources and the impostor candidat
 fingers are ONE person's (``ONE_PERSON_PREFIX``: the six U.are.U people), because a real citizen's fingers agree
 more than random fingers (``ridge_within_person.py``); clipped to +-``RIDGE_CLIP``.
 
+The segments' ridge images (sixth round). Each capture-versus-segment comparison scoring in
+``DUPLICATE_SEGMENT_RIDGE_WINDOW`` gains ``L_segridge(c)``, ``c`` the capture's and the cut segment's ridge
+correlation under their comparison's transforms (the same measure; the segment's own analysis), inside
+``L_seg``: so it enters the four comparisons' "must beat clean and swapped" structure exactly as their scores do.
+``L_segridge`` has its own table (segments are another population: fingertips cut from a slap, upright, other
+pressure), from the weak genuine comparisons (window's low end to the direct rule's threshold) of all sources and
+the impostor ones in the window of the one-person sources, at ``RIDGE_KNOTS``, clipped to +-``RIDGE_CLIP``.
+
 The check holds a pair with ridge evidence to this script's threshold and a pair without it (below the bar, too
 little common area) to ``DUPLICATE_LLR_SLAP_THRESHOLD`` (6.82, this script's point before the ridge term, same pair
 and segment tables); every pair that rule alarms the single threshold alarms too, so the null figures computed here
@@ -54,12 +62,17 @@ the higher of the lowest 2-decimal statistic above all but ``TARGET_FMR`` of the
 but ``TARGET_RECORDS`` of the clean records (45 pairs a record make the latter the tighter), and the same for clean
 records whose impostor candidates' ridge correlations are drawn from SOCOFing's different fingers of one person
 (``with_drawn_ridges``: the null as it would be if every citizen's fingers agreed like those; SOCOFing gives null
-pairs only, no genuine ones, and is no benchmark source). Leave-one-source-out: ratios and threshold fitted on 13
-sources, the rates measured on the held-out one. The share of duplicate configurations (pair, cross and original's
-own genuine, the rest impostors') above the threshold is reported in sample and held out, for orientation only: it
-chooses nothing.
+pairs only, no genuine ones, and is no benchmark source); the impostor capture-versus-segment comparisons in the
+window are drawn too, from ``--segment-pool`` (``segment_ridge_within_person.py``: SOCOFing's captures against
+segments cut from slaps composed of the same person's other fingers) or else from the capture pairs' pool.
+Leave-one-source-out: ratios and threshold fitted on 13 sources, the rates measured on the held-out one. The share
+of duplicate configurations (pair, cross and original's own genuine, the rest impostors') above the threshold is
+reported in sample and held out, for orientation only: it chooses nothing.
 
-Time: about 3.5 minutes for the scores (composing, segmenting and templating 672 slaps; 268,800 comparisons),
+Time (sixth round, niced, machine shared with two other jobs): from a fifth-round ``--scores`` cache, 8 minutes to
+recompose the segments and measure their scores and ridge correlations, then 1 minute for the fits (a refit from
+the cache: 1 minute). From scratch (fifth round's measure, 16 minutes, plus the segments' ridge correlations): about
+3.5 minutes for the scores (composing, segmenting and templating 672 slaps; 268,800 comparisons),
 a few minutes for the ridge correlations of the candidate pairs and SOCOFing's within-person pool, and about
 2 minutes for the fits, measured niced on the shared 2-core machine; ``--scores`` keeps the score matrices (and
 the pool, beside them) for reruns of the fits.
@@ -77,8 +90,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, DUPLICATE_RIDGE_BAR
-from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery
+from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, DUPLICATE_RIDGE_BAR, DUPLICATE_SEGMENT_RIDGE_WINDOW
+from cccd_biometrics.fingerprint.agreement import best_ridge_agreement
+from cccd_biometrics.fingerprint.match import align_candidates, compare_one_to_many, prepare_gallery
 from enrolment_rates import Images, shared_data, sources
 from llr_calibration import llr_knots, segment_round, threshold_at
 
@@ -103,17 +117,40 @@ RECORDS_PER_SOURCE = 20_000
 
 def source_scores(images: Images, src: str) -> dict[str, np.ndarray]:
     """``pair`` [80, 80]: capture vs capture (finger-major: finger * 8 + impression); ``seg`` [80, 80, R]:
-    capture vs the segment cut from that impression in composition seed r (NaN where no segment was labelled)."""
+    capture vs the segment cut from that impression in composition seed r (NaN where no segment was labelled);
+    ``ridge`` and ``segridge``: their ridge correlations (:func:`ridge_scores`, :func:`segment_scores`)."""
     caps = [images.template(src, f, i) for f in range(10) for i in range(8)]
     gallery = prepare_gallery(caps)
     pair = np.array([compare_one_to_many(t, gallery) for t in caps])
+    seg, segridge = segment_scores(images, src)
+    return {"pair": pair, "seg": seg, "ridge": ridge_scores(images, src, pair), "segridge": segridge}
+
+
+def segment_scores(images: Images, src: str) -> tuple[np.ndarray, np.ndarray]:
+    """``seg`` [80, 80, R] (see :func:`source_scores`) and ``segridge`` [80, 80, R]: the ridge correlation of the
+    capture and the segment under their comparison's transforms, for comparisons scoring in
+    ``DUPLICATE_SEGMENT_RIDGE_WINDOW`` (NaN elsewhere, where they share too few blocks, and for a capture against
+    the segment cut from its own impression, which no record holds)."""
+    caps = [images.template(src, f, i) for f in range(10) for i in range(8)]
+    gallery = prepare_gallery(caps)
     seg = np.full((80, 80, len(COMPOSE_SEEDS)), np.nan)
+    segridge = np.full_like(seg, np.nan)
+    lo, hi = DUPLICATE_SEGMENT_RIDGE_WINDOW
     for r, seed in enumerate(COMPOSE_SEEDS):
         offsets = np.random.default_rng([seed, zlib.crc32(src.encode()), 99]).integers(0, 8, 10)
         for rnd in range(8):
-            for f, (i, _, _, tpl) in segment_round(images, src, seed, rnd, offsets).items():
-                seg[:, f * 8 + i, r] = compare_one_to_many(tpl, gallery)
-    return {"pair": pair, "seg": seg, "ridge": ridge_scores(images, src, pair)}
+            cuts: dict[int, object] = {}
+            for f, (i, _, _, tpl) in segment_round(images, src, seed, rnd, offsets, cuts).items():
+                col = f * 8 + i
+                seg[:, col, r] = compare_one_to_many(tpl, gallery)
+                for x in np.nonzero((seg[:, col, r] >= lo) & (seg[:, col, r] < hi))[0]:
+                    if x == col:
+                        continue
+                    key = (src, *divmod(int(x), 8))
+                    found = best_ridge_agreement(images.ridge_images[key], cuts[f],  # type: ignore[arg-type]
+                                                 align_candidates(images.raw_templates[key], tpl))
+                    segridge[x, col, r] = np.nan if found is None else found.correlation
+    return seg, segridge
 
 
 def ridge_scores(images: Images, src: str, pair: np.ndarray) -> np.ndarray:
@@ -150,6 +187,21 @@ def llr(s: np.ndarray, knots: list[float]) -> np.ndarray:
     return np.interp(s, KNOTS, knots)
 
 
+def segment_ridge_genuine_impostor(sc: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge correlations of weak genuine capture-versus-segment comparisons (scoring from the window's low end to
+    the direct rule's threshold) and of impostor comparisons in the window."""
+    same = np.broadcast_to((_finger()[:, None] == _finger()[None, :])[..., None], sc["seg"].shape)
+    r, s = sc["segridge"], sc["seg"]
+    ok = ~np.isnan(r)
+    return r[ok & same & (s < T.duplicate)], r[ok & ~same]
+
+
+def seg_llr(sc: dict[str, np.ndarray], tables: dict[str, list[float]]) -> np.ndarray:
+    """The capture-versus-segment terms: the score's ratio plus the ridge correlation's (0 where there is none)."""
+    ridge = np.interp(np.nan_to_num(sc["segridge"], nan=0.0), RIDGE_KNOTS, tables["segridge"])
+    return llr(sc["seg"], tables["seg"]) + np.where(np.isnan(sc["segridge"]), 0.0, ridge)
+
+
 def ridge_genuine_impostor(sc: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Ridge correlations of weak genuine pairs (scoring from the bar to the direct rule's threshold: the ones
     the evidence is for) and of impostor pairs above the bar."""
@@ -174,11 +226,15 @@ def fit_tables(per_src: dict[str, dict[str, np.ndarray]]) -> dict[str, list[floa
     null = [f for s, (_, f) in gi.items() if s.startswith(ONE_PERSON_PREFIX)] or [f for _, f in gi.values()]
     out["ridge"] = llr_knots(np.concatenate([g for g, _ in gi.values()]), np.concatenate(null), RIDGE_KNOTS,
                              RIDGE_BW, RIDGE_CLIP)
+    gi = {s: segment_ridge_genuine_impostor(v) for s, v in per_src.items()}
+    null = [f for s, (_, f) in gi.items() if s.startswith(ONE_PERSON_PREFIX)] or [f for _, f in gi.values()]
+    out["segridge"] = llr_knots(np.concatenate([g for g, _ in gi.values()]), np.concatenate(null), RIDGE_KNOTS,
+                                RIDGE_BW, RIDGE_CLIP)
     return out
 
 
-def with_drawn_ridges(sc: dict[str, np.ndarray], pool: np.ndarray, rng: np.random.Generator
-                      ) -> dict[str, np.ndarray]:
+def with_drawn_ridges(sc: dict[str, np.ndarray], pool: np.ndarray, rng: np.random.Generator,
+                      seg_pool: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The source's matrices with every impostor candidate's ridge correlation (different fingers, score at
     least the bar) replaced by a draw from ``pool``: the null as it would be if the source's fingers agreed
     like ``pool``'s pairs (SOCOFing's different fingers of one person)."""
@@ -188,7 +244,13 @@ def with_drawn_ridges(sc: dict[str, np.ndarray], pool: np.ndarray, rng: np.rando
     cand = other & (sc["pair"] >= DUPLICATE_RIDGE_BAR)
     r[cand] = rng.choice(pool, int(cand.sum()))
     r.T[cand] = r[cand]
-    return {**sc, "ridge": r}
+    # the capture-versus-segment comparisons of different fingers in the window: drawn from the same pool
+    sr = sc["segridge"].copy()
+    lo, hi = DUPLICATE_SEGMENT_RIDGE_WINDOW
+    seg_cand = np.broadcast_to((finger[:, None] != finger[None, :])[..., None], sr.shape) & (sc["seg"] >= lo) & (
+        sc["seg"] < hi)
+    sr[seg_cand] = rng.choice(seg_pool if seg_pool is not None else pool, int(seg_cand.sum()))
+    return {**sc, "ridge": r, "segridge": sr}
 
 
 def pair_llr(sc: dict[str, np.ndarray], tables: dict[str, list[float]]) -> np.ndarray:
@@ -203,7 +265,7 @@ def pair_llr(sc: dict[str, np.ndarray], tables: dict[str, list[float]]) -> np.nd
 def null_pairs(sc: dict[str, np.ndarray], tables: dict[str, list[float]]) -> np.ndarray:
     """The statistic over every clean configuration of every finger pair of the source (both readings)."""
     lp = pair_llr(sc, tables)
-    ls = llr(sc["seg"], tables["seg"])  # [capture, segment impression, seed]
+    ls = seg_llr(sc, tables)  # [capture, segment impression, seed]
     raw = sc["seg"]
     out = []
     for a in range(10):
@@ -235,7 +297,7 @@ def null_records(sc: dict[str, np.ndarray], tables: dict[str, list[float]], n: i
     composition seed per record): the largest statistic of the 45 pairs that ``_distinct`` does not veto, and
     whether the direct rule alarms where it still applies (a pair without a reading: a segment missing)."""
     lp = pair_llr(sc, tables)
-    ls = llr(sc["seg"], tables["seg"])
+    ls = seg_llr(sc, tables)
     rng = np.random.default_rng(seed)
     cap = rng.integers(0, 8, (n, 10))
     seg = (cap + rng.integers(1, 8, (n, 10))) % 8
@@ -264,7 +326,7 @@ def duplicate_configs(sc: dict[str, np.ndarray], tables: dict[str, list[float]])
     """The statistic of duplicate configurations (reading "copy of the original" only): pair s(a1, a3) and cross
     s(a3, seg a2) genuine, copy's own s(a3, seg b2) an impostor's, over fingers A != B, distinct a1, a2, a3."""
     lp = pair_llr(sc, tables)
-    ls = llr(sc["seg"], tables["seg"])
+    ls = seg_llr(sc, tables)
     out = []
     for a in range(10):
         for b in range(10):
@@ -286,20 +348,20 @@ def duplicate_configs(sc: dict[str, np.ndarray], tables: dict[str, list[float]])
 
 
 def records_alarmed_at(per_src: dict[str, dict[str, np.ndarray]], tables: dict[str, list[float]],
-                       pool: np.ndarray | None = None) -> np.ndarray:
+                       pool: np.ndarray | None = None, seg_pool: np.ndarray | None = None) -> np.ndarray:
     """Each random clean record's largest statistic (inf where the direct fallback alarms), the impostor
     candidates' ridge correlations drawn from ``pool`` when given."""
     out = []
     for s, sc in per_src.items():
         if pool is not None:
-            sc = with_drawn_ridges(sc, pool, np.random.default_rng([STRESS_SEED, zlib.crc32(s.encode())]))
+            sc = with_drawn_ridges(sc, pool, np.random.default_rng([STRESS_SEED, zlib.crc32(s.encode())]), seg_pool)
         v, d = null_records(sc, tables, RECORDS_PER_SOURCE, zlib.crc32(s.encode()))
         out.append(np.where(d, np.inf, v))  # a record the direct fallback alarms is alarmed whatever the threshold
     return np.concatenate(out)
 
 
-def fit_point(per_src: dict[str, dict[str, np.ndarray]], pool: np.ndarray | None = None
-              ) -> tuple[dict[str, list[float]], float, tuple[float, float, float]]:
+def fit_point(per_src: dict[str, dict[str, np.ndarray]], pool: np.ndarray | None = None,
+              seg_pool: np.ndarray | None = None) -> tuple[dict[str, list[float]], float, tuple[float, float, float]]:
     """Knots and operating point on these sources: the highest of the FMR <= TARGET_FMR point per finger pair,
     the point where at most TARGET_RECORDS of random clean records alarm (45 pairs a record; the direct rule's
     fallback alarms included), and the same for clean records whose impostor ridge correlations are drawn from
@@ -307,7 +369,8 @@ def fit_point(per_src: dict[str, dict[str, np.ndarray]], pool: np.ndarray | None
     tables = fit_tables(per_src)
     per_pair = threshold_at(np.concatenate([null_pairs(sc, tables) for sc in per_src.values()]), TARGET_FMR)
     per_record = threshold_at(records_alarmed_at(per_src, tables), TARGET_RECORDS)
-    within = threshold_at(records_alarmed_at(per_src, tables, pool), TARGET_RECORDS) if pool is not None else -np.inf
+    within = (threshold_at(records_alarmed_at(per_src, tables, pool, seg_pool), TARGET_RECORDS)
+              if pool is not None else -np.inf)
     return tables, max(per_pair, per_record, within), (per_pair, per_record, within)
 
 
@@ -319,16 +382,26 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     ap.add_argument("--scores", type=Path, default=None,
                     help="cache of the score matrices (.npz): read when it exists, written otherwise")
+    ap.add_argument("--segment-pool", type=Path, default=None,
+                    help="segment_ridge_within_person.py --pool: SOCOFing's within-person capture-versus-segment "
+                         "ridge correlations, drawn for the impostor segment comparisons of the within-person point "
+                         "(default: the capture pairs' pool)")
     args = ap.parse_args()
     t0 = time.perf_counter()
     if args.scores is not None and args.scores.is_file():
         z = np.load(args.scores)
         srcs = sorted({k.rsplit(":", 1)[0] for k in z.files})
-        per_src = {s: {k: z[f"{s}:{k}"] for k in ("pair", "seg", "ridge") if f"{s}:{k}" in z.files} for s in srcs}
-        if any("ridge" not in v for v in per_src.values()):  # a cache from before the ridge evidence
+        per_src = {s: {k: z[f"{s}:{k}"] for k in ("pair", "seg", "ridge", "segridge") if f"{s}:{k}" in z.files}
+                   for s in srcs}
+        if any("ridge" not in v or "segridge" not in v for v in per_src.values()):  # a cache from an earlier round
             images = Images(sources(shared_data()))
             for src, v in per_src.items():
-                v["ridge"] = ridge_scores(images, src, v["pair"])
+                if "ridge" not in v:
+                    v["ridge"] = ridge_scores(images, src, v["pair"])
+                if "segridge" not in v:
+                    seg, v["segridge"] = segment_scores(images, src)
+                    if not np.array_equal(seg, v["seg"], equal_nan=True):
+                        raise SystemExit(f"{src}: the cached segment scores differ from today's: drop the cache")
                 print(f"  {src}: ridge correlations in {time.perf_counter() - t0:.0f} s", flush=True)
             np.savez_compressed(args.scores, **{f"{s}:{k}": v for s, d in per_src.items() for k, v in d.items()})
     else:
@@ -349,8 +422,11 @@ def main() -> None:
         if pool_file is not None:
             np.save(pool_file, pool)
     print(f"  SOCOFing within-person ridge correlations: {pool.size} candidate pairs", flush=True)
-    tables, fit, parts = fit_point(per_src, pool)
-    stressed_all = records_alarmed_at(per_src, tables, pool)
+    seg_pool = np.load(args.segment_pool) if args.segment_pool is not None else None
+    if seg_pool is not None:
+        print(f"  SOCOFing within-person capture-versus-segment ridge correlations: {seg_pool.size}", flush=True)
+    tables, fit, parts = fit_point(per_src, pool, seg_pool)
+    stressed_all = records_alarmed_at(per_src, tables, pool, seg_pool)
     pooled = np.concatenate([null_pairs(sc, tables) for sc in per_src.values()])
     recs = {s: null_records(sc, tables, RECORDS_PER_SOURCE, zlib.crc32(s.encode())) for s, sc in per_src.items()}
     rec_all = np.concatenate([v[0] for v in recs.values()])
@@ -358,11 +434,11 @@ def main() -> None:
     dup = np.concatenate([duplicate_configs(sc, tables) for sc in per_src.values()])
     loso = {}
     for src in per_src:
-        tb, t, p = fit_point({s: v for s, v in per_src.items() if s != src}, pool)
+        tb, t, p = fit_point({s: v for s, v in per_src.items() if s != src}, pool, seg_pool)
         held = null_pairs(per_src[src], tb)
         held_rec, held_direct = null_records(per_src[src], tb, RECORDS_PER_SOURCE, zlib.crc32(src.encode()))
         held_dup = duplicate_configs(per_src[src], tb)
-        held_stressed = records_alarmed_at({src: per_src[src]}, tb, pool)
+        held_stressed = records_alarmed_at({src: per_src[src]}, tb, pool, seg_pool)
         loso[src] = {"threshold": t, "per_pair_point": p[0], "per_record_point": p[1],
                      "per_record_within_person_point": p[2],
                      "held_out_records_alarmed_within_person_draws": float((held_stressed >= t).mean()),
@@ -388,12 +464,17 @@ def main() -> None:
               "sources": list(per_src), "compose_seeds": list(COMPOSE_SEEDS),
               "knot_scores": list(KNOTS), "llr_clip": LLR_CLIP, "ridge_knots": list(RIDGE_KNOTS),
               "ridge_clip": RIDGE_CLIP, "ridge_bar": DUPLICATE_RIDGE_BAR,
+              "segment_ridge_window": list(DUPLICATE_SEGMENT_RIDGE_WINDOW),
+              "segment_ridge_genuine_impostor_counts": [
+                  int(sum(segment_ridge_genuine_impostor(v)[0].size for v in per_src.values())),
+                  int(sum(segment_ridge_genuine_impostor(v)[1].size for v in per_src.values()))],
               "ridge_genuine_impostor_counts": [
                   int(sum(ridge_genuine_impostor(v)[0].size for v in per_src.values())),
                   int(sum(ridge_genuine_impostor(v)[1].size for v in per_src.values()))],
               "knots": tables, "threshold": fit,
               "per_pair_point": parts[0], "per_record_point": parts[1], "per_record_within_person_point": parts[2],
               "socofing_within_person_pool": int(pool.size),
+              "socofing_within_person_segment_pool": None if seg_pool is None else int(seg_pool.size),
               "in_sample_records_alarmed_within_person_draws": float((stressed_all >= fit).mean()),
               "null_pair_samples": int(pooled.size), "in_sample_fmr_per_pair": float((pooled >= fit).mean()),
               "null_records": int(rec_all.size), "in_sample_records_alarmed": float((rec_all >= fit).mean()),
@@ -407,7 +488,8 @@ def main() -> None:
               "top_null_values": np.round(np.sort(pooled)[::-1][:25], 3).tolist(),
               "protocol": next((p for p in (__doc__ or "").split("\n\n") if p.startswith("The null")), ""), "minutes":
               round((time.perf_counter() - t0) / 60, 1)}
-    print(f"knots pair {tables['pair']}\nknots seg  {tables['seg']}\nknots ridge {tables['ridge']}")
+    print(f"knots pair {tables['pair']}\nknots seg  {tables['seg']}\nknots ridge {tables['ridge']}\n"
+          f"knots segridge {tables['segridge']}")
     print(f"pooled threshold {fit} (per pair {parts[0]}, per record {parts[1]}, within-person draws {parts[2]}; "
           "records alarmed with within-person draws "
           f"{100 * result['in_sample_records_alarmed_within_person_draws']:.3f} %) over {pooled.size} clean pair "

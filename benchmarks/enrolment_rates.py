@@ -46,7 +46,9 @@ seeds 2029, 2030 and 2035 (virtual, composed) and 2036 (``--clean-only``) after 
 virtual records of seed 2029 were run once on the first version (best transform only, its own calibration:
 3,420/3,500 duplicates found); the step to the best of three transforms was then chosen on the calibration
 sources' pairs, not on those records, but it was taken because that figure fell short of the goal.
-Virtual records carry the captures' ridge images (``Images.ridge_correlation``) as the check does.
+Virtual records carry the captures' ridge images (``Images.ridge_correlation``) as the check does, for the pair
+and (sixth round) for each capture against its "segment" (there another impression's capture: the segment ridge
+table was fitted on cut segments, so the virtual records read it on a population it was not fitted on).
 
 The fifth round (issue 17 item 4: swaps and hand swaps as log-likelihood ratios of the four capture-versus-segment
 comparisons of a pair, ``calibrate_swap_llr.py``) is calibrated on clean-record configurations of the sources with
@@ -397,7 +399,8 @@ def virtual(images: Images, n_per: int, seed: int) -> list[str]:
             pairs = {(p, q): score(src, *ind[p], *ind[q]) for p in range(1, 11) for q in range(p + 1, 11)}
             sequence = {p: {q: score(src, *ind[p], *seg[q]) for q in range(1, 11)} for p in range(1, 11)}
             dups = _duplicate_findings(pairs, sequence, t,
-                                       lambda i, j, src=src, ind=ind: ridge(src, ind[i], ind[j]))
+                                       lambda i, j, src=src, ind=ind: ridge(src, ind[i], ind[j]),
+                                       lambda p, q, src=src, ind=ind, seg=seg: ridge(src, ind[p], seg[q]))
             seq, _ = _sequence_findings(sequence, t, set(), pairs)
             seq = _drop_duplicate_swaps(seq, dups)  # as check_enrolment does
             codes = {(f.code, f.positions) for f in dups + seq}

@@ -19,11 +19,12 @@ from cccd_biometrics.fingerprint.slap_compose import compose_slap
 from enrolment_rates import Images
 
 
-def segment_round(images: Images, src: str, seed: int, rnd: int, offsets: np.ndarray
-                  ) -> dict[int, tuple[int, int, bool, object]]:
+def segment_round(images: Images, src: str, seed: int, rnd: int, offsets: np.ndarray,
+                  cuts: dict[int, object] | None = None) -> dict[int, tuple[int, int, bool, object]]:
     """One round: each finger f's impression (rnd + offsets[f]) % 8 composed into the three slaps at random
     positions and segmented; finger -> (impression, labelled position, slap marked uncertain, prepared template)
-    of the segment labelled as it."""
+    of the segment labelled as it. ``cuts`` (when given) receives finger -> that segment's analysis (its ridge
+    images, for the duplicate check's capture-versus-segment ridge evidence)."""
     rng = np.random.default_rng([seed, zlib.crc32(src.encode()), rnd])
     perm = rng.permutation(10)  # position p holds finger perm[p - 1]
     imp = {f: int((rnd + offsets[f]) % 8) for f in range(10)}
@@ -35,6 +36,8 @@ def segment_round(images: Images, src: str, seed: int, rnd: int, offsets: np.nda
         for pos, tpl in _segment_templates({slap: seg}).items():
             f = int(perm[pos - 1])
             out[f] = (imp[f], pos, bool(seg.findings), tpl)
+            if cuts is not None:
+                cuts[f] = next(s.analysis for s in seg.segments if s.position == pos)
     return out
 
 

@@ -20,6 +20,9 @@ With ``--scores`` (``calibrate_duplicate_fusion.py``'s cache) the same figures f
 impostor candidates (U.are.U: one person's fingers; FVC: ten people's), and the stress test: the calibration's
 clean-record null with every impostor candidate's ridge correlation drawn from SOCOFing's within-person (or
 between-person) pairs, at the shipped threshold (the calibration holds this at <= 0.1 % of clean records too).
+Since the sixth round the impostor capture-versus-segment comparisons are drawn as well: from the same pool, and
+with ``--segment-pool`` (``segment_ridge_within_person.py --pool``) once more from SOCOFing's own within-person
+capture-versus-segment comparisons (the pool the calibration's third point draws from).
 Time: about 3 minutes niced on the shared 2-core machine.
 """
 
@@ -111,7 +114,8 @@ def reference(scores: Path, knots: tuple[float, ...], table: tuple[float, ...]) 
     return out
 
 
-def stress(scores: Path, cal: dict[str, Any], draws: dict[str, np.ndarray], seed: int = 2101) -> dict[str, object]:
+def stress(scores: Path, cal: dict[str, Any], draws: dict[str, np.ndarray], seed: int = 2101,
+           seg_pool: np.ndarray | None = None) -> dict[str, object]:
     """The calibration's clean-record null with every impostor candidate's ridge correlation replaced by a draw
     from ``draws`` (SOCOFing's within-person or between-person candidates): how many clean records would alarm,
     and the FMR per pair, at the shipped threshold if real citizens' fingers agreed like those."""
@@ -126,9 +130,9 @@ def stress(scores: Path, cal: dict[str, Any], draws: dict[str, np.ndarray], seed
         rng = np.random.default_rng(seed)
         alarmed, pairs_above, pair_n = [], 0, 0
         for src in srcs:
-            sc = {k: z[f"{src}:{k}"] for k in ("pair", "seg", "ridge")}
+            sc = {k: z[f"{src}:{k}"] for k in ("pair", "seg", "ridge", "segridge") if f"{src}:{k}" in z.files}
             if pool is not None:
-                sc = cdf.with_drawn_ridges(sc, pool, rng)
+                sc = cdf.with_drawn_ridges(sc, pool, rng, seg_pool)
             rec, direct = cdf.null_records(sc, tables, cdf.RECORDS_PER_SOURCE, zlib.crc32(src.encode()))
             alarmed.append((rec >= threshold) | direct)
             null = cdf.null_pairs(sc, tables)
@@ -149,6 +153,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     ap.add_argument("--scores", type=Path, default=None,
                     help="calibrate_duplicate_fusion.py's score cache (.npz): the same figures for its sources")
+    ap.add_argument("--segment-pool", type=Path, default=None,
+                    help="segment_ridge_within_person.py --pool: in the stress test, the impostor capture-versus-"
+                         "segment comparisons draw from it (default: from the same pool as the capture pairs)")
     args = ap.parse_args()
     knots, table = DUPLICATE_LLR_RIDGE_KNOTS, DUPLICATE_LLR_RIDGE
     if args.calibration is not None:
@@ -186,7 +193,12 @@ def main() -> None:
                else json.loads((ROOT / "benchmarks" / "results" / "duplicate_fusion.json").read_text()))
         pools = {kind: np.array([c for s, c in r if s >= DUPLICATE_RIDGE_BAR and not np.isnan(c)])
                  for kind, r in rows.items()}
-        out["stress"] = stress(args.scores, cal, {f"drawn from SOCOFing {k}-person": v for k, v in pools.items()})
+        named = {f"drawn from SOCOFing {k}-person": v for k, v in pools.items()}
+        out["stress"] = stress(args.scores, cal, named)
+        if args.segment_pool is not None:  # the segments' comparisons from their own within-person pool
+            seg_pool = np.load(args.segment_pool)
+            within = {"drawn from SOCOFing within-person": pools["within"]}
+            out["stress_segment_pool"] = stress(args.scores, cal, within, seg_pool=seg_pool)
     out["minutes"] = round((time.perf_counter() - t0) / 60, 1)
     if args.out is not None:
         args.out.write_text(json.dumps(out, indent=1) + "\n")

@@ -28,6 +28,7 @@ from .stages import (
     _Clock,
     _ridge_evidence,
     _score_table,
+    _segment_ridge_evidence,
     _segment_templates,
 )
 from .thresholds import DEFAULT_THRESHOLDS, EnrolmentThresholds
@@ -149,15 +150,18 @@ def check_enrolment(record: EnrolmentRecord, *, thresholds: EnrolmentThresholds 
     analyses: dict[int, Any] = {}
     fingers = _check_fingers(record, clock, analyses)
     slaps = _check_slaps(record, clock)
-    seg_templates = _segment_templates(slaps)
+    seg_analyses: dict[int, Any] = {}
+    seg_templates = _segment_templates(slaps, seg_analyses)
     clock.lap("slap_minutiae")
     portrait = _check_portrait(record, thresholds.portrait_profile, clock)
-    pairs, sequence = _score_table(fingers, seg_templates)
+    prepared: dict[int, Any] = {}
+    pairs, sequence = _score_table(fingers, seg_templates, prepared)
     clock.lap("comparisons")
     seq_findings, _ = _sequence_findings(sequence, thresholds, _uncertain_segments(slaps), pairs)
     finger_findings, slap_findings = _finger_findings(record, fingers), _slap_findings(slaps, record.absent)
     seq_findings = _drop_explained(seq_findings, finger_findings + slap_findings, record.slaps)
-    duplicates = _duplicate_findings(pairs, sequence, thresholds, _ridge_evidence(fingers, analyses))
+    duplicates = _duplicate_findings(pairs, sequence, thresholds, _ridge_evidence(fingers, analyses, prepared),
+                                     _segment_ridge_evidence(analyses, prepared, seg_analyses, seg_templates))
     seq_findings = _drop_duplicate_swaps(seq_findings, duplicates)
     findings = finger_findings + duplicates + seq_findings + slap_findings + _portrait_findings(portrait)
     findings.sort(key=_severity_rank)

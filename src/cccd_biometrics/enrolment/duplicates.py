@@ -9,10 +9,14 @@ from .report import RecordFinding, _record_finding
 from .thresholds import (
     _RIDGE_LLR_MAX,
     _RIDGE_LLR_MIN,
+    _SEG_RIDGE_LLR_MAX,
+    _SEG_RIDGE_LLR_MIN,
     DUPLICATE_LLR_PAIR,
     DUPLICATE_LLR_RIDGE,
     DUPLICATE_LLR_RIDGE_KNOTS,
     DUPLICATE_LLR_SEGMENT,
+    DUPLICATE_LLR_SEGMENT_RIDGE,
+    DUPLICATE_SEGMENT_RIDGE_WINDOW,
     EnrolmentThresholds,
     _llr,
     _table_value,
@@ -72,29 +76,101 @@ def _slap_llr(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, 
     return best
 
 
-def _with_ridges(llr: float, i: int, j: int, score: float, t: EnrolmentThresholds,
-                 ridges: Callable[[int, int], float | None] | None) -> tuple[float, float, bool]:
-    """The ratio, the threshold it is held to, and whether the ridge images were looked at.
+class _Term:
+    """One log-likelihood term of a pair's ratio: known, or bounded until its images are looked at."""
 
-    With ridge evidence (pairs scoring at least ``t.duplicate_ridge_bar`` whose captures share enough area) the
-    ratio gains the ridge term and is held to ``t.duplicate_llr``; without it, the slap-only ratio is held to
-    ``t.duplicate_llr_slap``, the operating point calibrated for that ratio (the lower ``t.duplicate_llr`` was
-    bought by the ridge term's negative evidence on impostor pairs, which a pair without it does not have). The
-    images are looked at only when they could change the decision (their cost is paid for a few pairs a record).
-    """
-    if ridges is None or score < t.duplicate_ridge_bar:
-        return llr, t.duplicate_llr_slap, False
-    never = llr + _RIDGE_LLR_MAX < t.duplicate_llr and llr < t.duplicate_llr_slap
-    always = llr + _RIDGE_LLR_MIN >= t.duplicate_llr and llr >= t.duplicate_llr_slap
-    correlation = None if never or always else ridges(i, j)
+    __slots__ = ("base", "hi", "lo", "look", "seen")
+
+    def __init__(self, base: float, look: Callable[[], float | None] | None = None,
+                 span: tuple[float, float] = (0.0, 0.0)) -> None:
+        self.base, self.look, self.seen = base, look, False
+        self.lo, self.hi = (base + span[0], base + span[1]) if look is not None else (base, base)
+
+    @property
+    def value(self) -> float:
+        """The term as far as it is known (a term not looked at counts its score's part alone)."""
+        return self.base if self.look is not None else self.lo
+
+    def resolve(self) -> None:
+        """Look at the images (once)."""
+        found = self.look() if self.look is not None else None
+        self.look, self.seen = None, found is not None
+        self.lo = self.hi = self.base + (found or 0.0)
+
+
+def _segment_ridge_llr(correlation: float | None) -> float:
+    """Tabulated ratio of a capture-versus-segment ridge correlation (:data:`DUPLICATE_LLR_SEGMENT_RIDGE`); 0
+    without one."""
     if correlation is None:
-        return llr, t.duplicate_llr_slap, False
-    return llr + _ridge_llr(correlation), t.duplicate_llr, True
+        return 0.0
+    return _table_value(correlation, DUPLICATE_LLR_RIDGE_KNOTS, DUPLICATE_LLR_SEGMENT_RIDGE)
+
+
+def _looker(evidence: Callable[[int, int], float | None], a: int, b: int,
+            table: Callable[[float | None], float]) -> Callable[[], float | None]:
+    def look() -> float | None:
+        found = evidence(a, b)
+        return None if found is None else table(found)
+
+    return look
+
+
+def _bounds(pair: _Term, seg: Mapping[tuple[int, int], _Term], i: int, j: int) -> tuple[float, float, float]:
+    """Lower bound, upper bound and current value of the ratio ``P + max(min(x, y), -max(x, y))``
+    (:func:`_slap_llr`'s two readings in one: ``x = S(j vs i) - S(j vs j)``, ``y = S(i vs i) - S(i vs j)``, S a
+    capture-versus-segment term, ``j vs i`` capture j against segment i)."""
+    xl, xh = seg[j, i].lo - seg[j, j].hi, seg[j, i].hi - seg[j, j].lo
+    yl, yh = seg[i, i].lo - seg[i, j].hi, seg[i, i].hi - seg[i, j].lo
+    x, y = seg[j, i].value - seg[j, j].value, seg[i, i].value - seg[i, j].value
+    return (pair.lo + max(min(xl, yl), -max(xh, yh)), pair.hi + max(min(xh, yh), -max(xl, yl)),
+            pair.value + max(min(x, y), -max(x, y)))
+
+
+def _with_ridges(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, float]],
+                 t: EnrolmentThresholds, ridges: Callable[[int, int], float | None] | None,
+                 segment_ridges: Callable[[int, int], float | None] | None = None) -> tuple[float, float, bool]:
+    """The ratio of :func:`_slap_llr` with its ridge terms, the threshold it is held to, and whether ridge images
+    gave evidence.
+
+    The pair's ridge correlation (pairs scoring at least ``t.duplicate_ridge_bar``, :data:`DUPLICATE_LLR_RIDGE`)
+    adds to the pair's term; each of the four capture-versus-segment comparisons scoring in
+    :data:`DUPLICATE_SEGMENT_RIDGE_WINDOW` gains its own ridge term (``segment_ridges(capture, segment)``,
+    :data:`DUPLICATE_LLR_SEGMENT_RIDGE`) inside the same "must beat clean and swapped" structure. A pair with the
+    pair's ridge evidence is held to ``t.duplicate_llr``; without it, to ``t.duplicate_llr_slap`` (the lower
+    ``t.duplicate_llr`` was bought by the pair term's negative evidence on impostor pairs). The images are looked
+    at one comparison at a time, and only while the ratio's bounds over the terms not yet looked at leave the
+    decision open (their cost is paid for a few comparisons a record); a term not looked at counts its score's
+    part alone in the reported value.
+    """
+    pair = _Term(_llr(score, DUPLICATE_LLR_PAIR))
+    if ridges is not None and score >= t.duplicate_ridge_bar:
+        pair = _Term(pair.base, _looker(ridges, i, j, _ridge_llr), (_RIDGE_LLR_MIN, _RIDGE_LLR_MAX))
+    lo_w, hi_w = DUPLICATE_SEGMENT_RIDGE_WINDOW
+    seg = {}
+    for c, q in ((j, i), (i, i), (i, j), (j, j)):  # the order the images are looked at: the cross comparisons first
+        s, base = sequence[c][q], _llr(sequence[c][q], DUPLICATE_LLR_SEGMENT)
+        seg[c, q] = (_Term(base, _looker(segment_ridges, c, q, _segment_ridge_llr),
+                           (_SEG_RIDGE_LLR_MIN, _SEG_RIDGE_LLR_MAX))
+                     if segment_ridges is not None and lo_w <= s < hi_w else _Term(base))
+    terms = [pair, *seg.values()]
+    while True:
+        held_to = t.duplicate_llr if pair.seen else t.duplicate_llr_slap
+        lo, hi, value = _bounds(pair, seg, i, j)
+        pending = [term for term in terms if term.look is not None]
+        if pair.look is None:
+            decided = hi < held_to or lo >= held_to
+        else:  # the pair's images give evidence (held to duplicate_llr) or none (its term 0, duplicate_llr_slap)
+            lo0, hi0 = lo - pair.lo + pair.base, hi - pair.hi + pair.base
+            decided = ((hi < t.duplicate_llr and hi0 < t.duplicate_llr_slap)
+                       or (lo >= t.duplicate_llr and lo0 >= t.duplicate_llr_slap))
+        if decided or not pending:
+            return value, held_to, any(term.seen for term in terms)
+        pending[0].resolve()
 
 
 def _duplicate_findings(pairs: Mapping[tuple[int, int], float], sequence: Mapping[int, Mapping[int, float]],
-                        t: EnrolmentThresholds, ridges: Callable[[int, int], float | None] | None = None
-                        ) -> list[RecordFinding]:
+                        t: EnrolmentThresholds, ridges: Callable[[int, int], float | None] | None = None,
+                        segment_ridges: Callable[[int, int], float | None] | None = None) -> list[RecordFinding]:
     """Pairs of fingers that are one finger.
 
     With the slap segments of the two fingers, the pair score and the captures' comparisons with their own and
@@ -116,7 +192,7 @@ def _duplicate_findings(pairs: Mapping[tuple[int, int], float], sequence: Mappin
         llr = _slap_llr(i, j, score, sequence) if sequence else None
         seen, held_to = False, t.duplicate_llr_slap
         if llr is not None:
-            llr, held_to, seen = _with_ridges(llr, i, j, score, t, ridges)
+            llr, held_to, seen = _with_ridges(i, j, score, sequence, t, ridges, segment_ridges)
         if llr is None and score >= t.duplicate:
             how, value, threshold = "", score, t.duplicate
         elif llr is not None and llr >= held_to:

@@ -79,8 +79,9 @@ def _check_portrait(record: EnrolmentRecord, profile: str, clock: _Clock) -> Any
     return report
 
 
-def _segment_templates(slaps: Mapping[int, Any]) -> dict[int, Any]:
-    """Slap segment position -> prepared template (minutiae of the upright fingertip)."""
+def _segment_templates(slaps: Mapping[int, Any], analyses: dict[int, Any] | None = None) -> dict[int, Any]:
+    """Slap segment position -> prepared template (minutiae of the upright fingertip); ``analyses`` (when given)
+    receives each of those segments' analysis, for the duplicate check's capture-versus-segment ridge evidence."""
 
     out = {}
     for seg in (s for s in slaps.values() if not isinstance(s, str)):
@@ -88,15 +89,21 @@ def _segment_templates(slaps: Mapping[int, Any]) -> dict[int, Any]:
             if segment.analysis is None or segment.position in out:
                 continue
             out[segment.position] = prepare_template(extract_minutiae(segment.analysis, with_quality=False))
+            if analyses is not None:
+                analyses[segment.position] = segment.analysis
     return out
 
 
-def _score_table(fingers: Mapping[int, FingerResult], seg_templates: Mapping[int, Any]
+def _score_table(fingers: Mapping[int, FingerResult], seg_templates: Mapping[int, Any],
+                 kept: dict[int, Any] | None = None
                  ) -> tuple[dict[tuple[int, int], float], dict[int, dict[int, float]]]:
-    """Scores of every pair of fingers, and of every finger against every slap segment."""
+    """Scores of every pair of fingers, and of every finger against every slap segment; ``kept`` (when given)
+    receives each finger's prepared template (the ridge evidence aligns the same templates again)."""
 
     positions = [p for p, r in fingers.items() if r.template is not None]
     prepared = [prepare_template(fingers[p].template) for p in positions]
+    if kept is not None:
+        kept.update(zip(positions, prepared, strict=True))
     pairs: dict[tuple[int, int], float] = {}
     gallery = prepare_gallery(prepared)
     for k, p in enumerate(positions[:-1]):
@@ -113,16 +120,38 @@ def _score_table(fingers: Mapping[int, FingerResult], seg_templates: Mapping[int
     return pairs, sequence
 
 
-def _ridge_evidence(fingers: Mapping[int, FingerResult], analyses: Mapping[int, Any]
-                    ) -> Callable[[int, int], float | None]:
+def _ridge_evidence(fingers: Mapping[int, FingerResult], analyses: Mapping[int, Any],
+                    prepared: Mapping[int, Any] | None = None) -> Callable[[int, int], float | None]:
     """``(i, j) ->`` the ridge correlation of fingers i and j under their comparison's transforms (the best of
-    its three anchor fits), or None."""
+    its three anchor fits), or None; ``prepared``: the fingers' prepared templates (:func:`_score_table`'s), used
+    instead of preparing them again."""
+    templates = prepared if prepared is not None else {}
 
     def ridges(i: int, j: int) -> float | None:
         a, b = analyses.get(i), analyses.get(j)
         if a is None or b is None:
             return None
-        found = best_ridge_agreement(a, b, align_candidates(fingers[i].template, fingers[j].template))
+        ta, tb = templates.get(i, fingers[i].template), templates.get(j, fingers[j].template)
+        found = best_ridge_agreement(a, b, align_candidates(ta, tb))
         return None if found is None else found.correlation
+
+    return ridges
+
+
+def _segment_ridge_evidence(analyses: Mapping[int, Any], prepared: Mapping[int, Any],
+                            seg_analyses: Mapping[int, Any], seg_templates: Mapping[int, Any]
+                            ) -> Callable[[int, int], float | None]:
+    """``(p, q) ->`` the ridge correlation of finger p's capture and slap segment q under their comparison's
+    transforms (the best of its three anchor fits), or None; each measured once (several pairs read the same
+    comparison)."""
+    seen: dict[tuple[int, int], float | None] = {}
+
+    def ridges(p: int, q: int) -> float | None:
+        if (p, q) not in seen:
+            a, b = analyses.get(p), seg_analyses.get(q)
+            found = None if a is None or b is None or p not in prepared or q not in seg_templates else (
+                best_ridge_agreement(a, b, align_candidates(prepared[p], seg_templates[q])))
+            seen[p, q] = None if found is None else found.correlation
+        return seen[p, q]
 
     return ridges

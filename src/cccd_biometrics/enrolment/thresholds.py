@@ -45,28 +45,34 @@ DUPLICATE_LLR_SEGMENT: tuple[float, ...] = (
 """As :data:`DUPLICATE_LLR_PAIR`, for a capture against a slap segment: segments cut by ``segment_slap`` from
 slaps composed of the sources' impressions (composition seeds 7101, 7102)."""
 
-DUPLICATE_LLR_THRESHOLD = 5.82
+DUPLICATE_LLR_THRESHOLD = 5.67
 """Duplicate evidence from the slap and the ridge images (:func:`_slap_llr`, :func:`_with_ridges`): the
 log-likelihood ratio "one finger captured twice" over "a clean record" and over "the two swapped" of the pair
 score, the pair's ridge-image agreement (:data:`DUPLICATE_LLR_RIDGE`, pairs scoring at least
-:data:`DUPLICATE_RIDGE_BAR`) and the two captures' comparisons with their own and each other's slap segments.
-Calibrated on clean-record configurations alone (pair and cross comparisons impostors', own comparisons genuine;
-no genuine pair, no planted record): the 14 citizen sources, 7,832,650 finger-pair configurations (both readings)
-and 280,000 random clean records, with the comparator's global-transform stage and the fifth round's slap
-segmenter and compositor. The highest of three points: FMR <= 0.01 % per pair (2.66), at most 0.1 % of clean
-records alarmed (4.65), and at most 0.1 % of clean records alarmed when every impostor pair's ridge correlation
-is drawn from SOCOFing's different fingers of one person (5.82, the binding one: a real citizen's fingers agree
-more than random fingers; 399 such pairs). Pooled: in-sample FMR 0.0009 % per pair, 0.039 % of clean records
-(0.099 % with within-person ridge draws). Leave-one-source-out (all three ratio tables and the threshold fitted on
-13 sources): thresholds 5.45-6.07, held-out FMR per pair mean 0.0011 %, worst 0.0073 % (FVC2002 DB4_B); held-out
-clean records alarmed mean 0.051 %, worst 0.370 % (FVC2002 DB4_B, synthetic look-alike fingers); with
-within-person ridge draws mean 0.144 %, worst 0.845 %. In sample, 96.92 % of duplicate configurations of the same
-sources reach it (held out: mean 96.88 %, lowest 91.22 %, FVC2000 DB3_B); without the ridge images (threshold
-6.82, fourth round) 94.95 % (held out 95.03 %, lowest 86.82 %). It holds pairs WITH ridge evidence; a pair
-without it keeps :data:`DUPLICATE_LLR_SLAP_THRESHOLD` (so the figures above are upper bounds of the rule's false
-alarms). The duplicate round's own fit, on the fourth round's segmenter, was 5.63.
-``benchmarks/calibrate_duplicate_fusion.py`` writes ``benchmarks/results/duplicate_fusion.json`` (16 min); recalibrate
-when the extractor, comparator, segmenter or :mod:`~cccd_biometrics.fingerprint.agreement` changes."""
+:data:`DUPLICATE_RIDGE_BAR`) and the two captures' comparisons with their own and each other's slap segments, each
+with its capture-versus-segment ridge-image agreement (:data:`DUPLICATE_LLR_SEGMENT_RIDGE`, comparisons scoring in
+:data:`DUPLICATE_SEGMENT_RIDGE_WINDOW`; sixth round). Calibrated on clean-record configurations alone (pair and
+cross comparisons impostors', own comparisons genuine; no genuine pair, no planted record): the 14 citizen
+sources, 7,832,650 finger-pair configurations (both readings) and 280,000 random clean records, with the
+comparator's global-transform stage and the fifth round's slap segmenter and compositor. The highest of three
+points: FMR <= 0.01 % per pair (1.88), at most 0.1 % of clean records alarmed (4.29), and at most 0.1 % of clean
+records alarmed when every impostor pair's ridge correlation is drawn from SOCOFing's different fingers of one
+person (399 pairs) and every impostor capture-versus-segment comparison's from SOCOFing's captures against
+segments of the same person's other fingers cut from composed slaps (583 comparisons,
+``benchmarks/segment_ridge_within_person.py``): 5.67, the binding one (a real citizen's fingers agree more than
+random fingers). Pooled: in-sample FMR 0.0009 % per pair, 0.048 % of clean records (0.099 % with within-person
+draws). Leave-one-source-out (all four ratio tables and the threshold fitted on 13 sources): thresholds
+5.11-6.05, held-out FMR per pair mean 0.0011 %, worst 0.0060 % (FVC2002 DB4_B); held-out clean records alarmed
+mean 0.061 %, worst 0.305 % (FVC2002 DB4_B, synthetic look-alike fingers); with within-person draws mean 0.137 %,
+worst 0.890 % (FVC2002 DB4_B). In sample, 97.18 % of duplicate configurations of the same sources reach it (held
+out: mean 97.12 %, lowest 92.15 %, FVC2000 DB3_B); fifth round (pair images only, 5.82) 96.92 %, fourth round (no
+images, 6.82) 94.95 %. It holds pairs WITH the pair's ridge evidence; a pair without it keeps
+:data:`DUPLICATE_LLR_SLAP_THRESHOLD` (so the figures above are upper bounds of the rule's false alarms). The fifth
+round's fit (pair images only) was 5.82.
+``benchmarks/calibrate_duplicate_fusion.py --segment-pool POOL.npy`` writes ``benchmarks/results/duplicate_fusion.json``
+(from its ``--scores`` cache of the fifth round: 8 minutes for the segments' scores and ridge correlations, then
+1 minute a refit; from scratch add the fifth round's 16 minutes); recalibrate when the extractor,
+comparator, segmenter or :mod:`~cccd_biometrics.fingerprint.agreement` changes."""
 
 DUPLICATE_LLR_SLAP_THRESHOLD = 6.82
 """The operating point of the ratio without the ridge term (the fourth round's calibration of the pair and segment
@@ -106,7 +112,34 @@ at 0.35 and below, +4 at 0.7 and above. On SOCOFing's ten fingers of 40 people t
 with the between-person one and the calibration's by ``benchmarks/ridge_within_person.py``.
 ``benchmarks/calibrate_duplicate_fusion.py``."""
 
+DUPLICATE_SEGMENT_RIDGE_WINDOW: tuple[float, float] = (0.006, 0.045)
+"""Capture-versus-segment comparisons scoring in ``[low, high)`` (comparator score) are candidates for the
+segment ridge evidence (:data:`DUPLICATE_LLR_SEGMENT_RIDGE`): from the pair's ridge bar up to the score whose
+ratio :data:`DUPLICATE_LLR_SEGMENT` already reaches its clip (8), where the images could add nothing the score does
+not say. Outside the window the term is 0."""
+
+DUPLICATE_LLR_SEGMENT_RIDGE: tuple[float, ...] = (
+    -3.81, -2.62, -2.62, -2.62, -2.3, -1.88, -1.34, -0.82, 0.02, 1.32, 4.0, 4.0, 4.0, 4.0, 4.0,
+)
+"""``log g(c) / f(c)`` of the ridge correlation ``c`` of a capture and a slap segment laid on each other by their
+comparison's transforms (the best of its three anchor fits, :func:`~cccd_biometrics.fingerprint.agreement.
+best_ridge_agreement`; the segment's own analysis), at :data:`DUPLICATE_LLR_RIDGE_KNOTS`: ``g`` of genuine
+comparisons (the finger against a segment cut from another impression of it) scoring from the window's low end to
+:data:`DUPLICATE_THRESHOLD` (the weak ones the evidence is for; 1,525 comparisons of the 14 citizen sources),
+``f`` of impostor comparisons in :data:`DUPLICATE_SEGMENT_RIDGE_WINDOW` of the sources whose ten fingers are one
+person's (the six U.are.U people; 13,735 comparisons of all sources in the window); segments cut by
+``segment_slap`` from slaps composed of the sources' impressions (composition seeds 7101, 7102). Kernel densities
+(bandwidth 0.03), the impostor tail past its 99th percentile exponential, non-decreasing, clipped to +-4. Its own
+table, not :data:`DUPLICATE_LLR_RIDGE`'s: segments are another population (fingertips cut from a slap, upright,
+other pressure). Neutral near 0.6, -2.6 at 0.35, +4 from 0.7. On SOCOFing (one impression of ten fingers of 40
+people, their slaps composed and cut) the share of impostor comparisons in the window with a positive ratio is
+14.2 % within one person against 7.9 % between people (``benchmarks/segment_ridge_within_person.py``): the
+within-person null is held by :data:`DUPLICATE_LLR_THRESHOLD`'s third point.
+``benchmarks/calibrate_duplicate_fusion.py``."""
+
 _RIDGE_LLR_MIN, _RIDGE_LLR_MAX = min(0.0, *DUPLICATE_LLR_RIDGE), max(0.0, *DUPLICATE_LLR_RIDGE)
+_SEG_RIDGE_LLR_MIN = min(0.0, *DUPLICATE_LLR_SEGMENT_RIDGE)
+_SEG_RIDGE_LLR_MAX = max(0.0, *DUPLICATE_LLR_SEGMENT_RIDGE)
 
 # cccd_biometrics.fingerprint.match.DECISION_THRESHOLDS (kept equal by a test; not imported, so that importing
 # this module stays light)
@@ -222,7 +255,8 @@ class EnrolmentThresholds:
                 "swap_llr_operating_point": "<= 0.1 % of clean records (composed slap segments)",
                 "duplicate_llr": self.duplicate_llr,
                 "duplicate_llr_operating_point":
-                    "FMR <= 0.01 % per pair, <= 0.1 % of clean records (composed slap segments, ridge images)",
+                    "FMR <= 0.01 % per pair, <= 0.1 % of clean records (composed slap segments, ridge images of the "
+                    "pair and of the captures against the segments)",
                 "duplicate_ridge_bar": self.duplicate_ridge_bar,
                 "duplicate_llr_slap": self.duplicate_llr_slap,
                 "duplicate_llr_slap_operating_point":
