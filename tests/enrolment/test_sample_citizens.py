@@ -1,8 +1,10 @@
 """The shipped sample citizens are what today's generator and compositor write.
 
 They had drifted: the compositor's fifth-round fix added ``unseen`` to the slap truth and moved a few slap pixels,
-and the folders stayed as written before it. A rerun must give the same folder (pixels within the few that differ
-between OpenCV builds; the truth's boxes within a tenth of a pixel).
+and the folders stayed as written before it. A rerun must give the same manifest and truth (boxes within a tenth
+of a pixel) and the same images up to what differs between library builds: at the lowest declared versions
+(numpy 1.24, OpenCV 4.9) 0.08-0.9 % of the pixels are one grey step (16 levels of the 16-level images) apart from
+the files written with the newest; a change to the generator or the compositor moves far more, or by more.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ def test_sample_citizen_regenerates(tmp_path, name, seed, plant, portrait):
     _same_shape(json.loads((shipped / "truth.json").read_text()), json.loads((tmp_path / "truth.json").read_text()))
     files = [*manifest["fingers"].values(), *manifest["slaps"].values()]
     for file in files:
-        old = np.asarray(Image.open(shipped / file))
-        new = np.asarray(Image.open(tmp_path / file))
+        old = np.asarray(Image.open(shipped / file)).astype(np.int16)
+        new = np.asarray(Image.open(tmp_path / file)).astype(np.int16)
         assert old.shape == new.shape
-        assert np.mean(old != new) <= 1e-4, file
+        assert np.mean(old != new) <= 0.02, file
+        assert np.abs(old - new).max() <= 16, file
     assert (shipped / manifest["portrait"]).read_bytes() == (tmp_path / manifest["portrait"]).read_bytes()
