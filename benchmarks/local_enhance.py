@@ -29,10 +29,11 @@ import cv2
 import numpy as np
 
 import cccd_biometrics as cb
+import minutia_reliability
 from cccd_biometrics.bench import metrics
 from cccd_biometrics.fingerprint.fields import enhance as enh
 from cccd_biometrics.fingerprint.template.types import Template
-from lodo import DBS, SHORT, TRUE_PPI, _reference_templates, all_pair_scores, db_images, identity_of
+from lodo import DBS, SHORT, TRUE_PPI, all_pair_scores, db_images, identity_of
 
 SHORT_SIGMA, SHORT_HALF = 2.0, 6
 
@@ -107,23 +108,14 @@ def eers(extract: Callable[[Any, float], Template]) -> dict[str, float]:
 
 
 def reference_eers() -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
+    """FingerJet's and MINDTCT's EER per DB under our comparator (their minutiae need only each image's size)."""
+    rows: dict[str, dict[str, Any]] = {}
     for db in DBS:
-        keys = [k for k, _ in db_images(db)]
-        shapes = {}
         for key, path in db_images(db):
             img = cb.load_fingerprint(path, ppi=TRUE_PPI.get(db, 500.0))
             oh, ow = img.original_shape or img.shape
-            shapes[key] = {"template": (np.zeros((0, 5)), ow, oh, None)}
-        refs = _reference_templates(db, keys, shapes)
-        ident = np.array([identity_of(k) for k in keys])
-        i, j = np.triu_indices(len(keys), 1)
-        gen = ident[i] == ident[j]
-        out[db] = {}
-        for tool in ("fjfx", "mindtct"):
-            s = all_pair_scores(refs[tool])
-            out[db][tool] = float(metrics.eer(s[gen], s[~gen]))
-    return out
+            rows[key] = {"template": (np.zeros((0, 5)), ow, oh, None)}
+    return minutia_reliability.reference_eers(rows)
 
 
 def _row(emit: Callable[[str], None], label: str, e: dict[str, float], refs: dict[str, dict[str, float]]) -> None:
