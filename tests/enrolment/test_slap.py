@@ -334,6 +334,10 @@ def test_the_palms_upper_edge_below_the_fingers_is_not_a_finger():
     assert len(regions) == 4 and all(float(r.centroid[1]) < 1000 for r in regions)
     # a row of whole fingers alone, or a whole finger beside fingers joined into one, loses nothing
     row = [_block(x0, x1, y0, y1) for x0, x1, y0, y1 in fingers]
-    assert len(_drop_palm(row)) == 4
+    assert len(_drop_palm(row, shape)) == 4
     beside = [_block(200, 440, 300, 1100), _block(520, 1400, 200, 1000)]
-    assert len(_drop_palm(beside)) == 2
+    assert len(_drop_palm(beside, shape)) == 2
+    # a piece of the palm cut by the platen's corner, narrower than a finger is long: still not a finger
+    corner = _block(0, 260, 1420, 1500)
+    assert len(_drop_palm(row + [corner], shape)) == 4
+    assert len(_drop_palm(row + [_block(600, 860, 1100, 1180)], shape)) == 5  # the same band inside the platen
