@@ -339,5 +339,5 @@ def test_the_palms_upper_edge_below_the_fingers_is_not_a_finger():
     assert len(_drop_palm(beside, shape)) == 2
     # a piece of the palm cut by the platen's corner, narrower than a finger is long: still not a finger
     corner = _block(0, 260, 1420, 1500)
-    assert len(_drop_palm(row + [corner], shape)) == 4
-    assert len(_drop_palm(row + [_block(600, 860, 1100, 1180)], shape)) == 5  # the same band inside the platen
+    assert len(_drop_palm([*row, corner], shape)) == 4
+    assert len(_drop_palm([*row, _block(600, 860, 1100, 1180)], shape)) == 5  # the same band inside the platen
