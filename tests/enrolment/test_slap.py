@@ -305,3 +305,39 @@ def test_fingertip_box_of_a_whole_finger_has_the_fingertips_width():
         assert width < 240.0
         assert float(np.linalg.norm(corners[2] - corners[1])) < 440.0  # ends before the phalanx
         assert box_iou(corners, tip_corners) > 0.9
+
+
+def _cells(shape: tuple[int, int], *boxes: tuple[float, float, float, float]) -> np.ndarray:
+    """A texture-energy grid (one cell per 8 px) with finger texture in the (x0, x1, y0, y1) boxes."""
+    h, w = shape
+    energy = np.ones((-(-h // 8), -(-w // 8)), np.float32)
+    for x0, x1, y0, y1 in boxes:
+        energy[int(y0) // 8:int(y1) // 8, int(x0) // 8:int(x1) // 8] = 20.0
+    return energy
+
+
+def test_the_palms_upper_edge_below_the_fingers_is_not_a_finger():
+    # four whole fingers (240 px wide, 800 long) and the top of the palm below them, a band across the hand as
+    # large as a finger. Before 2026-12-08 the band was a fifth region, kept among the four largest in place of a
+    # finger, and the hand's axis was drawn through it
+    from cccd_biometrics.fingerprint.slap import _drop_palm, _fingers
+
+    shape = (1500, 1600)
+    fingers = [(200 + 320.0 * k, 440 + 320.0 * k, 200, 1000) for k in range(4)]
+    palm = (150, 1450, 1080, 1260)
+    regions, across, _ = _fingers(_cells(shape, *fingers, palm), shape, 4)
+    assert len(regions) == 4
+    assert all(float(r.centroid[1]) < 1000 for r in regions)
+    assert abs(float(across[1])) < 0.05  # the row of fingers is level
+    # the fingers joined by their phalanges into one region: the band below it is still the palm
+    regions, _, _ = _fingers(_cells(shape, (200, 1400, 200, 1000), palm), shape, 4)
+    assert len(regions) == 4 and all(float(r.centroid[1]) < 1000 for r in regions)
+    # a row of whole fingers alone, or a whole finger beside fingers joined into one, loses nothing
+    row = [_block(x0, x1, y0, y1) for x0, x1, y0, y1 in fingers]
+    assert len(_drop_palm(row, shape)) == 4
+    beside = [_block(200, 440, 300, 1100), _block(520, 1400, 200, 1000)]
+    assert len(_drop_palm(beside, shape)) == 2
+    # a piece of the palm cut by the platen's corner, narrower than a finger is long: still not a finger
+    corner = _block(0, 260, 1420, 1500)
+    assert len(_drop_palm([*row, corner], shape)) == 4
+    assert len(_drop_palm([*row, _block(600, 860, 1100, 1180)], shape)) == 5  # the same band inside the platen
