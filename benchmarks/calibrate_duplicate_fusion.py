@@ -91,8 +91,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS, DUPLICATE_RIDGE_BAR, DUPLICATE_SEGMENT_RIDGE_WINDOW
-from cccd_biometrics.fingerprint.agreement import best_ridge_agreement
-from cccd_biometrics.fingerprint.match import align_candidates, compare_one_to_many, prepare_gallery
+from cccd_biometrics.fingerprint.agreement import ridge_correlation
+from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery
 from enrolment_rates import Images, shared_data, sources
 from llr_calibration import llr_knots, segment_round, threshold_at
 
@@ -147,9 +147,9 @@ def segment_scores(images: Images, src: str) -> tuple[np.ndarray, np.ndarray]:
                     if x == col:
                         continue
                     key = (src, *divmod(int(x), 8))
-                    found = best_ridge_agreement(images.ridge_images[key], cuts[f],  # type: ignore[arg-type]
-                                                 align_candidates(images.raw_templates[key], tpl))
-                    segridge[x, col, r] = np.nan if found is None else found.correlation
+                    found = ridge_correlation(images.ridge_images[key], cuts[f],  # type: ignore[arg-type]
+                                              images.raw_templates[key], tpl)
+                    segridge[x, col, r] = np.nan if found is None else found
     return seg, segridge
 
 

@@ -79,9 +79,8 @@ import cccd_biometrics as cb
 from cccd_biometrics.enrolment import DEFAULT_THRESHOLDS
 from cccd_biometrics.enrolment.duplicates import _duplicate_findings
 from cccd_biometrics.enrolment.sequence import _drop_duplicate_swaps, _sequence_findings, _uncertain_segments
-from cccd_biometrics.fingerprint.agreement import best_ridge_agreement
+from cccd_biometrics.fingerprint.agreement import ridge_correlation
 from cccd_biometrics.fingerprint.analysis import analyze_fingerprint
-from cccd_biometrics.fingerprint.match import align_candidates
 from cccd_biometrics.fingerprint.slap import box_iou
 from cccd_biometrics.fingerprint.slap_compose import ERROR_KINDS, compose_record
 
@@ -156,9 +155,8 @@ class Images:
         transform, as ``check_enrolment`` measures it."""
         ka, kb = (src, *a), (src, *b)
         self.template(*ka), self.template(*kb)
-        found = best_ridge_agreement(self.ridge_images[ka], self.ridge_images[kb],  # type: ignore[arg-type]
-                                     align_candidates(self.raw_templates[ka], self.raw_templates[kb]))
-        return None if found is None else found.correlation
+        return ridge_correlation(self.ridge_images[ka], self.ridge_images[kb],  # type: ignore[arg-type]
+                                 self.raw_templates[ka], self.raw_templates[kb])
 
 
 # -------------------------------------------------------------------------------------- composed records

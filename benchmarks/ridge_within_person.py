@@ -41,9 +41,9 @@ import numpy as np
 
 import cccd_biometrics as cb
 from cccd_biometrics.enrolment import DUPLICATE_LLR_RIDGE, DUPLICATE_LLR_RIDGE_KNOTS, DUPLICATE_RIDGE_BAR
-from cccd_biometrics.fingerprint.agreement import best_ridge_agreement
+from cccd_biometrics.fingerprint.agreement import ridge_correlation
 from cccd_biometrics.fingerprint.analysis import analyze_fingerprint
-from cccd_biometrics.fingerprint.match import align_candidates, compare_one_to_many, prepare_gallery
+from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -78,8 +78,8 @@ def socofing_pairs() -> tuple[dict[str, list[tuple[float, float]]], dict[str, fl
             kind = "within" if person[i] == person[j] else "between"
             c = np.nan
             if scores[i, j] >= DUPLICATE_RIDGE_BAR:
-                found = best_ridge_agreement(analyses[i], analyses[j], align_candidates(templates[i], templates[j]))
-                c = np.nan if found is None else found.correlation
+                found = ridge_correlation(analyses[i], analyses[j], templates[i], templates[j])
+                c = np.nan if found is None else found
             rows[kind].append((float(scores[i, j]), c))
     return rows, {"images": n, "people": len(set(person)), "ppi_median": float(np.median(ppis)),
                   "ppi_q25": float(np.quantile(ppis, 0.25)), "ppi_q75": float(np.quantile(ppis, 0.75))}

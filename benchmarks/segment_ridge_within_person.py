@@ -39,9 +39,9 @@ from cccd_biometrics.enrolment import (
     DUPLICATE_SEGMENT_RIDGE_WINDOW,
 )
 from cccd_biometrics.enrolment.stages import _segment_templates
-from cccd_biometrics.fingerprint.agreement import best_ridge_agreement
+from cccd_biometrics.fingerprint.agreement import ridge_correlation
 from cccd_biometrics.fingerprint.analysis import analyze_fingerprint
-from cccd_biometrics.fingerprint.match import align_candidates, compare_one_to_many, prepare_gallery
+from cccd_biometrics.fingerprint.match import compare_one_to_many, prepare_gallery
 from cccd_biometrics.fingerprint.slap import SLAP_FINGERS, box_iou
 from cccd_biometrics.fingerprint.slap_compose import compose_slap
 
@@ -112,8 +112,8 @@ def comparisons(cap: dict[int, object], rec: dict[str, dict[int, object]], same_
             c = np.nan
             if lo <= s < hi:
                 sa, st = rec["segs"][q]
-                found = best_ridge_agreement(a, sa, align_candidates(t, st))
-                c = np.nan if found is None else found.correlation
+                found = ridge_correlation(a, sa, t, st)
+                c = np.nan if found is None else found
             out.append((float(s), c))
     return out
 

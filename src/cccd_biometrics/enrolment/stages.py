@@ -9,9 +9,9 @@ from typing import Any
 from ..errors import CccdBiometricsError
 from ..face.capture import load_portrait
 from ..face.icao import check_portrait
-from ..fingerprint.agreement import best_ridge_agreement
+from ..fingerprint.agreement import ridge_correlation
 from ..fingerprint.analysis import analyze_fingerprint
-from ..fingerprint.match import align_candidates, compare_one_to_many, prepare_gallery, prepare_template
+from ..fingerprint.match import compare_one_to_many, prepare_gallery, prepare_template
 from ..fingerprint.minutiae import extract_minutiae
 from ..fingerprint.quality import assess_fingerprint
 from ..fingerprint.slap import segment_slap
@@ -131,9 +131,7 @@ def _ridge_evidence(fingers: Mapping[int, FingerResult], analyses: Mapping[int, 
         a, b = analyses.get(i), analyses.get(j)
         if a is None or b is None:
             return None
-        ta, tb = templates.get(i, fingers[i].template), templates.get(j, fingers[j].template)
-        found = best_ridge_agreement(a, b, align_candidates(ta, tb))
-        return None if found is None else found.correlation
+        return ridge_correlation(a, b, templates.get(i, fingers[i].template), templates.get(j, fingers[j].template))
 
     return ridges
 
@@ -149,9 +147,8 @@ def _segment_ridge_evidence(analyses: Mapping[int, Any], prepared: Mapping[int, 
     def ridges(p: int, q: int) -> float | None:
         if (p, q) not in seen:
             a, b = analyses.get(p), seg_analyses.get(q)
-            found = None if a is None or b is None or p not in prepared or q not in seg_templates else (
-                best_ridge_agreement(a, b, align_candidates(prepared[p], seg_templates[q])))
-            seen[p, q] = None if found is None else found.correlation
+            seen[p, q] = None if a is None or b is None or p not in prepared or q not in seg_templates else (
+                ridge_correlation(a, b, prepared[p], seg_templates[q]))
         return seen[p, q]
 
     return ridges

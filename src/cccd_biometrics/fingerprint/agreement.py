@@ -27,16 +27,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
+
+from .match import align_candidates
 
 if TYPE_CHECKING:
     from .analysis import Analysis
     from .match.align import Alignment
 
-__all__ = ["BLOCK_PX", "MIN_BLOCKS", "SEARCH_PX", "RidgeAgreement", "best_ridge_agreement", "ridge_agreement"]
+__all__ = ["BLOCK_PX", "MIN_BLOCKS", "SEARCH_PX", "RidgeAgreement", "best_ridge_agreement", "ridge_agreement",
+           "ridge_correlation"]
 
 BLOCK_PX = 24
 """Side of the correlated blocks (px at 500 ppi): about three ridge periods, small enough that a rigid fit holds
@@ -138,3 +141,12 @@ def best_ridge_agreement(a: Analysis, b: Analysis, alignments: Iterable[Alignmen
     from the choice (their ridges agree under none). None when no transform gives evidence."""
     found = [r for r in (ridge_agreement(a, b, al) for al in alignments) if r is not None]
     return max(found, key=lambda r: r.correlation, default=None)
+
+
+def ridge_correlation(a: Analysis, b: Analysis, template_a: Any, template_b: Any) -> float | None:
+    """The ridge correlation of two captures under their comparison's candidate transforms: the
+    :func:`best_ridge_agreement` of ``align_candidates(template_a, template_b)`` (raw or prepared templates of
+    ``a`` and ``b``), or None when no transform gives evidence. What the record check's duplicate evidence and
+    its calibration scripts measure, in one place."""
+    found = best_ridge_agreement(a, b, align_candidates(template_a, template_b))
+    return None if found is None else found.correlation
