@@ -8,29 +8,9 @@ import json
 import pytest
 
 from cccd_biometrics import enrolment as en
-from tests.helpers.enrolment import ROOT
-
-_I = 0.005  # an impostor's score on the comparator's scale
-
-
-def _four(pair: float, own1: float, own2: float, cross21: float, cross12: float = _I):
-    """Fingers 1 and 2 (and an unrelated 3): the pair score and the four capture-versus-segment scores."""
-    pairs = {(1, 2): pair, (1, 3): _I, (2, 3): _I}
-    seq = {1: {1: own1, 2: cross12, 3: _I}, 2: {1: cross21, 2: own2, 3: _I}, 3: {1: _I, 2: _I, 3: 0.09}}
-    return pairs, seq
-
-
-class _Ridges:
-    """A ridge-evidence callable that records what it was asked."""
-
-    def __init__(self, correlation: float | None) -> None:
-        self.correlation = correlation
-        self.asked: list[tuple[int, int]] = []
-
-    def __call__(self, i: int, j: int) -> float | None:
-        self.asked.append((i, j))
-        return self.correlation
-
+from tests.helpers.enrolment import IMPOSTOR as _I
+from tests.helpers.enrolment import ROOT, AskedRidges
+from tests.helpers.enrolment import four_scores as _four
 
 # the median missed duplicate of the virtual records before the ridge evidence (seed 2029): pair, original vs its
 # segment and copy vs that segment near the FMR 1-0.1 % points, the copy's own segment an impostor's
@@ -55,15 +35,15 @@ def test_agreeing_ridges_find_the_duplicate_the_scores_alone_miss():
     pairs, seq = _MISSED
     assert en.duplicates._slap_llr(1, 2, pairs[(1, 2)], seq) < t.duplicate_llr
     assert en.duplicates._duplicate_findings(pairs, seq, t) == []  # without the images: missed
-    ridges = _Ridges(0.8)
+    ridges = AskedRidges(other=0.8)
     found = en.duplicates._duplicate_findings(pairs, seq, t, ridges)
     assert [f.positions for f in found] == [(1, 2)] and ridges.asked == [(1, 2)]
     expected = en.duplicates._slap_llr(1, 2, pairs[(1, 2)], seq) + en.duplicates._ridge_llr(0.8)
     assert found[0].value == pytest.approx(expected, abs=1e-4)
     assert "ridge images" in found[0].message
     # ridges that disagree (two fingers), or no common area: no duplicate
-    assert en.duplicates._duplicate_findings(pairs, seq, t, _Ridges(0.35)) == []
-    assert en.duplicates._duplicate_findings(pairs, seq, t, _Ridges(None)) == []
+    assert en.duplicates._duplicate_findings(pairs, seq, t, AskedRidges(other=0.35)) == []
+    assert en.duplicates._duplicate_findings(pairs, seq, t, AskedRidges(other=None)) == []
 
 
 def test_disagreeing_ridges_clear_a_borderline_pair():
@@ -73,24 +53,24 @@ def test_disagreeing_ridges_clear_a_borderline_pair():
     llr = en.duplicates._slap_llr(1, 2, pairs[(1, 2)], seq)
     assert t.duplicate_llr_slap <= llr < t.duplicate_llr - en.thresholds._RIDGE_LLR_MIN
     assert [f.positions for f in en.duplicates._duplicate_findings(pairs, seq, t)] == [(1, 2)]
-    assert en.duplicates._duplicate_findings(pairs, seq, t, _Ridges(0.3)) == []
+    assert en.duplicates._duplicate_findings(pairs, seq, t, AskedRidges(other=0.3)) == []
 
 
 def test_images_are_looked_at_only_where_they_can_change_the_decision():
     t = en.DEFAULT_THRESHOLDS
     # below the pair-score bar: never
     pairs, seq = _four(t.duplicate_ridge_bar - 0.001, own1=0.05, own2=_I, cross21=0.05)
-    ridges = _Ridges(0.9)
+    ridges = AskedRidges(other=0.9)
     en.duplicates._duplicate_findings(pairs, seq, t, ridges)
     assert ridges.asked == []
     # a clear duplicate (the ratio beyond the threshold whatever the images show): not looked at, still found
     pairs, seq = _four(0.03, own1=0.05, own2=_I, cross21=0.05)
-    ridges = _Ridges(0.0)
+    ridges = AskedRidges(other=0.0)
     assert [f.positions for f in en.duplicates._duplicate_findings(pairs, seq, t, ridges)] == [(1, 2)]
     assert ridges.asked == []
     # a clean pair the images could not lift to the threshold: not looked at
     pairs, seq = _four(0.007, own1=0.05, own2=0.04, cross21=_I)
-    ridges = _Ridges(1.0)
+    ridges = AskedRidges(other=1.0)
     assert en.duplicates._duplicate_findings(pairs, seq, t, ridges) == [] and ridges.asked == []
 
 
@@ -130,11 +110,11 @@ def test_a_pair_without_ridge_evidence_keeps_the_slap_only_operating_point():
     llr = en.duplicates._slap_llr(1, 2, pairs[(1, 2)], seq)
     assert t.duplicate_llr <= llr < t.duplicate_llr_slap
     assert en.duplicates._duplicate_findings(pairs, seq, t) == []  # no images: the slap-only point
-    assert en.duplicates._duplicate_findings(pairs, seq, t, _Ridges(None)) == []  # no common area: the same
-    found = en.duplicates._duplicate_findings(pairs, seq, t, _Ridges(0.62))
+    assert en.duplicates._duplicate_findings(pairs, seq, t, AskedRidges(other=None)) == []  # no common area: the same
+    found = en.duplicates._duplicate_findings(pairs, seq, t, AskedRidges(other=0.62))
     assert [f.positions for f in found] == [(1, 2)] and found[0].threshold == t.duplicate_llr
     # below the ridge bar the images are never asked, whatever the slap says
     low = {**pairs, (1, 2): t.duplicate_ridge_bar - 0.0005}
-    ridges = _Ridges(0.9)
+    ridges = AskedRidges(other=0.9)
     assert all(f.value >= t.duplicate_llr_slap for f in en.duplicates._duplicate_findings(low, seq, t, ridges))
     assert ridges.asked == []

@@ -9,29 +9,10 @@ import json
 import pytest
 
 from cccd_biometrics import enrolment as en
+from tests.helpers.enrolment import IMPOSTOR as _I
 from tests.helpers.enrolment import ROOT
-
-_I = 0.005  # an impostor's score on the comparator's scale
-
-
-def _four(pair: float, own1: float, own2: float, cross21: float, cross12: float = _I):
-    """Fingers 1 and 2 (and an unrelated 3): the pair score and the four capture-versus-segment scores."""
-    pairs = {(1, 2): pair, (1, 3): _I, (2, 3): _I}
-    seq = {1: {1: own1, 2: cross12, 3: _I}, 2: {1: cross21, 2: own2, 3: _I}, 3: {1: _I, 2: _I, 3: 0.09}}
-    return pairs, seq
-
-
-class _Asked:
-    """A ridge-evidence callable answering from a table (default ``other``), recording what it was asked."""
-
-    def __init__(self, answers: dict[tuple[int, int], float | None] | None = None, other: float | None = None):
-        self.answers, self.other = answers or {}, other
-        self.asked: list[tuple[int, int]] = []
-
-    def __call__(self, a: int, b: int) -> float | None:
-        self.asked.append((a, b))
-        return self.answers.get((a, b), self.other)
-
+from tests.helpers.enrolment import AskedRidges as _Asked
+from tests.helpers.enrolment import four_scores as _four
 
 # a weak duplicate as the virtual records miss them (seed 2029, fifth round: median pair 0.0071, original and copy
 # against the original's segment 0.0116 / 0.0113), whose pair images are neutral (0.6): only the segments' images
