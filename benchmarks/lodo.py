@@ -98,7 +98,10 @@ def _one_image(key: str, path: Path, ppi: float | None, with_template: bool) -> 
     return row
 
 
-def per_image(cache: Path, refresh: bool) -> dict[str, dict[str, Any]]:
+def cached_pass(cache: Path, refresh: bool, row: Callable[[str, Path, float], dict[str, Any]],
+                extra: Callable[[], dict[str, dict[str, Any]]] | None = None) -> dict[str, dict[str, Any]]:
+    """``row(key, path, ppi)`` of every image of the nine DBs (``extra()``'s rows added), read from the pickle
+    ``cache`` unless it is missing or ``refresh``; computed rows are written to it."""
     if cache.is_file() and not refresh:
         with cache.open("rb") as fh:
             return pickle.load(fh)
@@ -106,13 +109,20 @@ def per_image(cache: Path, refresh: bool) -> dict[str, dict[str, Any]]:
     t0 = time.perf_counter()
     for db in DBS:
         for key, path in db_images(db):
-            out[key] = _one_image(key, path, TRUE_PPI.get(db, 500.0), True)
+            out[key] = row(key, path, TRUE_PPI.get(db, 500.0))
         print(f"  per-image pass: {db} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
-    for key, path in socofing_flag_images():
-        out[key] = _one_image(key, path, known_ppi(path), False)
+    if extra is not None:
+        out.update(extra())
     with cache.open("wb") as fh:
         pickle.dump(out, fh)
     return out
+
+
+def per_image(cache: Path, refresh: bool) -> dict[str, dict[str, Any]]:
+    def socofing() -> dict[str, dict[str, Any]]:
+        return {key: _one_image(key, path, known_ppi(path), False) for key, path in socofing_flag_images()}
+
+    return cached_pass(cache, refresh, lambda key, path, ppi: _one_image(key, path, ppi, True), socofing)
 
 
 def _template(entry: tuple[np.ndarray, int, int, float | None]) -> Template:

@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import pickle
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +69,16 @@ from cccd_biometrics.fingerprint.minutiae.extract import (
     minutiae_candidates,
 )
 from cccd_biometrics.fingerprint.template.types import Template
-from lodo import DBS, SHORT, TRUE_PPI, _reference_templates, _template, all_pair_scores, db_images, identity_of
+from lodo import (
+    DBS,
+    SHORT,
+    _reference_templates,
+    _template,
+    all_pair_scores,
+    cached_pass,
+    db_images,
+    identity_of,
+)
 
 RECUR_PX = 10.0
 RECUR_DEG = 30.0
@@ -210,21 +218,13 @@ def feats(rows: dict[str, dict[str, Any]], key: str) -> np.ndarray:
 
 
 def per_image(cache: Path, refresh: bool) -> dict[str, dict[str, Any]]:
-    if cache.is_file() and not refresh:
-        with cache.open("rb") as fh:
-            return pickle.load(fh)
-    out: dict[str, dict[str, Any]] = {}
-    t0 = time.perf_counter()
-    for db in DBS:
-        for key, path in db_images(db):
-            a = cb.analyze_fingerprint(cb.load_fingerprint(path, ppi=TRUE_PPI.get(db, 500.0)))
-            t, X, edge, period = features(a)
-            out[key] = {"template": (t.as_array(), t.width, t.height, t.ppi), "X": X, "S": survival(a),
-                        "edge": edge.astype(np.float16), "period": period}
-        print(f"  per-image pass: {db} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
-    with cache.open("wb") as fh:
-        pickle.dump(out, fh)
-    return out
+    def row(key: str, path: Path, ppi: float) -> dict[str, Any]:
+        a = cb.analyze_fingerprint(cb.load_fingerprint(path, ppi=ppi))
+        t, X, edge, period = features(a)
+        return {"template": (t.as_array(), t.width, t.height, t.ppi), "X": X, "S": survival(a),
+                "edge": edge.astype(np.float16), "period": period}
+
+    return cached_pass(cache, refresh, row)
 
 
 # ---------------------------------------------------------------------------------------------- labels
