@@ -91,6 +91,16 @@ def within_person_pool() -> np.ndarray:
     return np.array([c for s, c in rows["within"] if s >= DUPLICATE_RIDGE_BAR and not np.isnan(c)])
 
 
+def correlation_stats(c: np.ndarray, knots: tuple[float, ...], table: tuple[float, ...]) -> dict[str, object]:
+    """Quantiles of ridge correlations ``c`` and the mean, share above 0/1/2 and maximum of their tabulated
+    log-likelihood ratio (``knots``, ``table``); empty lists and None without any correlation."""
+    llr = np.interp(c, knots, table)
+    return {"correlation_q10_50_90_99": np.quantile(c, [0.1, 0.5, 0.9, 0.99]).round(3).tolist() if c.size else [],
+            "llr_mean": float(llr.mean()) if llr.size else None,
+            "llr_share_above_0_1_2": [float((llr > v).mean()) for v in (0, 1, 2)] if llr.size else [],
+            "llr_max": float(llr.max()) if llr.size else None}
+
+
 def reference(scores: Path, knots: tuple[float, ...], table: tuple[float, ...]) -> dict[str, object]:
     """The same figures for the calibration's impostor candidates (``calibrate_duplicate_fusion.py --scores``):
     the U.are.U sources (ten fingers of one person: the null the ridge table's impostor density comes from) and
@@ -103,11 +113,7 @@ def reference(scores: Path, knots: tuple[float, ...], table: tuple[float, ...]) 
         keys = sorted({k.rsplit(":", 1)[0] for k in z.files if k.startswith(group)})
         c = np.concatenate([z[f"{k}:ridge"][other] for k in keys])
         c = c[~np.isnan(c)]
-        llr = np.interp(c, knots, table)
-        out[group] = {"candidates_with_correlation": int(c.size),
-                      "correlation_q10_50_90_99": np.quantile(c, [0.1, 0.5, 0.9, 0.99]).round(3).tolist(),
-                      "llr_mean": float(llr.mean()),
-                      "llr_share_above_0_1_2": [float((llr > v).mean()) for v in (0, 1, 2)]}
+        out[group] = {"candidates_with_correlation": int(c.size), **correlation_stats(c, knots, table)}
         print(f"calibration {group:5s} impostor candidates {c.size}; correlation q10/50/90/99 "
               f"{out[group]['correlation_q10_50_90_99']}; ridge LLR mean {out[group]['llr_mean']:.3f}, share > 0/1/2 "
               f"{out[group]['llr_share_above_0_1_2']}")
@@ -171,16 +177,10 @@ def main() -> None:
         s, c = arr[:, 0], arr[:, 1]
         cand = s >= DUPLICATE_RIDGE_BAR
         have = cand & ~np.isnan(c)
-        llr = np.interp(c[have], knots, table)
         res = {"pairs": int(s.size), "score_q50_q99": np.quantile(s, [0.5, 0.99]).round(4).tolist(),
                "score_at_or_above_fmr_1pct_point": float((s >= 0.0091).mean()),
                "candidates": int(cand.sum()), "candidate_share": float(cand.mean()),
-               "with_correlation": int(have.sum()),
-               "correlation_q10_50_90_99": (np.quantile(c[have], [0.1, 0.5, 0.9, 0.99]).round(3).tolist()
-                                            if have.any() else []),
-               "llr_mean": float(llr.mean()) if llr.size else None,
-               "llr_share_above_0_1_2": [float((llr > v).mean()) for v in (0, 1, 2)] if llr.size else [],
-               "llr_max": float(llr.max()) if llr.size else None}
+               "with_correlation": int(have.sum()), **correlation_stats(c[have], knots, table)}
         out[kind] = res
         print(f"{kind:8s} {res['pairs']} pairs; score median/99th {res['score_q50_q99']}, share >= FMR 1 % point "
               f"{100 * res['score_at_or_above_fmr_1pct_point']:.2f} %; candidates (score >= {DUPLICATE_RIDGE_BAR}) "

@@ -47,7 +47,7 @@ from cccd_biometrics.fingerprint.slap_compose import compose_slap
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from ridge_within_person import shared_data  # noqa: E402
+from ridge_within_person import correlation_stats, shared_data  # noqa: E402
 
 SEED = 7301
 OTHERS = 4
@@ -124,12 +124,8 @@ def summary(rows: list[tuple[float, float]], knots: tuple[float, ...], table: tu
     lo, hi = DUPLICATE_SEGMENT_RIDGE_WINDOW
     cand = (s >= lo) & (s < hi)
     have = cand & ~np.isnan(c)
-    llr = np.interp(c[have], knots, table)
     return {"comparisons": int(s.size), "in_window": int(cand.sum()), "in_window_share": float(cand.mean()),
-            "with_correlation": int(have.sum()),
-            "correlation_q10_50_90_99": np.quantile(c[have], [0.1, 0.5, 0.9, 0.99]).round(3).tolist(),
-            "llr_mean": float(llr.mean()), "llr_share_above_0_1_2": [float((llr > v).mean()) for v in (0, 1, 2)],
-            "llr_max": float(llr.max())}
+            "with_correlation": int(have.sum()), **correlation_stats(c[have], knots, table)}
 
 
 def main() -> None:
