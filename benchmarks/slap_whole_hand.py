@@ -38,8 +38,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cccd_biometrics import segment_slap
-from cccd_biometrics.fingerprint.slap import DISTAL_LENGTH_RATIO, SLAP_FINGERS, box_iou, tip_corners
-from cccd_biometrics.fingerprint.slap_compose import fingertip_crop
+from cccd_biometrics.fingerprint.slap import SLAP_FINGERS, box_iou
+from cccd_biometrics.fingerprint.slap_compose import _band_amplitude, _ridge_band, _truth_boxes, fingertip_crop
 from enrolment_rates import Images, shared_data, sources
 
 PLATEN = (1500, 1600)
@@ -231,9 +231,9 @@ def _points(mask: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 def _band_rms(image: np.ndarray) -> np.ndarray:
-    """Local RMS of the ridge band (difference of Gaussians, 1 and 4 px) over about two ridge periods."""
-    band = cv2.GaussianBlur(image, (0, 0), 1.0) - cv2.GaussianBlur(image, (0, 0), 4.0)
-    return np.sqrt(cv2.GaussianBlur(band * band, (0, 0), 8.0))
+    """Local RMS of the ridge band (difference of Gaussians, 1 and 4 px) over about two ridge periods: the
+    compositor's measure of what clears the platen noise."""
+    return _band_amplitude(_ridge_band(image))
 
 
 def render(hand: Hand, variant: str, seed: int) -> tuple[np.ndarray, dict[int, np.ndarray]]:
@@ -268,21 +268,16 @@ def render(hand: Hand, variant: str, seed: int) -> tuple[np.ndarray, dict[int, n
 
 
 def _truth(hand: Hand, visible: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
-    frames = {}
+    """The fingertip boxes by the compositor's rule (:func:`~cccd_biometrics.fingerprint.slap_compose._truth_boxes`:
+    the segmenter's box rule on the visible contact), for the fingers the slap shows."""
+    placed, positions = [], []
     for p, seen in visible.items():
         ys, xs = np.nonzero(seen)
         if xs.size < 2000:  # about a fifth of a fingertip: the slap does not show this finger
             continue
-        t = math.radians(hand.axes[p] + hand.rotation)
-        along = np.array([math.sin(t), -math.cos(t)])
-        across = np.array([-along[1], along[0]])
-        pts = np.column_stack([xs, ys]).astype(np.float64)
-        u, v = pts @ across, pts @ along
-        frames[p] = (along, u.min(), u.max() + 1, v.min(), v.max() + 1)
-    if not frames:
-        return {}
-    tip_length = DISTAL_LENGTH_RATIO * float(np.median([f[2] - f[1] for f in frames.values()]))
-    return {p: tip_corners(along, u0, u1, v0, v1, tip_length) for p, (along, u0, u1, v0, v1) in frames.items()}
+        placed.append((np.column_stack([xs, ys]).astype(np.float64), hand.axes[p] + hand.rotation))
+        positions.append(p)
+    return dict(zip(positions, _truth_boxes(placed), strict=True)) if placed else {}
 
 
 # ----------------------------------------------------------------------------------------------- running
