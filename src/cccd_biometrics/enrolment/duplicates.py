@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 
 from .record import FINGER_NAMES
@@ -64,16 +65,19 @@ def _slap_llr(i: int, j: int, score: float, sequence: Mapping[int, Mapping[int, 
     ``L_pair(pair) + L_seg(a vs k) - L_seg(a vs m)``. The reading's value is the smaller (a duplicate must beat
     both); the pair's, the larger reading. None when a segment of the two is missing.
     """
-    best: float | None = None
+    if not _has_segments(i, j, sequence):
+        return None
+    best = -math.inf
     for a, b in ((i, j), (j, i)):
-        ra, rb = sequence.get(a, {}), sequence.get(b, {})
-        if not (a in ra and b in ra and a in rb and b in rb):
-            continue
-        seg = {k: {m: _llr(v, DUPLICATE_LLR_SEGMENT) for m, v in row.items() if m in (a, b)}
-               for k, row in ((a, ra), (b, rb))}
-        value = _llr(score, DUPLICATE_LLR_PAIR) + min(seg[b][a] - seg[b][b], seg[a][a] - seg[a][b])
-        best = value if best is None else max(best, value)
+        seg = {k: {m: _llr(v, DUPLICATE_LLR_SEGMENT) for m, v in sequence[k].items() if m in (a, b)} for k in (a, b)}
+        best = max(best, _llr(score, DUPLICATE_LLR_PAIR) + min(seg[b][a] - seg[b][b], seg[a][a] - seg[a][b]))
     return best
+
+
+def _has_segments(i: int, j: int, sequence: Mapping[int, Mapping[int, float]]) -> bool:
+    """Both fingers were compared with both fingers' slap segments (what the ratio reads)."""
+    ri, rj = sequence.get(i, {}), sequence.get(j, {})
+    return i in ri and j in ri and i in rj and j in rj
 
 
 class _Term:
@@ -189,9 +193,10 @@ def _duplicate_findings(pairs: Mapping[tuple[int, int], float], sequence: Mappin
     for (i, j), score in sorted(pairs.items()):
         if sequence and _distinct(i, j, best, sequence, t):
             continue
-        llr = _slap_llr(i, j, score, sequence) if sequence else None
+        # the ratio of _slap_llr, with its ridge terms, computed once
+        llr: float | None = None
         seen, held_to = False, t.duplicate_llr_slap
-        if llr is not None:
+        if _has_segments(i, j, sequence):
             llr, held_to, seen = _with_ridges(i, j, score, sequence, t, ridges, segment_ridges)
         if llr is None and score >= t.duplicate:
             how, value, threshold = "", score, t.duplicate
