@@ -91,6 +91,16 @@ def within_person_pool() -> np.ndarray:
     return np.array([c for s, c in rows["within"] if s >= DUPLICATE_RIDGE_BAR and not np.isnan(c)])
 
 
+def ratio_table(calibration: Path | None, name: str, shipped: tuple[float, ...]
+                ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(knots, values) of a ridge ratio table: ``name`` ("ridge", "segridge") of a ``duplicate_fusion.json``, or
+    the shipped table on :data:`DUPLICATE_LLR_RIDGE_KNOTS` without one."""
+    if calibration is None:
+        return DUPLICATE_LLR_RIDGE_KNOTS, shipped
+    cal = json.loads(calibration.read_text())
+    return tuple(cal["ridge_knots"]), tuple(cal["knots"][name])
+
+
 def correlation_stats(c: np.ndarray, knots: tuple[float, ...], table: tuple[float, ...]) -> dict[str, object]:
     """Quantiles of ridge correlations ``c`` and the mean, share above 0/1/2 and maximum of their tabulated
     log-likelihood ratio (``knots``, ``table``); empty lists and None without any correlation."""
@@ -163,10 +173,7 @@ def main() -> None:
                     help="segment_ridge_within_person.py --pool: in the stress test, the impostor capture-versus-"
                          "segment comparisons draw from it (default: from the same pool as the capture pairs)")
     args = ap.parse_args()
-    knots, table = DUPLICATE_LLR_RIDGE_KNOTS, DUPLICATE_LLR_RIDGE
-    if args.calibration is not None:
-        cal = json.loads(args.calibration.read_text())
-        knots, table = tuple(cal["ridge_knots"]), tuple(cal["knots"]["ridge"])
+    knots, table = ratio_table(args.calibration, "ridge", DUPLICATE_LLR_RIDGE)
     t0 = time.perf_counter()
     rows, info = socofing_pairs()
     out: dict[str, object] = {**info, "ridge_bar": DUPLICATE_RIDGE_BAR, "knots": list(knots), "table": list(table)}

@@ -34,7 +34,6 @@ import numpy as np
 
 import cccd_biometrics as cb
 from cccd_biometrics.enrolment import (
-    DUPLICATE_LLR_RIDGE_KNOTS,
     DUPLICATE_LLR_SEGMENT_RIDGE,
     DUPLICATE_SEGMENT_RIDGE_WINDOW,
 )
@@ -47,7 +46,7 @@ from cccd_biometrics.fingerprint.slap_compose import compose_slap
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from ridge_within_person import correlation_stats, shared_data  # noqa: E402
+from ridge_within_person import correlation_stats, ratio_table, shared_data  # noqa: E402
 
 SEED = 7301
 OTHERS = 4
@@ -135,10 +134,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     ap.add_argument("--pool", type=Path, default=None, help="save the within-person correlations (.npy) here")
     args = ap.parse_args()
-    knots, table = DUPLICATE_LLR_RIDGE_KNOTS, DUPLICATE_LLR_SEGMENT_RIDGE
-    if args.calibration is not None:
-        cal = json.loads(args.calibration.read_text())
-        knots, table = tuple(cal["ridge_knots"]), tuple(cal["knots"]["segridge"])
+    knots, table = ratio_table(args.calibration, "segridge", DUPLICATE_LLR_SEGMENT_RIDGE)
     t0 = time.perf_counter()
     folks = people()
     recs = {p: person_record(v, p) for p, v in folks.items()}
